@@ -1,0 +1,58 @@
+# Strata — `make help` lists the targets. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PACKAGES := libs/contracts libs/runtime libs/store tools/llm-sim \
+	services/gateway services/ingest services/conversion services/worker services/rollup services/export
+export HF_HUB_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## create the venv and install every package (torch pinned by constraints.txt)
+
+infra: ## make sure RabbitMQ and Postgres are up and the strata database exists
+	bash scripts/ensure-infra.sh
+
+migrate: install infra ## apply database migrations
+	source scripts/env.sh && $(VENV)/bin/strata-migrate
+
+up: migrate ## start the simulator and every service in the background (logs in var/log)
+	bash scripts/up.sh
+
+down: ## stop what `make up` started
+	bash scripts/down.sh
+
+demo: up ## the whole job end to end: upload, run, export; last line is a JSON summary
+	source scripts/env.sh && $(PY) scripts/demo.py
+
+test: install infra ## unit, integration and e2e tests (real RabbitMQ and Postgres)
+	$(PY) -m pytest tests/unit tests/integration tests/e2e
+	$(VENV)/bin/lint-imports
+
+test-unit: install ## unit tests only (no I/O)
+	$(PY) -m pytest tests/unit
+
+test-int: install infra ## integration tests only
+	$(PY) -m pytest tests/integration
+
+test-e2e: install infra ## e2e tests only
+	$(PY) -m pytest tests/e2e
+
+lint: install ## ruff and the import contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+logs: ## follow the service logs
+	tail -F var/log/*.log

@@ -1,0 +1,67 @@
+"""Per-block results of a run, and the vocabulary of their states and errors."""
+
+from enum import StrEnum
+
+
+class OverlayStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    AI_COMPLETE = "ai_complete"
+    FAILED = "failed"
+
+
+TERMINAL_OVERLAY_STATUSES = frozenset({OverlayStatus.AI_COMPLETE, OverlayStatus.FAILED})
+
+
+class ReviewStatus(StrEnum):
+    UNREVIEWED = "unreviewed"
+    CONFIRMED = "confirmed"
+    EDITED = "edited"
+    REJECTED = "rejected"
+
+
+class RunStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+
+
+class DocumentStatus(StrEnum):
+    RECEIVED = "received"
+    CONVERTING = "converting"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+
+
+class ModelErrorCode(StrEnum):
+    NO_API_KEY = "no_api_key"
+    INVALID_API_KEY = "invalid_api_key"
+    RATE_LIMITED = "rate_limited"
+    OVERLOADED = "overloaded"
+    PROVIDER_ERROR = "provider_error"
+    TIMEOUT = "timeout"
+    INVALID_OUTPUT = "invalid_output"
+    OVERFLOW = "overflow"
+    CANCELLED = "cancelled"
+
+
+class DocumentErrorCode(StrEnum):
+    EMPTY_FILE = "empty_file"
+    FILE_TOO_LARGE = "file_too_large"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    BLOB_MISSING = "blob_missing"
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    DECODE_ERROR = "decode_error"
+    NO_CONTENT = "no_content"
+    CONVERSION_ERROR = "conversion_error"

@@ -1,0 +1,52 @@
+"""Runtime policy. A run freezes a snapshot of the effective policy when it is created."""
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class BatchingMode(StrEnum):
+    ADAPTIVE = "adaptive"
+    FIXED = "fixed"
+
+
+class PolicySnapshot(BaseModel):
+    """Every knob a run obeys. Bounds are validated here so a bad edit never reaches a run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = "claude-sonnet-4-6"
+    temperature: float = Field(0.3, ge=0.0, le=1.0)
+    max_tokens: int = Field(4096, ge=16, le=64000)
+    prompt_caching_enabled: bool = True
+    batching_enabled: bool = True
+    batching_mode: BatchingMode = BatchingMode.ADAPTIVE
+    fixed_pack_size: int = Field(20, ge=1, le=500)
+    min_pack_size: int = Field(1, ge=1, le=500)
+    max_pack_size: int = Field(100, ge=1, le=500)
+    context_budget_tokens: int = Field(150_000, ge=1_000, le=1_000_000)
+    context_safety_margin: float = Field(0.2, ge=0.0, le=0.9)
+    output_tokens_per_block: int = Field(120, ge=1, le=16_000)
+    output_safety_margin: float = Field(0.25, ge=0.0, le=0.9)
+    split_on_overflow: bool = True
+    max_attempts: int = Field(3, ge=1, le=20)
+    retry_backoff: float = Field(2.0, ge=0.0, le=600.0)
+    lease_seconds: int = Field(120, ge=5, le=3600)
+    budget_usd: float | None = Field(None, ge=0.0)
+
+    @model_validator(mode="after")
+    def _pack_bounds(self) -> "PolicySnapshot":
+        if self.min_pack_size > self.max_pack_size:
+            raise ValueError("min_pack_size must not exceed max_pack_size")
+        return self
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "PolicySnapshot":
+        """A new, validated snapshot with some keys replaced (per-run overrides)."""
+        return PolicySnapshot.model_validate({**self.model_dump(), **overrides})
+
+
+# Keys a run may override at creation; the rest are the admin's alone.
+RUN_OVERRIDABLE_KEYS = frozenset(
+    {"model", "temperature", "max_tokens", "budget_usd", "batching_enabled", "prompt_caching_enabled"}
+)

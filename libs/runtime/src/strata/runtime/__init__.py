@@ -1,0 +1,1 @@
+"""Plumbing every Strata service shares. No domain logic lives here."""

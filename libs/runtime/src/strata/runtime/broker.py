@@ -1,0 +1,74 @@
+"""The broker and its topology: one topic exchange, a durable quorum queue per consumer with a
+delivery limit that dead-letters poison messages, and TTL queues for delayed retries."""
+
+from faststream.rabbit import (
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitQueue,
+)
+from opentelemetry.sdk.trace import TracerProvider
+
+from strata.contracts import routing
+from strata.runtime.telemetry import broker_telemetry
+
+EVENTS = RabbitExchange(routing.EXCHANGE, type=ExchangeType.TOPIC, durable=True)
+DEAD_LETTERS = RabbitExchange(routing.DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
+DEAD_LETTER_QUEUE = RabbitQueue(
+    routing.DEAD_LETTER_QUEUE, queue_type=QueueType.QUORUM, durable=True, routing_key="#"
+)
+# A message that reaches a queue this many times without an ack is dead-lettered (crash loops).
+DELIVERY_LIMIT = 5
+# Delayed retry without a plugin: a message published to tier N's exchange waits out the tier's
+# TTL in its queue, then is dead-lettered through the default exchange with its routing key,
+# which we set to the consuming queue's name — so only the queue that failed sees it again.
+RETRY_TIERS_S = (1, 5, 30, 120)
+
+
+def retry_exchange(delay_s: int) -> RabbitExchange:
+    return RabbitExchange(f"{routing.RETRY_QUEUE}.{delay_s}s", type=ExchangeType.FANOUT, durable=True)
+
+
+def retry_queue(delay_s: int) -> RabbitQueue:
+    return RabbitQueue(
+        f"{routing.RETRY_QUEUE}.{delay_s}s",
+        durable=True,
+        arguments={"x-message-ttl": delay_s * 1000, "x-dead-letter-exchange": ""},
+    )
+
+
+def retry_delay(attempt: int) -> int:
+    return RETRY_TIERS_S[min(max(attempt, 1), len(RETRY_TIERS_S)) - 1]
+
+
+def consumer_queue(route: routing.Route) -> RabbitQueue:
+    return RabbitQueue(
+        route.queue,
+        queue_type=QueueType.QUORUM,
+        durable=True,
+        routing_key=route.routing_key,
+        arguments={
+            "x-dead-letter-exchange": routing.DEAD_LETTER_EXCHANGE,
+            "x-delivery-limit": DELIVERY_LIMIT,
+        },
+    )
+
+
+def build_broker(amqp_url: str, *, tracer_provider: TracerProvider | None = None) -> RabbitBroker:
+    middlewares = (broker_telemetry(tracer_provider),) if tracer_provider else ()
+    # Publisher confirms are on by default in FastStream's channels; connection loss is retried
+    # by aio-pika's robust connection, so a broker restart heals without a process restart.
+    return RabbitBroker(amqp_url, middlewares=middlewares, reconnect_interval=2.0)
+
+
+async def declare_topology(broker: RabbitBroker) -> None:
+    """Idempotently declare the shared exchanges and queues every service relies on."""
+    await broker.declare_exchange(EVENTS)
+    dlx = await broker.declare_exchange(DEAD_LETTERS)
+    dlq = await broker.declare_queue(DEAD_LETTER_QUEUE)
+    await dlq.bind(dlx, routing_key="#")
+    for delay in RETRY_TIERS_S:
+        exchange = await broker.declare_exchange(retry_exchange(delay))
+        queue = await broker.declare_queue(retry_queue(delay))
+        await queue.bind(exchange)

@@ -1,0 +1,127 @@
+"""Transactional outbox: a message is published if and only if the change that caused it
+committed (invariant 6).
+
+A unit of work inserts its messages into `outbox` inside its own transaction, then publishes
+exactly those rows right after commit (the fast path). If the process dies between commit and
+publish, the relay loop finds rows older than a few seconds and publishes them. Consumers are
+idempotent, so the rare double publish (crash after publish, before marking) changes nothing.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import asyncpg
+from faststream.rabbit import RabbitBroker
+from opentelemetry import propagate
+
+from strata.contracts.messages import Message
+from strata.runtime.broker import EVENTS
+
+logger = logging.getLogger(__name__)
+
+_INSERT = """
+INSERT INTO outbox (id, producer, routing_key, payload, headers)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
+"""
+_LOCK_UNPUBLISHED_BY_ID = """
+SELECT id, routing_key, payload, headers FROM outbox
+WHERE id = ANY($1::uuid[]) AND published_at IS NULL
+ORDER BY created_at, id FOR UPDATE SKIP LOCKED
+"""
+_LOCK_STALE = """
+SELECT id, routing_key, payload, headers FROM outbox
+WHERE producer = $1 AND published_at IS NULL AND created_at < now() - make_interval(secs => $2)
+ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
+"""
+_MARK_PUBLISHED = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])"
+_PUBLISH_CONCURRENCY = 64
+
+
+@dataclass
+class UnitOfWork:
+    """An open transaction plus the messages it will publish once it commits."""
+
+    conn: asyncpg.Connection
+    producer: str
+    pending: list[tuple[str, Message, dict[str, str]]] = field(default_factory=list)
+
+    def emit(self, routing_key: str, message: Message) -> None:
+        headers: dict[str, str] = {}
+        propagate.inject(headers)  # keep the causing trace for a relayed publish
+        self.pending.append((routing_key, message, headers))
+
+    async def _write(self) -> list[UUID]:
+        if not self.pending:
+            return []
+        ids = [m.message_id for _, m, _ in self.pending]
+        await self.conn.execute(
+            _INSERT,
+            ids,
+            [self.producer] * len(ids),
+            [key for key, _, _ in self.pending],
+            [m.model_dump(mode="json") for _, m, _ in self.pending],
+            [h for _, _, h in self.pending],
+        )
+        return ids
+
+
+class Outbox:
+    def __init__(self, pool: asyncpg.Pool, broker: RabbitBroker, *, producer: str) -> None:
+        self.pool = pool
+        self.broker = broker
+        self.producer = producer
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """Yield a unit of work; on a clean exit commit it, then publish what it emitted."""
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                unit = UnitOfWork(conn=conn, producer=self.producer)
+                yield unit
+                ids = await unit._write()
+        if ids:
+            await self.publish(ids)
+
+    async def publish(self, ids: list[UUID]) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_LOCK_UNPUBLISHED_BY_ID, ids)
+            await self._send(conn, rows)
+        return len(rows)
+
+    async def relay_once(self, *, older_than_s: float, limit: int = 500) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_LOCK_STALE, self.producer, older_than_s, limit)
+            await self._send(conn, rows)
+        if rows:
+            logger.warning("outbox relay re-published %d message(s)", len(rows))
+        return len(rows)
+
+    async def run_relay(self, *, every_s: float, older_than_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                while await self.relay_once(older_than_s=older_than_s) > 0:
+                    pass
+            except Exception:  # the relay must outlive a broker or database outage
+                logger.exception("outbox relay pass failed; will try again")
+
+    async def _send(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
+        for start in range(0, len(rows), _PUBLISH_CONCURRENCY):
+            chunk = rows[start : start + _PUBLISH_CONCURRENCY]
+            await asyncio.gather(*(self._publish_row(row) for row in chunk))
+        if rows:
+            await conn.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
+
+    async def _publish_row(self, row: asyncpg.Record) -> None:
+        await self.broker.publish(
+            row["payload"],
+            exchange=EVENTS,
+            routing_key=row["routing_key"],
+            persist=True,
+            message_id=str(row["id"]),
+            headers=row["headers"],
+        )

@@ -1,0 +1,94 @@
+"""What every FastStream service process shares: broker, pool, outbox relay, blobs, telemetry.
+
+Nothing connects at import time; `ServiceRuntime.app()` returns a FastStream app whose startup
+opens the pool, connects the broker, declares the topology and starts the outbox relay.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from faststream import FastStream
+
+from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.broker import build_broker, declare_topology
+from strata.runtime.db import create_pool
+from strata.runtime.logs import setup_logging
+from strata.runtime.outbox import Outbox
+from strata.runtime.settings import CommonSettings
+from strata.runtime.telemetry import setup_telemetry
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, name: str, common: CommonSettings) -> None:
+        setup_logging(name, level=common.log_level, as_json=common.log_json)
+        self.name = name
+        self.common = common
+        self.tracer_provider = setup_telemetry(name)
+        self.broker = build_broker(common.amqp_url, tracer_provider=self.tracer_provider)
+        self.blobs = LocalBlobStore(common.blob_root)
+        self._pool: asyncpg.Pool | None = None
+        self._outbox: Outbox | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the service has not started: no database pool yet")
+        return self._pool
+
+    @property
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            raise RuntimeError("the service has not started: no outbox yet")
+        return self._outbox
+
+    def spawn(self, coro: Awaitable[None], name: str) -> None:
+        """Run a background loop for the life of the process."""
+        self._tasks.append(asyncio.ensure_future(coro))
+        logger.info("started background task %s", name)
+
+    async def start(self) -> None:
+        self._pool = await create_pool(self.common.database_url, size=self.common.db_pool_size)
+        self._outbox = Outbox(self._pool, self.broker, producer=self.name)
+        await self.broker.connect()
+        await declare_topology(self.broker)
+        relay_after = self.common.outbox_relay_after_s
+        self.spawn(
+            self._outbox.run_relay(every_s=max(relay_after / 2, 0.5), older_than_s=relay_after),
+            "outbox-relay",
+        )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._pool is not None:
+            await self._pool.close()
+        self.tracer_provider.shutdown()
+
+    def app(self, on_started: Callable[[], Awaitable[None]] | None = None) -> FastStream:
+        app = FastStream(self.broker, logger=logging.getLogger(f"strata.{self.name}"))
+
+        @app.on_startup
+        async def _start() -> None:
+            await self.start()
+
+        if on_started is not None:
+            app.after_startup(on_started)
+
+        # After the broker stopped consuming, so no in-flight handler loses its pool.
+        @app.after_shutdown
+        async def _stop() -> None:
+            await self.stop()
+
+        return app
+
+
+def run(app: FastStream) -> None:
+    asyncio.run(app.run())

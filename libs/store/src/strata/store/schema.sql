@@ -1,0 +1,177 @@
+-- Reference schema: what migrating from zero must produce (a test checks it).
+
+CREATE TABLE accounts (
+    id            uuid PRIMARY KEY,
+    name          text NOT NULL,
+    is_superuser  boolean NOT NULL DEFAULT false,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE api_tokens (
+    id          uuid PRIMARY KEY,
+    account_id  uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_hash  text NOT NULL UNIQUE,
+    hint        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    revoked_at  timestamptz
+);
+
+CREATE TABLE projects (
+    id          uuid PRIMARY KEY,
+    account_id  uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX projects_account_idx ON projects (account_id, created_at);
+
+CREATE TABLE documents (
+    id              uuid PRIMARY KEY,
+    account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    project_id      uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    filename        text NOT NULL,
+    content_type    text,
+    byte_size       bigint NOT NULL,
+    sha256          text NOT NULL,
+    blob_key        text NOT NULL,
+    source_format   text,
+    status          text NOT NULL DEFAULT 'received'
+                    CHECK (status IN ('received', 'converting', 'ready', 'failed')),
+    error_code      text,
+    error_message   text,
+    block_count     integer,
+    conversion_path text,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+-- Identical bytes within a project are one document (race-free dedupe at upload).
+CREATE UNIQUE INDEX documents_project_sha_idx ON documents (project_id, sha256);
+
+CREATE TABLE blocks (
+    document_id     uuid NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    block_index     integer NOT NULL,
+    block_type      text NOT NULL,
+    text            text NOT NULL,
+    section_path    text[] NOT NULL DEFAULT '{}',
+    page_start      integer,
+    page_end        integer,
+    bbox            jsonb,
+    table_cells     jsonb,
+    token_estimate  integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (document_id, block_index)
+);
+
+CREATE TABLE schemas (
+    id             uuid PRIMARY KEY,
+    account_id     uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    project_id     uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    name           text NOT NULL,
+    version        integer NOT NULL,
+    parent_id      uuid REFERENCES schemas (id),
+    definition     jsonb NOT NULL,
+    prompt_config  jsonb NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (project_id, name, version)
+);
+
+-- The admin policy; one row. A run copies it (plus overrides) into runs.policy.
+CREATE TABLE policies (
+    id          smallint PRIMARY KEY CHECK (id = 1),
+    settings    jsonb NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    updated_by  uuid REFERENCES accounts (id)
+);
+INSERT INTO policies (id, settings) VALUES (1, '{}');
+
+CREATE TABLE runs (
+    id                uuid PRIMARY KEY,
+    account_id        uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    project_id        uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    schema_id         uuid NOT NULL REFERENCES schemas (id),
+    status            text NOT NULL DEFAULT 'pending'
+                      CHECK (status IN ('pending', 'running', 'complete', 'cancelled')),
+    status_reason     text,
+    policy            jsonb NOT NULL,
+    total_blocks      integer NOT NULL DEFAULT 0,
+    completed_blocks  integer NOT NULL DEFAULT 0,
+    failed_blocks     integer NOT NULL DEFAULT 0,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    started_at        timestamptz,
+    completed_at      timestamptz,
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX runs_project_idx ON runs (project_id, created_at);
+
+CREATE TABLE run_documents (
+    run_id       uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    document_id  uuid NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    PRIMARY KEY (run_id, document_id)
+);
+
+CREATE TABLE overlays (
+    run_id              uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    document_id         uuid NOT NULL,
+    block_index         integer NOT NULL,
+    status              text NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'claimed', 'ai_complete', 'failed')),
+    staged              jsonb,
+    confirmed           jsonb,
+    review_status       text NOT NULL DEFAULT 'unreviewed'
+                        CHECK (review_status IN ('unreviewed', 'confirmed', 'edited', 'rejected')),
+    attempt_count       integer NOT NULL DEFAULT 0,
+    claimed_by          text,
+    claim_expires_at    timestamptz,
+    last_error_code     text,
+    last_error_message  text,
+    settled_at          timestamptz,
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, document_id, block_index),
+    FOREIGN KEY (document_id, block_index) REFERENCES blocks (document_id, block_index),
+    -- A claim always carries its owner and lease; nothing else does.
+    CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
+);
+CREATE INDEX overlays_run_status_idx ON overlays (run_id, status);
+CREATE INDEX overlays_claim_expiry_idx ON overlays (claim_expires_at) WHERE status = 'claimed';
+
+CREATE TABLE llm_calls (
+    id                           uuid PRIMARY KEY,
+    run_id                       uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    block_uids                   text[] NOT NULL,
+    model                        text NOT NULL,
+    input_tokens                 integer NOT NULL DEFAULT 0,
+    output_tokens                integer NOT NULL DEFAULT 0,
+    cache_creation_input_tokens  integer NOT NULL DEFAULT 0,
+    cache_read_input_tokens      integer NOT NULL DEFAULT 0,
+    cost_usd                     numeric(14, 8) NOT NULL DEFAULT 0,
+    latency_ms                   integer NOT NULL,
+    stop_reason                  text,
+    error_code                   text,
+    error_message                text,
+    created_at                   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX llm_calls_run_idx ON llm_calls (run_id, created_at);
+
+CREATE TABLE exports (
+    id             uuid PRIMARY KEY,
+    account_id     uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    run_id         uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    format         text NOT NULL CHECK (format IN ('jsonl')),
+    status         text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ready', 'failed')),
+    blob_key       text,
+    row_count      integer,
+    error_message  text,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    completed_at   timestamptz
+);
+
+-- Transactional outbox: a message row commits with the change that caused it; the producer
+-- publishes it after commit and a relay re-publishes whatever a crash left behind.
+CREATE TABLE outbox (
+    id            uuid PRIMARY KEY,
+    producer      text NOT NULL,
+    routing_key   text NOT NULL,
+    payload       jsonb NOT NULL,
+    headers       jsonb NOT NULL DEFAULT '{}',
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    published_at  timestamptz
+);
+CREATE INDEX outbox_unpublished_idx ON outbox (producer, created_at) WHERE published_at IS NULL;

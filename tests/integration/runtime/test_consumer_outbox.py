@@ -1,0 +1,161 @@
+"""The shared delivery machinery over a real broker and database: outbox publish after commit,
+relay of rows a crash left behind, dead-lettering with a reason, delayed retry."""
+
+import asyncio
+from pathlib import Path
+from uuid import uuid4
+
+import aio_pika
+import pytest
+
+from strata.contracts import routing
+from strata.contracts.messages import RunCreated
+from strata.runtime.consumer import consume
+from strata.runtime.errors import StrataError, TransientError
+from strata.runtime.service import ServiceRuntime
+from strata.runtime.settings import CommonSettings
+
+pytestmark = pytest.mark.integration
+
+
+class Boom(StrataError):
+    """The handler refuses this message for good."""
+
+    code = "boom"
+
+
+async def _started(database_url: str, amqp_url: str, blob_root: Path, handle) -> ServiceRuntime:
+    rt = ServiceRuntime(
+        "testsvc",
+        CommonSettings(database_url=database_url, amqp_url=amqp_url, blob_root=blob_root),
+    )
+    consume(rt.broker, routing.RUN_CREATED, RunCreated, prefetch=5)(handle)
+    await rt.start()
+    await rt.broker.start()
+    return rt
+
+
+async def _stop(rt: ServiceRuntime) -> None:
+    await rt.broker.stop()
+    await rt.stop()
+
+
+async def _wait(predicate, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_outbox_publishes_after_commit_and_not_after_rollback(database_url, amqp_url, blob_root):
+    seen: list[RunCreated] = []
+
+    async def handle(msg: RunCreated) -> None:
+        seen.append(msg)
+
+    rt = await _started(database_url, amqp_url, blob_root, handle)
+    try:
+        committed = RunCreated(run_id=uuid4())
+        async with rt.outbox.transaction() as uow:
+            uow.emit(routing.RUN_CREATED.routing_key, committed)
+        rolled_back = RunCreated(run_id=uuid4())
+        with pytest.raises(RuntimeError):
+            async with rt.outbox.transaction() as uow:
+                uow.emit(routing.RUN_CREATED.routing_key, rolled_back)
+                raise RuntimeError("the change fails before commit")
+        await _wait(lambda: len(seen) >= 1)
+        await asyncio.sleep(0.3)
+        assert [m.run_id for m in seen] == [committed.run_id]
+        unpublished = await rt.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        assert unpublished == 0
+    finally:
+        await _stop(rt)
+
+
+async def test_relay_publishes_rows_left_by_a_crash(database_url, amqp_url, blob_root):
+    seen: list[RunCreated] = []
+
+    async def handle(msg: RunCreated) -> None:
+        seen.append(msg)
+
+    rt = await _started(database_url, amqp_url, blob_root, handle)
+    try:
+        lost = RunCreated(run_id=uuid4())
+        # As if the process died between commit and publish: the row exists, unpublished.
+        await rt.pool.execute(
+            "INSERT INTO outbox (id, producer, routing_key, payload, created_at)"
+            " VALUES ($1, 'testsvc', $2, $3, now() - interval '1 minute')",
+            lost.message_id,
+            routing.RUN_CREATED.routing_key,
+            lost.model_dump(mode="json"),
+        )
+        assert await rt.outbox.relay_once(older_than_s=5) == 1
+        await _wait(lambda: len(seen) == 1)
+        assert seen[0].run_id == lost.run_id
+        assert await rt.outbox.relay_once(older_than_s=5) == 0
+    finally:
+        await _stop(rt)
+
+
+async def _dead_letters(amqp_url: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    conn = await aio_pika.connect(amqp_url)
+    try:
+        channel = await conn.channel()
+        queue = await channel.get_queue(routing.DEAD_LETTER_QUEUE)
+        found = []
+        while (msg := await queue.get(fail=False, no_ack=True)) is not None:
+            found.append(msg)
+        return found
+    finally:
+        await conn.close()
+
+
+async def test_permanent_error_and_bad_payload_are_dead_lettered_with_reason(
+    database_url, amqp_url, blob_root
+):
+    async def handle(msg: RunCreated) -> None:
+        raise Boom()
+
+    rt = await _started(database_url, amqp_url, blob_root, handle)
+    try:
+        async with rt.outbox.transaction() as uow:
+            uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=uuid4()))
+        from strata.runtime.broker import EVENTS
+
+        await rt.broker.publish(
+            {"not": "a run"}, exchange=EVENTS, routing_key=routing.RUN_CREATED.routing_key
+        )
+        letters: list = []
+
+        async def collect() -> bool:
+            letters.extend(await _dead_letters(amqp_url))
+            return len(letters) >= 2
+
+        for _ in range(100):
+            if await collect():
+                break
+            await asyncio.sleep(0.1)
+        codes = sorted(m.headers["x-strata-error-code"] for m in letters)
+        assert codes == ["boom", "invalid_message"]
+        assert all(m.headers["x-strata-queue"] == routing.RUN_CREATED.queue for m in letters)
+    finally:
+        await _stop(rt)
+
+
+async def test_transient_error_is_retried_after_a_delay(database_url, amqp_url, blob_root):
+    calls: list[float] = []
+
+    async def handle(msg: RunCreated) -> None:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) == 1:
+            raise TransientError("database briefly away")
+
+    rt = await _started(database_url, amqp_url, blob_root, handle)
+    try:
+        async with rt.outbox.transaction() as uow:
+            uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=uuid4()))
+        await _wait(lambda: len(calls) == 2, timeout=20)
+        assert calls[1] - calls[0] >= 0.9  # the first retry tier is one second
+    finally:
+        await _stop(rt)

@@ -1,0 +1,49 @@
+"""Runtime settings, all overridable from the environment with the LLMSIM_ prefix."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+
+def _split_csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LLMSIM_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8787
+    log_level: str = "info"
+
+    # Comma lists are kept as plain strings: pydantic-settings would otherwise
+    # demand JSON for list fields, which is awkward to type in a shell.
+    invalid_keys: str = "invalid-key"
+
+    # 1024 is Anthropic's minimum cacheable prefix for Sonnet/Opus; keeping it makes
+    # cache hit rates measured against the simulator honest.
+    min_cacheable_tokens: int = 1024
+    cache_ttl_seconds: float = 300.0
+    cache_max_entries: int = 10_000
+
+    latency_ms: float = 0.0
+    latency_per_output_token_ms: float = 0.0
+
+    fault_rate: float = 0.0
+    fault_kinds: str = "rate_limited,overloaded,server_error"
+    fault_seed: int | None = None
+    fault_rules: str | None = None  # path to a JSON rule file, re-read on mtime change
+    retry_after_seconds: int = 1
+    stall_seconds: float = 120.0
+
+    @property
+    def invalid_key_set(self) -> frozenset[str]:
+        return frozenset(_split_csv(self.invalid_keys))
+
+    @property
+    def fault_kind_list(self) -> list[str]:
+        return _split_csv(self.fault_kinds)
