@@ -49,11 +49,13 @@ class RunCreated(Message):
 
 
 class PackReady(Message):
-    """A pack of one run's blocks to send to the model in one call, in `block_index` order."""
+    """A pack of one run's blocks to send to the model in one call. The overlays carry their
+    `pack_id`, so the message stays small however many blocks the pack holds."""
 
     run_id: UUID
-    block_uids: list[str]
-    # How many times this pack's blocks were split before (overflow or mapping failures).
+    pack_id: UUID
+    block_count: int
+    # How many times these blocks were split before (overflow or mapping failures).
     split_depth: int = 0
 
 

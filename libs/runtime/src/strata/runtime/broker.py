@@ -38,8 +38,12 @@ def retry_queue(delay_s: int) -> RabbitQueue:
     )
 
 
-def retry_delay(attempt: int) -> int:
-    return RETRY_TIERS_S[min(max(attempt, 1), len(RETRY_TIERS_S)) - 1]
+def retry_delay(attempt: int, *, at_least_s: float | None = None) -> int:
+    """The delay tier for a retry: grows with the attempt, never shorter than `at_least_s`."""
+    delay = RETRY_TIERS_S[min(max(attempt, 1), len(RETRY_TIERS_S)) - 1]
+    if at_least_s is not None:
+        delay = max(delay, next((t for t in RETRY_TIERS_S if t >= at_least_s), RETRY_TIERS_S[-1]))
+    return delay
 
 
 def consumer_queue(route: routing.Route) -> RabbitQueue:

@@ -67,7 +67,9 @@ def consume(
                 if not exc.retryable:
                     await _dead_letter(broker, message, route, exc.code, exc.message)
                     return
-                await _retry(broker, message, route, exc.code, exc.message, max_retries)
+                await _retry(
+                    broker, message, route, exc.code, exc.message, max_retries, exc.retry_after_s
+                )
                 return
             except TRANSIENT_EXCEPTIONS as exc:
                 await _retry(broker, message, route, "transient", repr(exc), max_retries)
@@ -90,12 +92,13 @@ async def _retry(
     code: str,
     reason: str,
     max_retries: int,
+    retry_after_s: float | None = None,
 ) -> None:
     attempt = int(message.headers.get(ATTEMPT_HEADER, 0)) + 1
     if attempt > max_retries:
         await _dead_letter(broker, message, route, code, f"gave up after {max_retries} retries: {reason}")
         return
-    delay = retry_delay(attempt)
+    delay = retry_delay(attempt, at_least_s=retry_after_s)
     logger.warning("%s on %s: retry %d in %ds (%s)", code, route.queue, attempt, delay, reason)
     await broker.publish(
         message.body,

@@ -6,6 +6,8 @@ class StrataError(Exception):
 
     code = "internal_error"
     retryable = False
+    # A retryable error may say how long to wait at least (e.g. a provider's retry-after).
+    retry_after_s: float | None = None
 
     def __init__(self, message: str | None = None) -> None:
         # The docstring's first line is the default text shown to people.

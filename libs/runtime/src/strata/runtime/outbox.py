@@ -9,7 +9,7 @@ idempotent, so the rare double publish (crash after publish, before marking) cha
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -70,10 +70,22 @@ class UnitOfWork:
 
 
 class Outbox:
-    def __init__(self, pool: asyncpg.Pool, broker: RabbitBroker, *, producer: str) -> None:
-        self.pool = pool
+    def __init__(
+        self,
+        pool: asyncpg.Pool | Callable[[], asyncpg.Pool],
+        broker: RabbitBroker,
+        *,
+        producer: str,
+    ) -> None:
+        # A callable lets a service build its outbox (and the domain objects that use it) before
+        # the pool exists; the pool is looked up at first use.
+        self._pool = pool
         self.broker = broker
         self.producer = producer
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool if isinstance(self._pool, asyncpg.Pool) else self._pool()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:

@@ -32,7 +32,8 @@ class ServiceRuntime:
         self.broker = build_broker(common.amqp_url, tracer_provider=self.tracer_provider)
         self.blobs = LocalBlobStore(common.blob_root)
         self._pool: asyncpg.Pool | None = None
-        self._outbox: Outbox | None = None
+        # Usable (to build domain objects) before start; it needs the pool only when it runs.
+        self.outbox = Outbox(lambda: self.pool, self.broker, producer=name)
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -41,12 +42,6 @@ class ServiceRuntime:
             raise RuntimeError("the service has not started: no database pool yet")
         return self._pool
 
-    @property
-    def outbox(self) -> Outbox:
-        if self._outbox is None:
-            raise RuntimeError("the service has not started: no outbox yet")
-        return self._outbox
-
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         """Run a background loop for the life of the process."""
         self._tasks.append(asyncio.ensure_future(coro))
@@ -54,12 +49,11 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self._pool = await create_pool(self.common.database_url, size=self.common.db_pool_size)
-        self._outbox = Outbox(self._pool, self.broker, producer=self.name)
         await self.broker.connect()
         await declare_topology(self.broker)
         relay_after = self.common.outbox_relay_after_s
         self.spawn(
-            self._outbox.run_relay(every_s=max(relay_after / 2, 0.5), older_than_s=relay_after),
+            self.outbox.run_relay(every_s=max(relay_after / 2, 0.5), older_than_s=relay_after),
             "outbox-relay",
         )
 
@@ -72,15 +66,16 @@ class ServiceRuntime:
             await self._pool.close()
         self.tracer_provider.shutdown()
 
-    def app(self, on_started: Callable[[], Awaitable[None]] | None = None) -> FastStream:
+    def app(self, on_ready: Callable[[], Awaitable[None]] | None = None) -> FastStream:
+        """`on_ready` runs once the pool and broker connection exist and before any subscriber
+        consumes: the place to build the domain objects the handlers call."""
         app = FastStream(self.broker, logger=logging.getLogger(f"strata.{self.name}"))
 
         @app.on_startup
         async def _start() -> None:
             await self.start()
-
-        if on_started is not None:
-            app.after_startup(on_started)
+            if on_ready is not None:
+                await on_ready()
 
         # After the broker stopped consuming, so no in-flight handler loses its pool.
         @app.after_shutdown

@@ -111,6 +111,8 @@ CREATE TABLE overlays (
     run_id              uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     document_id         uuid NOT NULL,
     block_index         integer NOT NULL,
+    -- The pack the worker planned (or re-planned on a split) this block into.
+    pack_id             uuid,
     status              text NOT NULL DEFAULT 'pending'
                         CHECK (status IN ('pending', 'claimed', 'ai_complete', 'failed')),
     staged              jsonb,
@@ -130,11 +132,13 @@ CREATE TABLE overlays (
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
 );
 CREATE INDEX overlays_run_status_idx ON overlays (run_id, status);
+CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
 CREATE INDEX overlays_claim_expiry_idx ON overlays (claim_expires_at) WHERE status = 'claimed';
 
 CREATE TABLE llm_calls (
     id                           uuid PRIMARY KEY,
     run_id                       uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    pack_id                      uuid,
     block_uids                   text[] NOT NULL,
     model                        text NOT NULL,
     input_tokens                 integer NOT NULL DEFAULT 0,

@@ -1,0 +1,19 @@
+"""Thin handlers: decode the contract, call one domain object."""
+
+from typing import Protocol
+
+from faststream.rabbit import RabbitBroker
+
+from strata.contracts import routing
+from strata.contracts.messages import ExportRequested
+from strata.runtime.consumer import consume
+
+
+class ExportBuilder(Protocol):
+    async def export(self, msg: ExportRequested) -> None: ...
+
+
+def register(broker: RabbitBroker, *, exporter: ExportBuilder, prefetch: int) -> None:
+    @consume(broker, routing.EXPORT_REQUESTED, ExportRequested, prefetch=prefetch)
+    async def on_export_requested(msg: ExportRequested) -> None:
+        await exporter.export(msg)

@@ -1,0 +1,15 @@
+"""Export settings (env prefix EXPORT_)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from strata.runtime.settings import CommonSettings
+
+
+class ExportSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXPORT_", extra="ignore")
+
+    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    prefetch: int = Field(2, ge=1, le=64)
+    # Rows fetched per round trip while streaming a run's overlays into the file.
+    fetch_rows: int = Field(2000, ge=10, le=100_000)

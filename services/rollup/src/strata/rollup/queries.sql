@@ -1,0 +1,62 @@
+-- name: lock_run
+-- Serialise recomputes of one run so a stale count never overwrites a fresher one.
+SELECT status FROM runs WHERE id = $1 FOR UPDATE;
+
+-- name: recompute_run
+-- Counters from overlay truth (never increments) and the status they imply.
+WITH counts AS (
+    SELECT count(*) AS total,
+           count(*) FILTER (WHERE status = 'ai_complete') AS completed,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status = 'claimed') AS claimed
+    FROM overlays WHERE run_id = $1
+), next AS (
+    SELECT r.id, r.status AS old_status,
+           CASE WHEN r.status IN ('pending', 'running')
+                THEN CASE WHEN c.pending + c.claimed = 0 THEN 'complete' ELSE 'running' END
+                ELSE r.status END AS new_status
+    FROM runs r, counts c WHERE r.id = $1
+)
+UPDATE runs r SET
+    completed_blocks = c.completed,
+    failed_blocks = c.failed,
+    status = n.new_status,
+    started_at = COALESCE(r.started_at, now()),
+    completed_at = CASE WHEN n.new_status = 'complete' AND n.old_status <> 'complete'
+                        THEN now() ELSE r.completed_at END,
+    updated_at = now()
+FROM counts c, next n
+WHERE r.id = n.id
+RETURNING n.old_status, r.status, r.total_blocks, c.total, c.completed, c.failed, c.pending, c.claimed;
+
+-- name: active_runs
+-- Runs whose counters may still move.
+SELECT id FROM runs WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT $1;
+
+-- name: reap_expired_claims
+-- Claims whose lease ran out (their worker died or hung) go back to pending, counting the
+-- attempt; a block that used up the run's max_attempts fails instead of looping forever.
+WITH expired AS (
+    SELECT o.run_id, o.document_id, o.block_index
+    FROM overlays o
+    WHERE o.status = 'claimed' AND o.claim_expires_at < now()
+    ORDER BY o.claim_expires_at
+    LIMIT $1
+    FOR UPDATE OF o SKIP LOCKED
+)
+UPDATE overlays o SET
+    status = CASE WHEN o.attempt_count + 1 >= (r.policy ->> 'max_attempts')::int
+                  THEN 'failed' ELSE 'pending' END,
+    attempt_count = o.attempt_count + 1,
+    claimed_by = NULL,
+    claim_expires_at = NULL,
+    last_error_code = 'lease_expired',
+    last_error_message = 'the worker holding this block stopped renewing its lease',
+    settled_at = CASE WHEN o.attempt_count + 1 >= (r.policy ->> 'max_attempts')::int
+                      THEN now() END,
+    updated_at = now()
+FROM expired e, runs r
+WHERE o.run_id = e.run_id AND o.document_id = e.document_id AND o.block_index = e.block_index
+  AND r.id = o.run_id
+RETURNING o.run_id, o.pack_id, o.status;

@@ -1,0 +1,63 @@
+"""Map a model answer back to its blocks (pure). A block gets only the value under its own uid;
+anything missing, duplicated or invalid is reported per block, never filled from a neighbour."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+
+@dataclass
+class MappedAnswer:
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    unknown_uids: list[str] = field(default_factory=list)
+
+
+class _DuplicateKeys(dict[str, Any]):
+    duplicates: set[str]
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = _DuplicateKeys()
+    out.duplicates = set()
+    for key, value in pairs:
+        if key in out:
+            out.duplicates.add(key)
+        out[key] = value
+    return out
+
+
+def map_answer(text: str, uids: list[str], validator: Draft202012Validator) -> MappedAnswer:
+    mapped = MappedAnswer()
+    stripped = text.strip()
+    if fenced := _FENCE.match(stripped):
+        stripped = fenced.group(1)
+    try:
+        parsed = json.loads(stripped, object_pairs_hook=_pairs)
+    except json.JSONDecodeError as exc:
+        mapped.problems = {uid: f"answer is not JSON ({exc.msg})" for uid in uids}
+        return mapped
+    if not isinstance(parsed, dict):
+        mapped.problems = {uid: "answer is not a JSON object keyed by block uid" for uid in uids}
+        return mapped
+    duplicates = getattr(parsed, "duplicates", set())
+    expected = set(uids)
+    mapped.unknown_uids = [k for k in parsed if k not in expected]
+    for uid in uids:
+        if uid in duplicates:
+            mapped.problems[uid] = "block uid answered more than once"
+        elif uid not in parsed:
+            mapped.problems[uid] = "no answer for this block"
+        elif not isinstance(parsed[uid], dict):
+            mapped.problems[uid] = "answer for this block is not an object"
+        elif error := next(iter(validator.iter_errors(parsed[uid])), None):
+            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+            mapped.problems[uid] = f"invalid at {where}: {error.message}"[:500]
+        else:
+            mapped.values[uid] = dict(parsed[uid])
+    return mapped

@@ -1,0 +1,55 @@
+"""A run's frozen inputs (policy snapshot, schema version, system prompt), read once per process:
+none of them can change after the run is created."""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from jsonschema import Draft202012Validator
+
+from strata.contracts.blocks import estimate_tokens
+from strata.contracts.policy import PolicySnapshot
+from strata.contracts.schemas import PromptConfig
+from strata.runtime.db import Queries
+from strata.worker.prompt import system_prompt
+
+
+@dataclass(frozen=True)
+class RunContext:
+    run_id: UUID
+    policy: PolicySnapshot
+    definition: dict[str, Any]
+    system: str
+    system_tokens: int
+    validator: Draft202012Validator
+
+
+class RunContexts:
+    def __init__(self, queries: Queries, *, capacity: int = 256) -> None:
+        self._queries = queries
+        self._capacity = capacity
+        self._cache: OrderedDict[UUID, RunContext] = OrderedDict()
+
+    async def get(self, conn: asyncpg.Connection, run_id: UUID) -> RunContext | None:
+        if (cached := self._cache.get(run_id)) is not None:
+            self._cache.move_to_end(run_id)
+            return cached
+        row = await conn.fetchrow(self._queries.run_context, run_id)
+        if row is None:
+            return None
+        definition = row["definition"]
+        system = system_prompt(definition, PromptConfig.model_validate(row["prompt_config"]))
+        context = RunContext(
+            run_id=run_id,
+            policy=PolicySnapshot.model_validate(row["policy"]),
+            definition=definition,
+            system=system,
+            system_tokens=estimate_tokens(system),
+            validator=Draft202012Validator(definition),
+        )
+        self._cache[run_id] = context
+        if len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+        return context

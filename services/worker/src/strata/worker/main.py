@@ -1,0 +1,46 @@
+"""`strata-worker`: plans runs into packs and runs packs against the model."""
+
+from pathlib import Path
+
+from strata.runtime.db import Queries
+from strata.runtime.service import ServiceRuntime, run
+from strata.worker.context import RunContexts
+from strata.worker.handlers import register
+from strata.worker.planning import RunPlanner
+from strata.worker.provider import AnthropicProvider
+from strata.worker.runner import PackRunner
+from strata.worker.settings import WorkerSettings
+
+QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
+
+
+def main() -> None:
+    settings = WorkerSettings()
+    rt = ServiceRuntime("worker", settings.common)
+    provider = (
+        AnthropicProvider(
+            api_key=settings.anthropic_api_key,
+            base_url=settings.anthropic_base_url,
+            timeout_s=settings.request_timeout_s,
+        )
+        if settings.anthropic_api_key
+        else None
+    )
+    contexts = RunContexts(QUERIES)
+    register(
+        rt.broker,
+        planner=RunPlanner(outbox=rt.outbox, queries=QUERIES, contexts=contexts),
+        runner=PackRunner(
+            outbox=rt.outbox,
+            queries=QUERIES,
+            contexts=contexts,
+            provider=provider,
+            worker_id=settings.worker_id,
+        ),
+        concurrency=settings.concurrency,
+    )
+    run(rt.app())
+
+
+if __name__ == "__main__":
+    main()

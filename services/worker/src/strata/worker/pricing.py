@@ -1,0 +1,44 @@
+"""What a call costs (pure). Prices are USD per million tokens; cache writes bill at 1.25x and
+cache reads at 0.1x of the input price, as Anthropic bills."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+CACHE_WRITE_MULTIPLIER = Decimal("1.25")
+CACHE_READ_MULTIPLIER = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Price:
+    input_per_mtok: Decimal
+    output_per_mtok: Decimal
+
+
+# Matched by the longest prefix; unknown models bill at the Sonnet price so a typo never makes a
+# run look free. Opus 4.5 and later are priced lower than Opus 4 and 4.1.
+PRICES: dict[str, Price] = {
+    "claude-opus-4": Price(Decimal("15"), Decimal("75")),
+    "claude-opus-4-5": Price(Decimal("5"), Decimal("25")),
+    "claude-opus-4-6": Price(Decimal("5"), Decimal("25")),
+    "claude-sonnet": Price(Decimal("3"), Decimal("15")),
+    "claude-haiku": Price(Decimal("1"), Decimal("5")),
+}
+DEFAULT_PRICE = PRICES["claude-sonnet"]
+
+
+def price_for(model: str) -> Price:
+    matches = [prefix for prefix in PRICES if model.startswith(prefix)]
+    return PRICES[max(matches, key=len)] if matches else DEFAULT_PRICE
+
+
+def call_cost(
+    model: str, *, input_tokens: int, cache_write: int, cache_read: int, output_tokens: int
+) -> Decimal:
+    price = price_for(model)
+    billed_in = (
+        input_tokens
+        + CACHE_WRITE_MULTIPLIER * cache_write
+        + CACHE_READ_MULTIPLIER * cache_read
+    )
+    total = (billed_in * price.input_per_mtok + output_tokens * price.output_per_mtok) / 1_000_000
+    return total.quantize(Decimal("0.00000001"))

@@ -1,0 +1,138 @@
+"""The model port and its Anthropic adapter. Every failure becomes a typed ModelError that says
+whether to retry; keys are never logged."""
+
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anthropic
+
+from strata.contracts.overlays import ModelErrorCode
+from strata.runtime.errors import StrataError
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    model: str
+    system: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    max_tokens: int
+    temperature: float
+
+
+@dataclass(frozen=True)
+class ModelResponse:
+    text: str
+    stop_reason: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_creation_input_tokens: int
+    cache_read_input_tokens: int
+    latency_ms: int
+
+
+class ModelError(StrataError):
+    """The model call failed."""
+
+    def __init__(
+        self,
+        code: ModelErrorCode,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after_s: float | None = None,
+        latency_ms: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.code = code.value
+        self.error_code = code
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+        self.latency_ms = latency_ms
+
+
+class ModelProvider(Protocol):
+    async def complete(self, request: ModelRequest) -> ModelResponse: ...
+
+
+class AnthropicProvider:
+    def __init__(
+        self, *, api_key: str, base_url: str | None, timeout_s: float, http_client: Any = None
+    ) -> None:
+        # Retries are ours (per policy, with leases and accounting), not the SDK's.
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout_s,
+            max_retries=0,
+            http_client=http_client,
+        )
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        started = time.perf_counter()
+        try:
+            response = await self._client.messages.create(
+                model=request.model,
+                system=request.system,  # type: ignore[arg-type]
+                messages=request.messages,  # type: ignore[arg-type]
+                max_tokens=request.max_tokens,
+                # No temperature: Anthropic API version 2026-10-21 (sent by SDK 2.x) rejects
+                # sampling parameters with a 400. The policy's temperature applies to providers
+                # that still accept it (OpenAI-compatible endpoints).
+            )
+        except anthropic.APIError as exc:
+            raise _typed(exc, latency_ms=_ms_since(started)) from None
+        usage = response.usage
+        text = "".join(part.text for part in response.content if part.type == "text")
+        return ModelResponse(
+            text=text,
+            stop_reason=response.stop_reason,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
+            cache_read_input_tokens=usage.cache_read_input_tokens or 0,
+            latency_ms=_ms_since(started),
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _ms_since(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _typed(exc: anthropic.APIError, *, latency_ms: int) -> ModelError:
+    def err(code: ModelErrorCode, *, retryable: bool, after: float | None = None) -> ModelError:
+        return ModelError(
+            code, _describe(exc), retryable=retryable, retry_after_s=after, latency_ms=latency_ms
+        )
+
+    if isinstance(exc, anthropic.APITimeoutError):
+        return err(ModelErrorCode.TIMEOUT, retryable=True)
+    if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
+        return err(ModelErrorCode.INVALID_API_KEY, retryable=False)
+    if isinstance(exc, anthropic.RateLimitError):
+        return err(ModelErrorCode.RATE_LIMITED, retryable=True, after=_retry_after(exc))
+    if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 529:
+        return err(ModelErrorCode.OVERLOADED, retryable=True, after=_retry_after(exc))
+    if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 413:
+        return err(ModelErrorCode.OVERFLOW, retryable=False)
+    if isinstance(exc, anthropic.APIStatusError) and exc.status_code < 500:
+        return err(ModelErrorCode.PROVIDER_ERROR, retryable=False)
+    return err(ModelErrorCode.PROVIDER_ERROR, retryable=True)
+
+
+def _retry_after(exc: anthropic.APIError) -> float | None:
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _describe(exc: anthropic.APIError) -> str:
+    status = getattr(exc, "status_code", None)
+    prefix = f"HTTP {status}: " if status else ""
+    return f"{prefix}{type(exc).__name__}: {exc.message}"[:500]

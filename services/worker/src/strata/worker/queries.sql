@@ -1,0 +1,77 @@
+-- name: run_context
+-- The frozen policy and the schema version of a run.
+SELECT r.id, r.status, r.policy, s.definition, s.prompt_config
+FROM runs r JOIN schemas s ON s.id = r.schema_id
+WHERE r.id = $1;
+
+-- name: lock_run
+-- Serialises planning of one run (a duplicate run.created waits, then finds nothing to plan).
+SELECT status FROM runs WHERE id = $1 FOR UPDATE;
+
+-- name: unplanned_blocks
+-- Overlays of a run that are in no pack yet, in claim order (numeric block_index).
+SELECT o.document_id, o.block_index, b.token_estimate
+FROM overlays o JOIN blocks b USING (document_id, block_index)
+WHERE o.run_id = $1 AND o.pack_id IS NULL AND o.status = 'pending'
+ORDER BY o.document_id, o.block_index;
+
+-- name: assign_packs
+-- Put planned blocks into their packs; only blocks still unplanned.
+UPDATE overlays o SET pack_id = v.pack_id, updated_at = now()
+FROM unnest($2::uuid[], $3::int[], $4::uuid[]) AS v(document_id, block_index, pack_id)
+WHERE o.run_id = $1 AND o.document_id = v.document_id AND o.block_index = v.block_index
+  AND o.pack_id IS NULL;
+
+-- name: claim_pack
+-- Claim a pack's pending overlays in block_index order with a lease; returns their texts.
+WITH picked AS (
+    SELECT o.document_id, o.block_index
+    FROM overlays o
+    WHERE o.run_id = $1 AND o.pack_id = $2 AND o.status = 'pending'
+      AND EXISTS (SELECT 1 FROM runs r WHERE r.id = $1 AND r.status IN ('pending', 'running'))
+    ORDER BY o.document_id, o.block_index
+    FOR UPDATE OF o SKIP LOCKED
+), claimed AS (
+    UPDATE overlays o
+    SET status = 'claimed', claimed_by = $3,
+        claim_expires_at = now() + make_interval(secs => $4), updated_at = now()
+    FROM picked p
+    WHERE o.run_id = $1 AND o.document_id = p.document_id AND o.block_index = p.block_index
+    RETURNING o.document_id, o.block_index, o.attempt_count
+)
+SELECT c.document_id, c.block_index, c.attempt_count, b.text
+FROM claimed c JOIN blocks b USING (document_id, block_index)
+ORDER BY c.document_id, c.block_index;
+
+-- name: renew_lease
+-- Keep our claims alive while the model call runs.
+UPDATE overlays SET claim_expires_at = now() + make_interval(secs => $4)
+WHERE run_id = $1 AND pack_id = $2 AND status = 'claimed' AND claimed_by = $3;
+
+-- name: settle_overlays
+-- Write each claimed block's outcome; only claims still ours (a reaped or cancelled claim is
+-- not ours any more, and its late answer is discarded).
+UPDATE overlays o SET
+    status = v.status,
+    staged = COALESCE(v.staged, o.staged),
+    attempt_count = o.attempt_count + v.attempt_inc,
+    pack_id = COALESCE(v.pack_id, o.pack_id),
+    last_error_code = v.error_code,
+    last_error_message = v.error_message,
+    claimed_by = NULL,
+    claim_expires_at = NULL,
+    settled_at = CASE WHEN v.status IN ('ai_complete', 'failed') THEN now() END,
+    updated_at = now()
+FROM unnest($2::uuid[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::uuid[], $8::text[], $9::text[])
+    AS v(document_id, block_index, status, staged, attempt_inc, pack_id, error_code, error_message)
+WHERE o.run_id = $1 AND o.document_id = v.document_id AND o.block_index = v.block_index
+  AND o.status = 'claimed' AND o.claimed_by = $10
+RETURNING o.status, o.pack_id;
+
+-- name: insert_llm_call
+-- One row per model call, successful or not.
+INSERT INTO llm_calls (
+    id, run_id, pack_id, block_uids, model, input_tokens, output_tokens,
+    cache_creation_input_tokens, cache_read_input_tokens, cost_usd, latency_ms,
+    stop_reason, error_code, error_message)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);

@@ -1,0 +1,177 @@
+"""pack.ready → claim → one model call → settle. Everything a call changes (overlays, the
+llm_calls row, follow-up packs, overlays.settled) commits in one outbox transaction."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from uuid import UUID, uuid4
+
+from opentelemetry import trace
+
+from strata.contracts import routing
+from strata.contracts.messages import OverlaysSettled, PackReady
+from strata.contracts.overlays import ModelErrorCode, OverlayStatus
+from strata.runtime.db import Queries
+from strata.runtime.outbox import Outbox
+from strata.worker.answers import map_answer
+from strata.worker.context import RunContext, RunContexts
+from strata.worker.outcomes import ClaimedBlock, Decision, after_answer, after_error
+from strata.worker.pricing import call_cost
+from strata.worker.prompt import PromptBlock, build_messages
+from strata.worker.provider import ModelError, ModelProvider, ModelRequest, ModelResponse
+
+logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+class PackRunner:
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        queries: Queries,
+        contexts: RunContexts,
+        provider: ModelProvider | None,
+        worker_id: str,
+    ) -> None:
+        self._outbox = outbox
+        self._queries = queries
+        self._contexts = contexts
+        self._provider = provider
+        self._worker_id = worker_id
+
+    async def run(self, msg: PackReady) -> None:
+        pool = self._outbox.pool
+        async with pool.acquire() as conn:
+            context = await self._contexts.get(conn, msg.run_id)
+            if context is None:
+                return
+            rows = await conn.fetch(
+                self._queries.claim_pack, msg.run_id, msg.pack_id, self._worker_id,
+                float(context.policy.lease_seconds),
+            )
+        blocks = [ClaimedBlock(r["document_id"], r["block_index"], r["attempt_count"], r["text"])
+                  for r in rows]
+        if not blocks:
+            return  # a duplicate delivery, a cancelled run, or blocks already settled
+        with tracer.start_as_current_span("strata.pack") as span:
+            span.set_attribute("strata.run_id", str(msg.run_id))
+            span.set_attribute("strata.pack_id", str(msg.pack_id))
+            span.set_attribute("strata.block_count", len(blocks))
+            await self._call_and_settle(msg, context, blocks)
+
+    async def _call_and_settle(
+        self, msg: PackReady, context: RunContext, blocks: list[ClaimedBlock]
+    ) -> None:
+        policy = context.policy
+        if self._provider is None:
+            decision = after_error(
+                blocks, code=ModelErrorCode.NO_API_KEY, retryable=False, policy=policy,
+                message="no provider key: add one to the account or configure the platform key",
+            )
+            await self._settle(msg, decision, response=None, error=None, model=policy.model)
+            return
+        system, messages = build_messages(
+            system=context.system,
+            blocks=[PromptBlock(b.uid, b.text) for b in blocks],
+            cache=policy.prompt_caching_enabled,
+        )
+        request = ModelRequest(policy.model, system, messages, policy.max_tokens, policy.temperature)
+        try:
+            async with self._lease_kept(msg, policy.lease_seconds):
+                response = await self._provider.complete(request)
+        except ModelError as exc:
+            decision = after_error(blocks, code=exc.error_code, message=exc.message,
+                                   retryable=exc.retryable, policy=policy)
+            await self._settle(msg, decision, response=None, error=exc, model=policy.model)
+            if decision.retry_same_pack:
+                raise  # the consumer re-offers this pack after a backoff (retry-after honoured)
+            return
+        mapped = None
+        if response.stop_reason != "max_tokens":
+            mapped = map_answer(response.text, [b.uid for b in blocks], context.validator)
+        await self._settle(msg, after_answer(blocks, mapped, policy), response=response,
+                           error=None, model=policy.model)
+
+    @contextlib.asynccontextmanager
+    async def _lease_kept(self, msg: PackReady, lease_seconds: int) -> AsyncIterator[None]:
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(lease_seconds / 3)
+                with contextlib.suppress(Exception):  # a missed renewal is retried next tick
+                    await self._outbox.pool.execute(
+                        self._queries.renew_lease, msg.run_id, msg.pack_id, self._worker_id,
+                        float(lease_seconds),
+                    )
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _settle(
+        self,
+        msg: PackReady,
+        decision: Decision,
+        *,
+        response: ModelResponse | None,
+        error: ModelError | None,
+        model: str,
+    ) -> None:
+        outcomes = decision.outcomes
+        async with self._outbox.transaction() as uow:
+            settled = await uow.conn.fetch(
+                self._queries.settle_overlays,
+                msg.run_id,
+                [o.block.document_id for o in outcomes],
+                [o.block.block_index for o in outcomes],
+                [o.status.value for o in outcomes],
+                [o.staged for o in outcomes],
+                [o.attempt_inc for o in outcomes],
+                [o.pack_id for o in outcomes],
+                [o.error_code for o in outcomes],
+                [o.error_message for o in outcomes],
+                self._worker_id,
+            )
+            if response is not None or error is not None:  # a call was made
+                await self._record_call(uow.conn, msg, decision, response, error, model)
+            pending_by_pack: dict[UUID, int] = {}
+            for row in settled:
+                if row["status"] == OverlayStatus.PENDING and row["pack_id"] in decision.new_packs:
+                    pending_by_pack[row["pack_id"]] = pending_by_pack.get(row["pack_id"], 0) + 1
+            for pack_id, count in pending_by_pack.items():
+                uow.emit(routing.PACK_READY.routing_key, PackReady(
+                    run_id=msg.run_id, pack_id=pack_id, block_count=count,
+                    split_depth=msg.split_depth + 1))
+            if settled:
+                statuses = [row["status"] for row in settled]
+                uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(
+                    run_id=msg.run_id,
+                    completed=statuses.count(OverlayStatus.AI_COMPLETE),
+                    failed=statuses.count(OverlayStatus.FAILED),
+                    released=statuses.count(OverlayStatus.PENDING)))
+        if len(settled) < len(outcomes):
+            logger.warning("pack %s: %d claim(s) were no longer ours; their answers were discarded",
+                           msg.pack_id, len(outcomes) - len(settled))
+
+    async def _record_call(self, conn, msg, decision, response, error, model) -> None:  # noqa: ANN001
+        usage = response or _NO_USAGE
+        cost = call_cost(model, input_tokens=usage.input_tokens,
+                         cache_write=usage.cache_creation_input_tokens,
+                         cache_read=usage.cache_read_input_tokens,
+                         output_tokens=usage.output_tokens)
+        await conn.execute(
+            self._queries.insert_llm_call, uuid4(), msg.run_id, msg.pack_id,
+            [o.block.uid for o in decision.outcomes], model, usage.input_tokens,
+            usage.output_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens,
+            cost, response.latency_ms if response else error.latency_ms,
+            response.stop_reason if response else None,
+            error.code if error else None, error.message if error else None,
+        )
+
+
+_NO_USAGE = ModelResponse("", None, 0, 0, 0, 0, 0)

@@ -1,0 +1,33 @@
+"""Worker settings (env prefix WORKER_). Secrets have no defaults; a bad value stops the start."""
+
+import os
+import socket
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from strata.runtime.settings import CommonSettings
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKER_", extra="ignore")
+
+    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    # The platform's provider key, used when the account has none of its own.
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
+    request_timeout_s: float = Field(120.0, gt=0)
+    # Packs processed at once by one process (= prefetch of the pack queue).
+    concurrency: int = Field(8, ge=1, le=256)
+    worker_id: str = Field(default_factory=_default_worker_id)
+
+    @field_validator("anthropic_api_key")
+    @classmethod
+    def _no_placeholder(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() in {"", "changeme", "your-key-here"}:
+            raise ValueError("WORKER_ANTHROPIC_API_KEY is a placeholder; unset it or give a key")
+        return value

@@ -1,0 +1,35 @@
+from jsonschema import Draft202012Validator
+
+from strata.worker.answers import map_answer
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"title": {"type": "string"}, "n": {"type": ["integer", "null"]}},
+    "required": ["title", "n"],
+}
+V = Draft202012Validator(SCHEMA)
+
+
+def test_each_block_gets_only_its_own_answer():
+    text = '{"a:0": {"title": "x", "n": 1}, "a:1": {"title": "y", "n": null}}'
+    mapped = map_answer(text, ["a:0", "a:1"], V)
+    assert mapped.values == {"a:0": {"title": "x", "n": 1}, "a:1": {"title": "y", "n": None}}
+    assert mapped.problems == {}
+
+
+def test_missing_invalid_and_duplicate_answers_are_problems_not_borrowed():
+    text = '{"a:0": {"title": "x", "n": "one"}, "a:2": {"title": "z", "n": 2}, "a:2": {"title": "w", "n": 3}, "zz": {}}'
+    mapped = map_answer(text, ["a:0", "a:1", "a:2"], V)
+    assert mapped.values == {}
+    assert set(mapped.problems) == {"a:0", "a:1", "a:2"}
+    assert "invalid at n" in mapped.problems["a:0"]
+    assert mapped.problems["a:1"] == "no answer for this block"
+    assert mapped.problems["a:2"] == "block uid answered more than once"
+    assert mapped.unknown_uids == ["zz"]
+
+
+def test_fenced_json_is_accepted_and_garbage_is_a_problem_for_every_block():
+    assert map_answer('```json\n{"a:0": {"title": "x", "n": 1}}\n```', ["a:0"], V).values
+    bad = map_answer('{"a:0": {"title": "x"', ["a:0", "a:1"], V)
+    assert set(bad.problems) == {"a:0", "a:1"} and not bad.values
+    assert set(map_answer("[1, 2]", ["a:0"], V).problems) == {"a:0"}
