@@ -2,6 +2,7 @@
 delivery limit that dead-letters poison messages, and TTL queues for delayed retries."""
 
 from faststream.rabbit import (
+    Channel,
     ExchangeType,
     QueueType,
     RabbitBroker,
@@ -46,6 +47,9 @@ def retry_delay(attempt: int, *, at_least_s: float | None = None) -> int:
     return delay
 
 
+COMMAND_ROUTING_KEYS = frozenset(route.routing_key for route in routing.CONSUMED_ROUTES)
+
+
 def consumer_queue(route: routing.Route) -> RabbitQueue:
     return RabbitQueue(
         route.queue,
@@ -61,14 +65,19 @@ def consumer_queue(route: routing.Route) -> RabbitQueue:
 
 def build_broker(amqp_url: str, *, tracer_provider: TracerProvider | None = None) -> RabbitBroker:
     middlewares = (broker_telemetry(tracer_provider),) if tracer_provider else ()
-    # Publisher confirms are on by default in FastStream's channels; connection loss is retried
-    # by aio-pika's robust connection, so a broker restart heals without a process restart.
-    return RabbitBroker(amqp_url, middlewares=middlewares, reconnect_interval=2.0)
+    # Publisher confirms are on; a mandatory message that no queue takes raises instead of
+    # vanishing. Connection loss is retried by aio-pika's robust connection, so a broker
+    # restart heals without a process restart.
+    return RabbitBroker(
+        amqp_url,
+        middlewares=middlewares,
+        reconnect_interval=2.0,
+        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
+    )
 
 
 async def declare_topology(broker: RabbitBroker) -> None:
     """Idempotently declare the shared exchanges and queues every service relies on."""
-    await broker.declare_exchange(EVENTS)
     dlx = await broker.declare_exchange(DEAD_LETTERS)
     dlq = await broker.declare_queue(DEAD_LETTER_QUEUE)
     await dlq.bind(dlx, routing_key="#")
@@ -76,3 +85,9 @@ async def declare_topology(broker: RabbitBroker) -> None:
         exchange = await broker.declare_exchange(retry_exchange(delay))
         queue = await broker.declare_queue(retry_queue(delay))
         await queue.bind(exchange)
+    # Every consumer's queue exists before anyone publishes: a message sent before its
+    # consumer first started waits in the queue instead of being dropped by the exchange.
+    events = await broker.declare_exchange(EVENTS)
+    for route in routing.CONSUMED_ROUTES:
+        queue = await broker.declare_queue(consumer_queue(route))
+        await queue.bind(events, routing_key=route.routing_key)

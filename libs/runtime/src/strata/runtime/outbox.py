@@ -19,7 +19,7 @@ from faststream.rabbit import RabbitBroker
 from opentelemetry import propagate
 
 from strata.contracts.messages import Message
-from strata.runtime.broker import EVENTS
+from strata.runtime.broker import COMMAND_ROUTING_KEYS, EVENTS
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +95,15 @@ class Outbox:
                 unit = UnitOfWork(conn=conn, producer=self.producer)
                 yield unit
                 ids = await unit._write()
-        if ids:
+        if not ids:
+            return
+        # The change is committed and its messages are safe in the outbox: a failed fast-path
+        # publish (broker briefly away) is the relay's job now, not the caller's error. An
+        # exception out of transaction() therefore always means "nothing committed".
+        try:
             await self.publish(ids)
+        except Exception:
+            logger.warning("publish after commit failed; the outbox relay will retry", exc_info=True)
 
     async def publish(self, ids: list[UUID]) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -133,6 +140,10 @@ class Outbox:
             row["payload"],
             exchange=EVENTS,
             routing_key=row["routing_key"],
+            # A command that reaches no queue comes back and raises (the broker's channel has
+            # on_return_raises), so the row stays unpublished and the relay tries again.
+            # Notifications (run.progress, …) may legitimately have no subscriber yet.
+            mandatory=row["routing_key"] in COMMAND_ROUTING_KEYS,
             persist=True,
             message_id=str(row["id"]),
             headers=row["headers"],

@@ -1,0 +1,168 @@
+"""Request and response bodies of the HTTP API (they are what /docs shows)."""
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from strata.contracts.overlays import (
+    DocumentStatus,
+    ExportFormat,
+    ExportStatus,
+    OverlayStatus,
+    ReviewStatus,
+    RunStatus,
+)
+
+T = TypeVar("T")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable snake_case identifier")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class ApiRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProjectCreate(ApiRequest):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Project(BaseModel):
+    id: UUID
+    name: str
+    created_at: datetime
+
+
+class Document(BaseModel):
+    id: UUID
+    project_id: UUID
+    filename: str
+    content_type: str | None
+    byte_size: int
+    sha256: str
+    source_format: str | None
+    status: DocumentStatus
+    error_code: str | None
+    error_message: str | None
+    block_count: int | None
+    conversion_path: str | None
+    created_at: datetime
+    updated_at: datetime
+    duplicate: bool = Field(False, description="true when the upload matched existing bytes")
+
+
+class Block(BaseModel):
+    block_uid: str
+    block_index: int
+    block_type: str
+    text: str
+    section_path: list[str]
+    page_start: int | None
+    page_end: int | None
+    bbox: list[float] | None
+    table: dict[str, Any] | None
+    token_estimate: int
+
+
+class BlockPage(BaseModel):
+    items: list[Block]
+    next_cursor: int | None = Field(description="pass as `cursor` for the next page; null at end")
+
+
+class SchemaCreate(ApiRequest):
+    name: str = Field(min_length=1, max_length=200)
+    # Kept loose here so a bad definition answers `invalid_schema`, not a generic 422.
+    definition: dict[str, Any]
+    prompt_config: dict[str, Any] | None = None
+
+
+class SchemaVersionCreate(ApiRequest):
+    definition: dict[str, Any]
+    prompt_config: dict[str, Any] | None = Field(None, description="default: the base's")
+    base_version: int = Field(ge=1, description="the version this edit started from")
+
+
+class Schema(BaseModel):
+    id: UUID
+    project_id: UUID
+    name: str
+    version: int
+    parent_id: UUID | None
+    definition: dict[str, Any]
+    prompt_config: dict[str, Any]
+    created_at: datetime
+
+
+class RunCreate(ApiRequest):
+    schema_id: UUID
+    document_ids: list[UUID] | None = Field(None, min_length=1, max_length=10_000)
+    project_id: UUID | None = Field(None, description="run on every ready document")
+    policy_overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "RunCreate":
+        if (self.document_ids is None) == (self.project_id is None):
+            raise ValueError("give exactly one of document_ids and project_id")
+        return self
+
+
+class Run(BaseModel):
+    id: UUID
+    project_id: UUID
+    schema_id: UUID
+    status: RunStatus
+    status_reason: str | None
+    total_blocks: int
+    completed_blocks: int
+    failed_blocks: int
+    policy: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    document_ids: list[UUID]
+
+
+class Overlay(BaseModel):
+    block_uid: str
+    document_id: UUID
+    block_index: int
+    status: OverlayStatus
+    staged: dict[str, Any] | None
+    confirmed: dict[str, Any] | None
+    review_status: ReviewStatus
+    attempt_count: int
+    last_error_code: str | None
+    last_error_message: str | None
+    settled_at: datetime | None
+
+
+class OverlayPage(BaseModel):
+    items: list[Overlay]
+    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
+
+
+class ExportCreate(ApiRequest):
+    format: ExportFormat = ExportFormat.JSONL
+
+
+class Export(BaseModel):
+    id: UUID
+    run_id: UUID
+    format: ExportFormat
+    status: ExportStatus
+    row_count: int | None
+    error_message: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]

@@ -1,0 +1,38 @@
+"""Page cursors. Pure: no I/O.
+
+An overlay cursor names the last (document_id, block_index) a page returned. It is opaque to
+clients, but kept human-readable (`<uuid>:<index>`, the block_uid) so it is easy to debug.
+"""
+
+from collections.abc import Sequence
+from typing import TypeVar
+from uuid import UUID
+
+from strata.contracts.blocks import make_block_uid, parse_block_uid
+
+R = TypeVar("R")
+
+
+class InvalidCursorError(ValueError):
+    pass
+
+
+def encode_overlay_cursor(document_id: UUID, block_index: int) -> str:
+    return make_block_uid(document_id, block_index)
+
+
+def decode_overlay_cursor(cursor: str | None) -> tuple[UUID, int] | tuple[None, None]:
+    if cursor is None or cursor == "":
+        return None, None
+    try:
+        document_id, block_index = parse_block_uid(cursor)
+    except ValueError:
+        raise InvalidCursorError(f"cursor {cursor!r} is not one this API gave out") from None
+    if block_index < 0:
+        raise InvalidCursorError(f"cursor {cursor!r} is not one this API gave out")
+    return document_id, block_index
+
+
+def split_page(rows: Sequence[R], limit: int) -> tuple[list[R], bool]:
+    """Pages are fetched with one extra row: its presence says whether another page follows."""
+    return list(rows[:limit]), len(rows) > limit

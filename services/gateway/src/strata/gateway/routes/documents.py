@@ -1,0 +1,85 @@
+"""Documents: uploads, their state, and the blocks conversion made of them."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, File, Query, Response, UploadFile
+
+from strata.contracts.blocks import make_block_uid
+from strata.gateway.api_models import Block, BlockPage, Document, Page
+from strata.gateway.auth import Caller
+from strata.gateway.cursors import split_page
+from strata.gateway.deps import Limit, Res
+from strata.gateway.errors import not_found
+from strata.gateway.routes.projects import require_project
+from strata.gateway.sql import Q
+from strata.gateway.uploads import receive_upload
+
+router = APIRouter(tags=["documents"])
+
+
+def to_document(row: asyncpg.Record, *, duplicate: bool = False) -> Document:
+    return Document.model_validate({**dict(row), "duplicate": duplicate})
+
+
+def to_block(row: asyncpg.Record) -> Block:
+    fields: dict[str, Any] = dict(row)
+    fields["block_uid"] = make_block_uid(row["document_id"], row["block_index"])
+    fields["table"] = fields.pop("table_cells")
+    return Block.model_validate(fields)
+
+
+@router.post(
+    "/projects/{project_id}/documents",
+    status_code=201,
+    responses={200: {"model": Document, "description": "same bytes already in the project"}},
+)
+async def upload_document(
+    project_id: UUID,
+    file: Annotated[UploadFile, File(description="the document's bytes")],
+    caller: Caller,
+    res: Res,
+    response: Response,
+) -> Document:
+    await require_project(res.pool, project_id, caller.id)
+    row, duplicate = await receive_upload(
+        res, account_id=caller.id, project_id=project_id, upload=file
+    )
+    if duplicate:
+        response.status_code = 200
+    return to_document(row, duplicate=duplicate)
+
+
+@router.get("/projects/{project_id}/documents")
+async def list_documents(project_id: UUID, caller: Caller, res: Res) -> Page[Document]:
+    await require_project(res.pool, project_id, caller.id)
+    rows = await res.pool.fetch(Q.list_documents, project_id, caller.id)
+    return Page[Document](items=[to_document(r) for r in rows])
+
+
+@router.get("/documents/{document_id}")
+async def get_document(document_id: UUID, caller: Caller, res: Res) -> Document:
+    row = await res.pool.fetchrow(Q.get_document, document_id, caller.id)
+    if row is None:
+        raise not_found("document")
+    return to_document(row)
+
+
+@router.get("/documents/{document_id}/blocks")
+async def list_blocks(
+    document_id: UUID,
+    *,
+    caller: Caller,
+    res: Res,
+    limit: Limit,
+    cursor: Annotated[int, Query(ge=-1, description="the last block_index seen")] = -1,
+) -> BlockPage:
+    if await res.pool.fetchrow(Q.get_document, document_id, caller.id) is None:
+        raise not_found("document")
+    rows = await res.pool.fetch(Q.page_blocks, document_id, caller.id, cursor, limit + 1)
+    page, has_more = split_page(rows, limit)
+    return BlockPage(
+        items=[to_block(r) for r in page],
+        next_cursor=page[-1]["block_index"] if has_more else None,
+    )

@@ -1,0 +1,40 @@
+"""Projects: a tenant's folder of documents, schemas, runs and exports."""
+
+from uuid import UUID, uuid4
+
+import asyncpg
+from fastapi import APIRouter
+
+from strata.gateway.api_models import Page, Project, ProjectCreate
+from strata.gateway.auth import Caller
+from strata.gateway.deps import Res
+from strata.gateway.errors import not_found
+from strata.gateway.sql import Q
+
+router = APIRouter(tags=["projects"])
+
+
+async def require_project(
+    conn: asyncpg.Pool | asyncpg.Connection, project_id: UUID, account_id: UUID
+) -> asyncpg.Record:
+    row = await conn.fetchrow(Q.get_project, project_id, account_id)
+    if row is None:
+        raise not_found("project")
+    return row
+
+
+@router.post("/projects", status_code=201)
+async def create_project(body: ProjectCreate, caller: Caller, res: Res) -> Project:
+    row = await res.pool.fetchrow(Q.insert_project, uuid4(), caller.id, body.name)
+    return Project.model_validate(dict(row))
+
+
+@router.get("/projects")
+async def list_projects(caller: Caller, res: Res) -> Page[Project]:
+    rows = await res.pool.fetch(Q.list_projects, caller.id)
+    return Page[Project](items=[Project.model_validate(dict(r)) for r in rows])
+
+
+@router.get("/projects/{project_id}")
+async def get_project(project_id: UUID, caller: Caller, res: Res) -> Project:
+    return Project.model_validate(dict(await require_project(res.pool, project_id, caller.id)))

@@ -1,0 +1,80 @@
+"""Runs: one schema version applied to documents, and their per-block overlays."""
+
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, Query
+
+from strata.contracts.blocks import make_block_uid
+from strata.contracts.overlays import OverlayStatus
+from strata.gateway.api_models import Overlay, OverlayPage, Page, Run, RunCreate
+from strata.gateway.auth import Caller
+from strata.gateway.cursors import (
+    InvalidCursorError,
+    decode_overlay_cursor,
+    encode_overlay_cursor,
+    split_page,
+)
+from strata.gateway.deps import Limit, Res
+from strata.gateway.errors import ApiError, not_found
+from strata.gateway.routes.projects import require_project
+from strata.gateway.run_creation import create_run
+from strata.gateway.sql import Q
+
+router = APIRouter(tags=["runs"])
+
+
+def to_overlay(row: asyncpg.Record) -> Overlay:
+    uid = make_block_uid(row["document_id"], row["block_index"])
+    return Overlay.model_validate({**dict(row), "block_uid": uid})
+
+
+@router.post("/runs", status_code=201)
+async def post_run(body: RunCreate, caller: Caller, res: Res) -> Run:
+    run_id = await create_run(res, account_id=caller.id, body=body)
+    return Run.model_validate(dict(await res.pool.fetchrow(Q.get_run, run_id, caller.id)))
+
+
+@router.get("/runs/{run_id}")
+async def get_run(run_id: UUID, caller: Caller, res: Res) -> Run:
+    row = await res.pool.fetchrow(Q.get_run, run_id, caller.id)
+    if row is None:
+        raise not_found("run")
+    return Run.model_validate(dict(row))
+
+
+@router.get("/projects/{project_id}/runs")
+async def list_runs(project_id: UUID, caller: Caller, res: Res) -> Page[Run]:
+    await require_project(res.pool, project_id, caller.id)
+    rows = await res.pool.fetch(Q.list_runs, project_id, caller.id)
+    return Page[Run](items=[Run.model_validate(dict(r)) for r in rows])
+
+
+@router.get("/runs/{run_id}/overlays")
+async def list_overlays(
+    run_id: UUID,
+    *,
+    caller: Caller,
+    res: Res,
+    limit: Limit,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    status: OverlayStatus | None = None,
+) -> OverlayPage:
+    try:
+        after_document, after_index = decode_overlay_cursor(cursor)
+    except InvalidCursorError as exc:
+        raise ApiError(422, "invalid_cursor", str(exc)) from None
+    if not await res.pool.fetchval(Q.run_exists, run_id, caller.id):
+        raise not_found("run")
+    rows = await res.pool.fetch(
+        Q.page_overlays, run_id, caller.id, status, after_document, after_index, limit + 1
+    )
+    page, has_more = split_page(rows, limit)
+    last = page[-1] if has_more else None
+    return OverlayPage(
+        items=[to_overlay(r) for r in page],
+        next_cursor=None
+        if last is None
+        else encode_overlay_cursor(last["document_id"], last["block_index"]),
+    )

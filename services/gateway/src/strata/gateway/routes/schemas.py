@@ -1,0 +1,112 @@
+"""Extraction schemas: immutable versions; an edit is a new version based on the latest."""
+
+from uuid import UUID, uuid4
+
+import asyncpg
+from fastapi import APIRouter
+
+from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionCreate
+from strata.gateway.auth import Caller
+from strata.gateway.deps import Res
+from strata.gateway.errors import ApiError, not_found
+from strata.gateway.routes.projects import require_project
+from strata.gateway.schema_rules import (
+    InvalidSchemaError,
+    validate_definition,
+    validate_prompt_config,
+)
+from strata.gateway.sql import Q
+
+router = APIRouter(tags=["schemas"])
+
+
+def _validated(definition: dict, prompt_config: dict | None) -> tuple[dict, dict]:
+    try:
+        normalised = validate_definition(definition)
+        prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])
+    except InvalidSchemaError as exc:
+        raise ApiError(422, "invalid_schema", str(exc)) from None
+    return normalised, prompt.model_dump(mode="json")
+
+
+def _stale(name: str, latest: int, base: int) -> ApiError:
+    return ApiError(
+        409,
+        "stale_version",
+        f"schema {name!r} is at version {latest}, not {base}: reload it and apply your edit again",
+    )
+
+
+@router.post("/projects/{project_id}/schemas", status_code=201)
+async def create_schema(project_id: UUID, body: SchemaCreate, caller: Caller, res: Res) -> Schema:
+    await require_project(res.pool, project_id, caller.id)
+    definition, prompt_config = _validated(body.definition, body.prompt_config)
+    conflict = ApiError(
+        409, "schema_exists", f"schema {body.name!r} exists: add a version to it instead"
+    )
+    if await res.pool.fetchval(Q.schema_name_exists, project_id, body.name, caller.id):
+        raise conflict
+    try:
+        row = await res.pool.fetchrow(
+            Q.insert_schema,
+            uuid4(),
+            caller.id,
+            project_id,
+            body.name,
+            1,
+            None,
+            definition,
+            prompt_config,
+        )
+    except asyncpg.UniqueViolationError:  # a concurrent create of the same name won
+        raise conflict from None
+    return Schema.model_validate(dict(row))
+
+
+@router.post("/schemas/{schema_id}/versions", status_code=201)
+async def create_version(
+    schema_id: UUID, body: SchemaVersionCreate, caller: Caller, res: Res
+) -> Schema:
+    async with res.pool.acquire() as conn, conn.transaction():
+        base = await conn.fetchrow(Q.get_schema, schema_id, caller.id)
+        if base is None:
+            raise not_found("schema")
+        latest = await conn.fetchrow(
+            Q.latest_schema_version, base["project_id"], base["name"], caller.id
+        )
+        if latest["version"] != body.base_version:
+            raise _stale(base["name"], latest["version"], body.base_version)
+        prompt_in = (
+            body.prompt_config if body.prompt_config is not None else latest["prompt_config"]
+        )
+        definition, prompt_config = _validated(body.definition, prompt_in)
+        try:
+            row = await conn.fetchrow(
+                Q.insert_schema,
+                uuid4(),
+                caller.id,
+                base["project_id"],
+                base["name"],
+                latest["version"] + 1,
+                latest["id"],
+                definition,
+                prompt_config,
+            )
+        except asyncpg.UniqueViolationError:
+            raise _stale(base["name"], latest["version"] + 1, body.base_version) from None
+    return Schema.model_validate(dict(row))
+
+
+@router.get("/schemas/{schema_id}")
+async def get_schema(schema_id: UUID, caller: Caller, res: Res) -> Schema:
+    row = await res.pool.fetchrow(Q.get_schema, schema_id, caller.id)
+    if row is None:
+        raise not_found("schema")
+    return Schema.model_validate(dict(row))
+
+
+@router.get("/projects/{project_id}/schemas", description="The latest version of each name.")
+async def list_schemas(project_id: UUID, caller: Caller, res: Res) -> Page[Schema]:
+    await require_project(res.pool, project_id, caller.id)
+    rows = await res.pool.fetch(Q.list_latest_schemas, project_id, caller.id)
+    return Page[Schema](items=[Schema.model_validate(dict(r)) for r in rows])

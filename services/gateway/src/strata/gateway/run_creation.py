@@ -1,0 +1,76 @@
+"""Creating a run: resolve its documents, freeze its policy, make one overlay per block, and
+announce it — all in one transaction, so a run never exists half-made (or unannounced)."""
+
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from strata.contracts import routing
+from strata.contracts.messages import RunCreated
+from strata.contracts.overlays import DocumentStatus
+from strata.contracts.schemas import PromptConfig
+from strata.gateway.api_models import RunCreate
+from strata.gateway.deps import Resources
+from strata.gateway.errors import ApiError, not_found
+from strata.gateway.policy import InvalidPolicyOverrideError, run_policy
+from strata.gateway.sql import Q
+
+
+async def _documents(
+    conn: asyncpg.Connection, body: RunCreate, *, account_id: UUID, project_id: UUID
+) -> list[UUID]:
+    if body.project_id is not None:
+        if body.project_id != project_id:
+            raise not_found("project")  # the schema belongs to another (or nobody's) project
+        return [
+            r["id"] for r in await conn.fetch(Q.ready_project_documents, project_id, account_id)
+        ]
+    wanted = list(dict.fromkeys(body.document_ids or []))
+    rows = await conn.fetch(Q.run_documents_status, wanted, account_id, project_id)
+    found = {r["id"]: r["status"] for r in rows}
+    missing = [str(d) for d in wanted if d not in found]
+    if missing:
+        raise ApiError(404, "not_found", f"document not found: {', '.join(missing)}")
+    not_ready = [str(d) for d in wanted if found[d] != DocumentStatus.READY]
+    if not_ready:
+        raise ApiError(
+            409, "document_not_ready", f"documents not ready yet: {', '.join(not_ready)}"
+        )
+    return wanted
+
+
+async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UUID:
+    run_id = uuid4()
+    async with res.outbox.transaction() as uow:
+        conn = uow.conn
+        schema = await conn.fetchrow(Q.get_schema, body.schema_id, account_id)
+        if schema is None:
+            raise not_found("schema")
+        project_id = schema["project_id"]
+        document_ids = await _documents(conn, body, account_id=account_id, project_id=project_id)
+        try:
+            policy = run_policy(
+                admin_settings=await conn.fetchval(Q.policy_settings),
+                prompt_config=PromptConfig.model_validate(schema["prompt_config"]),
+                overrides=body.policy_overrides,
+            )
+        except InvalidPolicyOverrideError as exc:
+            raise ApiError(422, "invalid_policy_override", str(exc)) from None
+        await conn.execute(
+            Q.insert_run,
+            run_id,
+            account_id,
+            project_id,
+            schema["id"],
+            policy.model_dump(mode="json"),
+        )
+        await conn.execute(Q.insert_run_documents, run_id, document_ids)
+        total = await conn.fetchval(Q.insert_overlays, run_id, document_ids)
+        if total == 0:
+            # Raising inside the unit of work rolls the run back: no empty run is left behind.
+            raise ApiError(
+                409, "no_blocks", "the selected documents have no blocks to extract from"
+            )
+        await conn.execute(Q.set_run_total, run_id, total)
+        uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
+    return run_id

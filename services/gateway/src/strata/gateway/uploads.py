@@ -1,0 +1,70 @@
+"""Receiving an upload: stream it to blob storage, then record it and announce it atomically."""
+
+import logging
+from collections.abc import AsyncIterator
+from uuid import UUID, uuid4
+
+import asyncpg
+from fastapi import UploadFile
+
+from strata.contracts import routing
+from strata.contracts.messages import DocumentReceived
+from strata.gateway.deps import Resources
+from strata.gateway.errors import ApiError
+from strata.gateway.sql import Q
+from strata.runtime.blobs import BlobTooLarge
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1024 * 1024
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    # Never the whole file in memory: the blob store hashes and writes chunk by chunk.
+    while chunk := await upload.read(CHUNK_BYTES):
+        yield chunk
+
+
+async def receive_upload(
+    res: Resources, *, account_id: UUID, project_id: UUID, upload: UploadFile
+) -> tuple[asyncpg.Record, bool]:
+    """The document row and whether it already existed (same bytes in the same project)."""
+    document_id = uuid4()
+    blob_key = f"documents/{document_id}"
+    limit = res.settings.max_upload_bytes
+    try:
+        size, sha256 = await res.blobs.put_stream(blob_key, _chunks(upload), max_bytes=limit)
+    except BlobTooLarge:
+        raise ApiError(413, "file_too_large", f"the file is larger than {limit} bytes") from None
+    if size == 0:
+        res.blobs.delete(blob_key)
+        raise ApiError(400, "empty_file", "the uploaded file is empty")
+    try:
+        async with res.outbox.transaction() as uow:
+            row = await uow.conn.fetchrow(
+                Q.insert_document,
+                document_id,
+                account_id,
+                project_id,
+                upload.filename or "upload",
+                upload.content_type,
+                size,
+                sha256,
+                blob_key,
+            )
+            if row is not None:
+                message = DocumentReceived(document_id=document_id, project_id=project_id)
+                uow.emit(routing.DOCUMENT_RECEIVED.routing_key, message)
+            else:
+                row = await uow.conn.fetchrow(Q.document_by_sha, project_id, sha256, account_id)
+    except Exception:
+        # An error out of Outbox.transaction() means nothing committed, so no row points at
+        # the blob: it is an orphan.
+        # (Cancellation is left alone: an orphan blob is cheaper than deleting a live one.)
+        res.blobs.delete(blob_key)
+        raise
+    if row["id"] != document_id:
+        res.blobs.delete(blob_key)
+        logger.info("upload to project %s duplicates document %s", project_id, row["id"])
+        return row, True
+    return row, False

@@ -1,0 +1,34 @@
+from uuid import uuid4
+
+import pytest
+
+from strata.gateway.cursors import (
+    InvalidCursorError,
+    decode_overlay_cursor,
+    encode_overlay_cursor,
+    split_page,
+)
+
+
+def test_overlay_cursor_round_trips():
+    document_id = uuid4()
+    cursor = encode_overlay_cursor(document_id, 12)
+    assert cursor == f"{document_id}:12"
+    assert decode_overlay_cursor(cursor) == (document_id, 12)
+
+
+@pytest.mark.parametrize("cursor", [None, ""])
+def test_no_cursor_means_from_the_start(cursor):
+    assert decode_overlay_cursor(cursor) == (None, None)
+
+
+@pytest.mark.parametrize("cursor", ["nope", "1:2", f"{uuid4()}:x", f"{uuid4()}:-1", f"{uuid4()}"])
+def test_foreign_cursors_are_rejected(cursor):
+    with pytest.raises(InvalidCursorError):
+        decode_overlay_cursor(cursor)
+
+
+def test_split_page_uses_the_extra_row_to_detect_more():
+    assert split_page([1, 2, 3], 2) == ([1, 2], True)
+    assert split_page([1, 2], 2) == ([1, 2], False)
+    assert split_page([], 2) == ([], False)
