@@ -83,8 +83,13 @@ class Stack:
         return {name: proc.poll() is None for name, proc in self.procs.items()}
 
     def create_account(self, name: str) -> str:
-        done = subprocess.run([str(BIN / "strata"), "admin", "create-account", name],
-                              env=self.env, check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            [str(BIN / "strata"), "admin", "create-account", name],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return done.stdout.strip().splitlines()[-1]
 
     def stop(self) -> None:

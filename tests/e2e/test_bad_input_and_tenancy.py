@@ -12,8 +12,12 @@ pytestmark = pytest.mark.e2e
 
 
 def _settled(client: StrataClient, doc: dict) -> dict:
-    return wait_for(lambda: client.document(doc["id"]),
-                    lambda d: d["status"] in ("ready", "failed"), timeout_s=60, what="conversion")
+    return wait_for(
+        lambda: client.document(doc["id"]),
+        lambda d: d["status"] in ("ready", "failed"),
+        timeout_s=60,
+        what="conversion",
+    )
 
 
 def _error(call) -> StrataApiError:
@@ -49,35 +53,59 @@ def test_bad_uploads_fail_clearly_and_the_services_keep_serving(stack, client, e
     assert (error.status, error.code) == (422, "invalid_schema")
 
     schema = client.create_schema(project["id"], schema_body)
-    error = _error(lambda: client.create_run({"schema_id": schema["id"], "document_ids": [failed["id"]]}))
+    error = _error(
+        lambda: client.create_run({"schema_id": schema["id"], "document_ids": [failed["id"]]})
+    )
     assert (error.status, error.code) == (409, "document_not_ready")
 
     unknown = str(uuid.uuid4())
-    for path in (f"/v1/documents/{unknown}", f"/v1/runs/{unknown}", f"/v1/exports/{unknown}",
-                 f"/v1/schemas/{unknown}", f"/v1/projects/{unknown}", "/v1/documents/not-a-uuid"):
+    for path in (
+        f"/v1/documents/{unknown}",
+        f"/v1/runs/{unknown}",
+        f"/v1/exports/{unknown}",
+        f"/v1/schemas/{unknown}",
+        f"/v1/projects/{unknown}",
+        "/v1/documents/not-a-uuid",
+    ):
         error = _error(lambda p=path: client.request("GET", p))
         assert (error.status, error.code) == (404, "not_found"), path
 
     # A normal document right after all of that converts and runs.
-    good = _settled(client, client.upload(project["id"], examples / "documents" / "meeting-notes.txt"))
+    good = _settled(
+        client, client.upload(project["id"], examples / "documents" / "meeting-notes.txt")
+    )
     assert good["status"] == "ready"
     run = client.create_run({"schema_id": schema["id"], "document_ids": [good["id"]]})
-    run = wait_for(lambda: client.run(run["id"]), lambda r: r["status"] == "complete",
-                   timeout_s=60, what="run complete")
+    run = wait_for(
+        lambda: client.run(run["id"]),
+        lambda r: r["status"] == "complete",
+        timeout_s=60,
+        what="run complete",
+    )
     assert run["completed_blocks"] == good["block_count"]
     assert all(stack.alive().values()), stack.alive()
 
 
 def test_a_second_account_gets_404_on_every_id_of_the_first(stack, client, examples, tmp_path):
     project = client.create_project("tenant a")
-    doc = _settled(client, client.upload(project["id"], examples / "documents" / "incident-review.md"))
+    doc = _settled(
+        client, client.upload(project["id"], examples / "documents" / "incident-review.md")
+    )
     schema = client.create_schema(project["id"], json.loads((examples / "schema.json").read_text()))
     run = client.create_run({"schema_id": schema["id"], "document_ids": [doc["id"]]})
-    run = wait_for(lambda: client.run(run["id"]), lambda r: r["status"] == "complete",
-                   timeout_s=60, what="run complete")
+    run = wait_for(
+        lambda: client.run(run["id"]),
+        lambda r: r["status"] == "complete",
+        timeout_s=60,
+        what="run complete",
+    )
     export = client.request_export(run["id"])
-    wait_for(lambda: client.export(export["id"]), lambda e: e["status"] == "ready",
-             timeout_s=60, what="export")
+    wait_for(
+        lambda: client.export(export["id"]),
+        lambda e: e["status"] == "ready",
+        timeout_s=60,
+        what="export",
+    )
 
     other = StrataClient(stack.gateway_url, stack.create_account("e2e-other"))
     try:
@@ -99,9 +127,13 @@ def test_a_second_account_gets_404_on_every_id_of_the_first(stack, client, examp
             error = _error(lambda m=method, p=path, k=kwargs: other.request(m, p, **k))
             assert (error.status, error.code) == (404, "not_found"), path
         other_project = other.create_project("tenant b")
-        error = _error(lambda: other.create_run({"schema_id": schema["id"], "document_ids": [doc["id"]]}))
+        error = _error(
+            lambda: other.create_run({"schema_id": schema["id"], "document_ids": [doc["id"]]})
+        )
         assert error.status == 404
-        error = _error(lambda: other.upload(project["id"], examples / "documents" / "meeting-notes.txt"))
+        error = _error(
+            lambda: other.upload(project["id"], examples / "documents" / "meeting-notes.txt")
+        )
         assert error.status == 404
         assert other.request("GET", "/v1/projects")["items"] == [other_project]
     finally:

@@ -23,8 +23,12 @@ async def _publish_twice(amqp_url: str, routing_key: str, body: dict) -> None:
         message_id = str(uuid.uuid4())
         for _ in range(2):
             await exchange.publish(
-                aio_pika.Message(payload, content_type="application/json", message_id=message_id,
-                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                aio_pika.Message(
+                    payload,
+                    content_type="application/json",
+                    message_id=message_id,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
                 routing_key=routing_key,
             )
     finally:
@@ -35,19 +39,29 @@ async def _snapshot(dsn: str, run_id: str, document_id: str) -> dict:
     conn = await asyncpg.connect(dsn)
     try:
         return {
-            "run": dict(await conn.fetchrow(
-                "SELECT status, completed_blocks, failed_blocks, completed_at FROM runs WHERE id = $1",
-                uuid.UUID(run_id))),
+            "run": dict(
+                await conn.fetchrow(
+                    "SELECT status, completed_blocks, failed_blocks, completed_at FROM runs WHERE id = $1",
+                    uuid.UUID(run_id),
+                )
+            ),
             "blocks": await conn.fetchval(
-                "SELECT count(*) FROM blocks WHERE document_id = $1", uuid.UUID(document_id)),
-            "document": dict(await conn.fetchrow(
-                "SELECT status, block_count, updated_at FROM documents WHERE id = $1",
-                uuid.UUID(document_id))),
+                "SELECT count(*) FROM blocks WHERE document_id = $1", uuid.UUID(document_id)
+            ),
+            "document": dict(
+                await conn.fetchrow(
+                    "SELECT status, block_count, updated_at FROM documents WHERE id = $1",
+                    uuid.UUID(document_id),
+                )
+            ),
             "completed_events": await conn.fetchval(
                 "SELECT count(*) FROM outbox WHERE routing_key = 'run.completed'"
-                " AND payload ->> 'run_id' = $1", run_id),
+                " AND payload ->> 'run_id' = $1",
+                run_id,
+            ),
             "calls": await conn.fetchval(
-                "SELECT count(*) FROM llm_calls WHERE run_id = $1", uuid.UUID(run_id)),
+                "SELECT count(*) FROM llm_calls WHERE run_id = $1", uuid.UUID(run_id)
+            ),
         }
     finally:
         await conn.close()
@@ -56,21 +70,39 @@ async def _snapshot(dsn: str, run_id: str, document_id: str) -> dict:
 def test_settled_and_conversion_messages_delivered_twice_change_nothing(stack, client, examples):
     project = client.create_project("duplicates")
     doc = client.upload(project["id"], examples / "documents" / "supplier-agreement.md")
-    doc = wait_for(lambda: client.document(doc["id"]), lambda d: d["status"] == "ready",
-                   timeout_s=60, what="ready")
+    doc = wait_for(
+        lambda: client.document(doc["id"]),
+        lambda d: d["status"] == "ready",
+        timeout_s=60,
+        what="ready",
+    )
     schema = client.create_schema(project["id"], json.loads((examples / "schema.json").read_text()))
     run = client.create_run({"schema_id": schema["id"], "document_ids": [doc["id"]]})
-    wait_for(lambda: client.run(run["id"]), lambda r: r["status"] == "complete",
-             timeout_s=60, what="run complete")
+    wait_for(
+        lambda: client.run(run["id"]),
+        lambda r: r["status"] == "complete",
+        timeout_s=60,
+        what="run complete",
+    )
     before = infra.run(_snapshot(stack.database_url, run["id"], doc["id"]))
     assert before["completed_events"] == 1
 
     infra.run(_publish_twice(stack.amqp_url, "overlays.settled", {"run_id": run["id"]}))
-    infra.run(_publish_twice(stack.amqp_url, "conversion.requested",
-                             {"document_id": doc["id"], "source_format": "md"}))
+    infra.run(
+        _publish_twice(
+            stack.amqp_url,
+            "conversion.requested",
+            {"document_id": doc["id"], "source_format": "md"},
+        )
+    )
     infra.run(_publish_twice(stack.amqp_url, "run.created", {"run_id": run["id"]}))
-    infra.run(_publish_twice(stack.amqp_url, "document.received",
-                             {"document_id": doc["id"], "project_id": project["id"]}))
+    infra.run(
+        _publish_twice(
+            stack.amqp_url,
+            "document.received",
+            {"document_id": doc["id"], "project_id": project["id"]},
+        )
+    )
     asyncio.run(asyncio.sleep(3))  # let every consumer take and ack them
 
     after = infra.run(_snapshot(stack.database_url, run["id"], doc["id"]))

@@ -12,14 +12,20 @@ pytestmark = pytest.mark.e2e
 
 
 def _wait_ready(client: StrataClient, doc: dict) -> dict:
-    return wait_for(lambda: client.document(doc["id"]),
-                    lambda d: d["status"] in ("ready", "failed"), timeout_s=60, what="conversion")
+    return wait_for(
+        lambda: client.document(doc["id"]),
+        lambda d: d["status"] in ("ready", "failed"),
+        timeout_s=60,
+        what="conversion",
+    )
 
 
 def test_documents_flow_to_a_complete_run_and_an_exact_export(stack, client, examples, tmp_path):
     project = client.create_project("e2e full path")
-    docs = [_wait_ready(client, client.upload(project["id"], p))
-            for p in sorted((examples / "documents").iterdir())]
+    docs = [
+        _wait_ready(client, client.upload(project["id"], p))
+        for p in sorted((examples / "documents").iterdir())
+    ]
     assert all(d["status"] == "ready" and d["block_count"] > 0 for d in docs), docs
 
     blocks = {d["id"]: list(client.blocks(d["id"], page_size=7)) for d in docs}
@@ -35,20 +41,31 @@ def test_documents_flow_to_a_complete_run_and_an_exact_export(stack, client, exa
     assert run["total_blocks"] == total
     assert run["policy"]["model"]
 
-    run = wait_for(lambda: client.run(run["id"]), lambda r: r["status"] == "complete",
-                   timeout_s=120, what="run complete")
+    run = wait_for(
+        lambda: client.run(run["id"]),
+        lambda r: r["status"] == "complete",
+        timeout_s=120,
+        what="run complete",
+    )
     assert run["completed_blocks"] == total and run["failed_blocks"] == 0
 
     counts = infra.run(_overlay_counts(stack.database_url, run["id"]))
-    assert (run["completed_blocks"], run["failed_blocks"]) == (counts["ai_complete"], counts["failed"])
+    assert (run["completed_blocks"], run["failed_blocks"]) == (
+        counts["ai_complete"],
+        counts["failed"],
+    )
     assert counts["calls"] >= 1 and counts["calls"] < total  # packs, not one call per block
 
     overlays = list(client.overlays(run["id"], page_size=5))
     assert len(overlays) == total and all(o["staged"] is not None for o in overlays)
 
     export = client.request_export(run["id"])
-    export = wait_for(lambda: client.export(export["id"]), lambda e: e["status"] != "pending",
-                      timeout_s=60, what="export")
+    export = wait_for(
+        lambda: client.export(export["id"]),
+        lambda e: e["status"] != "pending",
+        timeout_s=60,
+        what="export",
+    )
     assert export["status"] == "ready" and export["row_count"] == total
     lines = client.download_export(export["id"], tmp_path / "run.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in lines]
@@ -70,7 +87,9 @@ async def _overlay_counts(dsn: str, run_id: str) -> dict:
             "SELECT count(*) FILTER (WHERE status = 'ai_complete') AS ai_complete,"
             " count(*) FILTER (WHERE status = 'failed') AS failed,"
             " (SELECT count(*) FROM llm_calls WHERE run_id = $1) AS calls"
-            " FROM overlays WHERE run_id = $1", run_id)
+            " FROM overlays WHERE run_id = $1",
+            run_id,
+        )
         return dict(row)
     finally:
         await conn.close()

@@ -10,7 +10,9 @@ import asyncpg
 
 from strata.store.migrate import migrate
 
-PG_ADMIN_DSN = os.environ.get("STRATA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_DSN = os.environ.get(
+    "STRATA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 AMQP_BASE = os.environ.get("STRATA_TEST_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
 
 
@@ -65,5 +67,5 @@ def delete_vhost(vhost: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, capture_output=True)
 
 
-def run(coro):  # noqa: ANN001, ANN201 - tiny sync bridge for session fixtures
+def run(coro):
     return asyncio.run(coro)

@@ -10,6 +10,7 @@ import pytest
 
 from strata.contracts import routing
 from strata.contracts.messages import RunCreated
+from strata.runtime.broker import EVENTS
 from strata.runtime.consumer import consume
 from strata.runtime.errors import StrataError, TransientError
 from strata.runtime.service import ServiceRuntime
@@ -18,7 +19,7 @@ from strata.runtime.settings import CommonSettings
 pytestmark = pytest.mark.integration
 
 
-class Boom(StrataError):
+class BoomError(StrataError):
     """The handler refuses this message for good."""
 
     code = "boom"
@@ -48,7 +49,9 @@ async def _wait(predicate, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_outbox_publishes_after_commit_and_not_after_rollback(database_url, amqp_url, blob_root):
+async def test_outbox_publishes_after_commit_and_not_after_rollback(
+    database_url, amqp_url, blob_root
+):
     seen: list[RunCreated] = []
 
     async def handle(msg: RunCreated) -> None:
@@ -67,7 +70,9 @@ async def test_outbox_publishes_after_commit_and_not_after_rollback(database_url
         await _wait(lambda: len(seen) >= 1)
         await asyncio.sleep(0.3)
         assert [m.run_id for m in seen] == [committed.run_id]
-        unpublished = await rt.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        unpublished = await rt.pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        )
         assert unpublished == 0
     finally:
         await _stop(rt)
@@ -115,14 +120,12 @@ async def test_permanent_error_and_bad_payload_are_dead_lettered_with_reason(
     database_url, amqp_url, blob_root
 ):
     async def handle(msg: RunCreated) -> None:
-        raise Boom()
+        raise BoomError()
 
     rt = await _started(database_url, amqp_url, blob_root, handle)
     try:
         async with rt.outbox.transaction() as uow:
             uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=uuid4()))
-        from strata.runtime.broker import EVENTS
-
         await rt.broker.publish(
             {"not": "a run"}, exchange=EVENTS, routing_key=routing.RUN_CREATED.routing_key
         )

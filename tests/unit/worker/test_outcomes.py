@@ -1,3 +1,4 @@
+import json
 from uuid import uuid4
 
 from jsonschema import Draft202012Validator
@@ -9,7 +10,9 @@ from strata.worker.outcomes import ClaimedBlock, after_answer, after_error
 
 DOC = uuid4()
 POLICY = PolicySnapshot(max_attempts=3)
-V = Draft202012Validator({"type": "object", "properties": {"t": {"type": "string"}}, "required": ["t"]})
+V = Draft202012Validator(
+    {"type": "object", "properties": {"t": {"type": "string"}}, "required": ["t"]}
+)
 
 
 def claimed(n: int, attempts: int = 0) -> list[ClaimedBlock]:
@@ -18,13 +21,15 @@ def claimed(n: int, attempts: int = 0) -> list[ClaimedBlock]:
 
 def test_valid_answers_complete_and_bad_ones_are_retried_alone():
     blocks = claimed(3)
-    text = '{"%s": {"t": "a"}, "%s": {"t": 5}}' % (blocks[0].uid, blocks[1].uid)
+    text = json.dumps({blocks[0].uid: {"t": "a"}, blocks[1].uid: {"t": 5}})
     decision = after_answer(blocks, map_answer(text, [b.uid for b in blocks], V), POLICY)
     statuses = [o.status for o in decision.outcomes]
     assert statuses == [OverlayStatus.AI_COMPLETE, OverlayStatus.PENDING, OverlayStatus.PENDING]
     assert decision.outcomes[0].staged == {"t": "a"}
     retried = [o for o in decision.outcomes if o.status is OverlayStatus.PENDING]
-    assert all(o.attempt_inc == 1 and o.error_code == ModelErrorCode.INVALID_OUTPUT for o in retried)
+    assert all(
+        o.attempt_inc == 1 and o.error_code == ModelErrorCode.INVALID_OUTPUT for o in retried
+    )
     assert len({o.pack_id for o in retried}) == 2  # each alone
     assert decision.new_packs == {o.pack_id: 1 for o in retried}
 
@@ -49,18 +54,25 @@ def test_a_single_block_that_overflows_fails_with_overflow():
 
 
 def test_key_errors_release_without_counting_attempts():
-    decision = after_error(claimed(2), code=ModelErrorCode.NO_API_KEY, message="m",
-                           retryable=False, policy=POLICY)
+    decision = after_error(
+        claimed(2), code=ModelErrorCode.NO_API_KEY, message="m", retryable=False, policy=POLICY
+    )
     assert all(o.status is OverlayStatus.PENDING and o.attempt_inc == 0 for o in decision.outcomes)
     assert not decision.retry_same_pack
 
 
 def test_retryable_errors_count_attempts_and_retry_the_same_pack():
-    decision = after_error(claimed(2), code=ModelErrorCode.RATE_LIMITED, message="429",
-                           retryable=True, policy=POLICY)
+    decision = after_error(
+        claimed(2), code=ModelErrorCode.RATE_LIMITED, message="429", retryable=True, policy=POLICY
+    )
     assert decision.retry_same_pack
     assert all(o.attempt_inc == 1 and o.pack_id is None for o in decision.outcomes)
-    exhausted = after_error(claimed(2, attempts=2), code=ModelErrorCode.OVERLOADED, message="529",
-                            retryable=True, policy=POLICY)
+    exhausted = after_error(
+        claimed(2, attempts=2),
+        code=ModelErrorCode.OVERLOADED,
+        message="529",
+        retryable=True,
+        policy=POLICY,
+    )
     assert all(o.status is OverlayStatus.FAILED for o in exhausted.outcomes)
     assert not exhausted.retry_same_pack

@@ -11,13 +11,19 @@ def keys(packs):
 
 
 def test_batching_off_is_one_block_per_pack():
-    packs = plan_packs(blocks(10, 10, 10), PolicySnapshot(batching_enabled=False), fixed_prompt_tokens=0)
+    packs = plan_packs(
+        blocks(10, 10, 10), PolicySnapshot(batching_enabled=False), fixed_prompt_tokens=0
+    )
     assert keys(packs) == [[0], [1], [2]]
 
 
 def test_fixed_mode_chunks_in_order():
     policy = PolicySnapshot(batching_mode="fixed", fixed_pack_size=2)
-    assert keys(plan_packs(blocks(*[5] * 5), policy, fixed_prompt_tokens=0)) == [[0, 1], [2, 3], [4]]
+    assert keys(plan_packs(blocks(*[5] * 5), policy, fixed_prompt_tokens=0)) == [
+        [0, 1],
+        [2, 3],
+        [4],
+    ]
 
 
 def test_adaptive_respects_max_pack_size_and_keeps_order():
@@ -29,11 +35,17 @@ def test_adaptive_respects_max_pack_size_and_keeps_order():
 def test_adaptive_closes_a_pack_at_the_output_budget():
     # 4096 * 0.75 = 3072 output tokens per pack; 1000 per block -> 3 blocks per pack.
     policy = PolicySnapshot(output_tokens_per_block=1000)
-    assert [len(p) for p in plan_packs(blocks(*[5] * 7), policy, fixed_prompt_tokens=0)] == [3, 3, 1]
+    assert [len(p) for p in plan_packs(blocks(*[5] * 7), policy, fixed_prompt_tokens=0)] == [
+        3,
+        3,
+        1,
+    ]
 
 
 def test_adaptive_closes_a_pack_at_the_input_budget():
-    policy = PolicySnapshot(context_budget_tokens=10_000, context_safety_margin=0.0, max_tokens=1000)
+    policy = PolicySnapshot(
+        context_budget_tokens=10_000, context_safety_margin=0.0, max_tokens=1000
+    )
     input_budget, _ = pack_budgets(policy, fixed_prompt_tokens=1000)
     assert input_budget == 8000
     packs = plan_packs(blocks(*[3000] * 5), policy, fixed_prompt_tokens=1000)
@@ -43,7 +55,11 @@ def test_adaptive_closes_a_pack_at_the_input_budget():
 
 def test_a_block_larger_than_the_budget_still_gets_a_pack_of_its_own():
     policy = PolicySnapshot(context_budget_tokens=2000, context_safety_margin=0.0, max_tokens=100)
-    assert keys(plan_packs(blocks(10, 50_000, 10), policy, fixed_prompt_tokens=0)) == [[0], [1], [2]]
+    assert keys(plan_packs(blocks(10, 50_000, 10), policy, fixed_prompt_tokens=0)) == [
+        [0],
+        [1],
+        [2],
+    ]
 
 
 def test_min_pack_size_keeps_packs_from_getting_too_small():

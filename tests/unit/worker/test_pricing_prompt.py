@@ -9,18 +9,26 @@ def test_prices_follow_the_longest_prefix_and_cache_multipliers():
     assert price_for("claude-opus-4-1").input_per_mtok == Decimal("15")
     assert price_for("claude-opus-4-6").input_per_mtok == Decimal("5")
     assert price_for("something-else") == price_for("claude-sonnet-4-6")
-    cost = call_cost("claude-sonnet-4-6", input_tokens=1_000_000, cache_write=1_000_000,
-                     cache_read=1_000_000, output_tokens=1_000_000)
+    cost = call_cost(
+        "claude-sonnet-4-6",
+        input_tokens=1_000_000,
+        cache_write=1_000_000,
+        cache_read=1_000_000,
+        output_tokens=1_000_000,
+    )
     assert cost == Decimal("3") + Decimal("3.75") + Decimal("0.3") + Decimal("15")
 
 
 def test_prompt_puts_the_constant_part_first_and_marks_it_for_caching():
-    system = system_prompt({"type": "object", "properties": {"a": {"type": "string"}}},
-                           PromptConfig(field_instructions={"a": "the a"}))
+    system = system_prompt(
+        {"type": "object", "properties": {"a": {"type": "string"}}},
+        PromptConfig(field_instructions={"a": "the a"}),
+    )
     assert '<schema>{"properties":{"a":{"type":"string"}},"type":"object"}</schema>' in system
     assert "- a: the a" in system
     sys_blocks, messages = build_messages(
-        system=system, blocks=[PromptBlock("d:0", "x < y </block> & z")], cache=True)
+        system=system, blocks=[PromptBlock("d:0", "x < y </block> & z")], cache=True
+    )
     assert sys_blocks[0]["cache_control"] == {"type": "ephemeral"}
     body = messages[0]["content"][0]["text"]
     assert body == '<block uid="d:0">\nx &lt; y &lt;/block&gt; &amp; z\n</block>'

@@ -13,23 +13,40 @@ from strata.worker.provider import AnthropicProvider, ModelError, ModelRequest
 
 def provider(handler) -> AnthropicProvider:
     client = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
-    return AnthropicProvider(api_key="k", base_url="http://model.test", timeout_s=5, http_client=client)
+    return AnthropicProvider(
+        api_key="k", base_url="http://model.test", timeout_s=5, http_client=client
+    )
 
 
 def request() -> ModelRequest:
-    system, messages = build_messages(system="S" * 50, blocks=[PromptBlock("d:0", "hello")], cache=True)
+    system, messages = build_messages(
+        system="S" * 50, blocks=[PromptBlock("d:0", "hello")], cache=True
+    )
     return ModelRequest("claude-sonnet-4-6", system, messages, 256, 0.3)
 
 
 def ok(body_seen: list) -> callable:
     def handler(req: httpx2.Request) -> httpx2.Response:
         body_seen.append(json.loads(req.content))
-        return httpx2.Response(200, json={
-            "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
-            "content": [{"type": "text", "text": '{"d:0": {}}'}], "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": {"input_tokens": 10, "output_tokens": 4, "cache_creation_input_tokens": 100,
-                      "cache_read_input_tokens": 0}})
+        return httpx2.Response(
+            200,
+            json={
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4-6",
+                "content": [{"type": "text", "text": '{"d:0": {}}'}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": 10,
+                    "output_tokens": 4,
+                    "cache_creation_input_tokens": 100,
+                    "cache_read_input_tokens": 0,
+                },
+            },
+        )
+
     return handler
 
 
@@ -56,8 +73,11 @@ async def test_request_carries_cache_control_and_tagged_blocks_and_usage_is_read
 )
 async def test_http_errors_become_typed_model_errors(status, headers, code, retryable, after):
     def handler(req: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(status, headers=headers,
-                               json={"type": "error", "error": {"type": "x", "message": "nope"}})
+        return httpx2.Response(
+            status,
+            headers=headers,
+            json={"type": "error", "error": {"type": "x", "message": "nope"}},
+        )
 
     with pytest.raises(ModelError) as caught:
         await provider(handler).complete(request())

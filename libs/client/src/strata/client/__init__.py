@@ -35,7 +35,9 @@ class StrataClient:
     def create_project(self, name: str) -> dict[str, Any]:
         return self.request("POST", "/v1/projects", json={"name": name})
 
-    def upload(self, project_id: str, path: Path, *, content_type: str | None = None) -> dict[str, Any]:
+    def upload(
+        self, project_id: str, path: Path, *, content_type: str | None = None
+    ) -> dict[str, Any]:
         with path.open("rb") as fh:
             files = {"file": (path.name, fh, content_type or "application/octet-stream")}
             return self.request("POST", f"/v1/projects/{project_id}/documents", files=files)

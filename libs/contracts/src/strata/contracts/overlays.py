@@ -56,6 +56,14 @@ class ModelErrorCode(StrEnum):
     CANCELLED = "cancelled"
 
 
+def give_up_message(code: str) -> str:
+    """What a person is told when a message about their document could not be processed."""
+    return (
+        f"processing stopped on an internal error ({code}); nothing else was affected, and an "
+        "operator can see the details in the dead-letter queue"
+    )
+
+
 class DocumentErrorCode(StrEnum):
     EMPTY_FILE = "empty_file"
     FILE_TOO_LARGE = "file_too_large"
@@ -65,3 +73,4 @@ class DocumentErrorCode(StrEnum):
     DECODE_ERROR = "decode_error"
     NO_CONTENT = "no_content"
     CONVERSION_ERROR = "conversion_error"
+    INTERNAL_ERROR = "internal_error"

@@ -48,5 +48,12 @@ class PolicySnapshot(BaseModel):
 
 # Keys a run may override at creation; the rest are the admin's alone.
 RUN_OVERRIDABLE_KEYS = frozenset(
-    {"model", "temperature", "max_tokens", "budget_usd", "batching_enabled", "prompt_caching_enabled"}
+    {
+        "model",
+        "temperature",
+        "max_tokens",
+        "budget_usd",
+        "batching_enabled",
+        "prompt_caching_enabled",
+    }
 )

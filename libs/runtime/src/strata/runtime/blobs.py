@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 
-class BlobTooLarge(Exception):
+class BlobTooLargeError(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"blob exceeds {limit} bytes")
         self.limit = limit
@@ -50,7 +50,7 @@ class LocalBlobStore:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > max_bytes:
-                        raise BlobTooLarge(max_bytes)
+                        raise BlobTooLargeError(max_bytes)
                     digest.update(chunk)
                     out.write(chunk)
             os.replace(tmp, target)

@@ -28,7 +28,8 @@ RETRY_TIERS_S = (1, 5, 30, 120)
 
 
 def retry_exchange(delay_s: int) -> RabbitExchange:
-    return RabbitExchange(f"{routing.RETRY_QUEUE}.{delay_s}s", type=ExchangeType.FANOUT, durable=True)
+    name = f"{routing.RETRY_QUEUE}.{delay_s}s"
+    return RabbitExchange(name, type=ExchangeType.FANOUT, durable=True)
 
 
 def retry_queue(delay_s: int) -> RabbitQueue:

@@ -4,7 +4,12 @@
 - a payload that is not the contract, or a permanent StrataError: dead-lettered with the reason;
 - a retryable error: re-published to a delay tier (counting attempts), then acked; past
   `max_retries` it is dead-lettered with the reason;
-- anything unexpected: nack with requeue; the queue's delivery limit dead-letters crash loops.
+- anything unexpected: nack with requeue, until the last delivery the queue allows, when it is
+  dead-lettered with the reason (the broker's own delivery limit stays as the backstop).
+
+Whenever a decoded message is dead-lettered, `on_give_up(message, code, reason)` runs first, so
+the service can record the failure on the thing the message was about (a document must not sit
+in `converting` forever because its message went to the dead letters).
 """
 
 import logging
@@ -19,12 +24,20 @@ from faststream.rabbit.annotations import RabbitMessage
 from pydantic import BaseModel, ValidationError
 
 from strata.contracts import routing
-from strata.runtime.broker import DEAD_LETTERS, EVENTS, consumer_queue, retry_delay, retry_exchange
+from strata.runtime.broker import (
+    DEAD_LETTERS,
+    DELIVERY_LIMIT,
+    EVENTS,
+    consumer_queue,
+    retry_delay,
+    retry_exchange,
+)
 from strata.runtime.errors import StrataError
 
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+GiveUp = Callable[[Any, str, str], Awaitable[None]]
 ATTEMPT_HEADER = "x-strata-attempt"
 # Errors of the infrastructure itself: the same message may well succeed in a moment.
 TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
@@ -45,6 +58,7 @@ def consume(
     *,
     prefetch: int = 10,
     max_retries: int = 8,
+    on_give_up: GiveUp | None = None,
 ) -> Callable[[Callable[[M], Awaitable[None]]], Callable[..., Awaitable[None]]]:
     def decorator(handle: Callable[[M], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         @broker.subscriber(
@@ -61,20 +75,50 @@ def consume(
             except ValidationError as exc:
                 await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
                 return
+
+            async def give_up(code: str, reason: str) -> None:
+                if on_give_up is not None:
+                    try:
+                        await on_give_up(payload, code, reason)
+                    except Exception:
+                        logger.exception("recording the give-up of a message failed")
+                await _dead_letter(broker, message, route, code, reason)
+
             try:
                 await handle(payload)
             except StrataError as exc:
                 if not exc.retryable:
-                    await _dead_letter(broker, message, route, exc.code, exc.message)
-                    return
-                await _retry(
-                    broker, message, route, exc.code, exc.message, max_retries, exc.retry_after_s
-                )
+                    await give_up(exc.code, exc.message)
+                elif _attempt(message) > max_retries:
+                    await give_up(exc.code, f"gave up after {max_retries} retries: {exc.message}")
+                else:
+                    await _retry(
+                        broker,
+                        message,
+                        route,
+                        code=exc.code,
+                        reason=exc.message,
+                        retry_after_s=exc.retry_after_s,
+                    )
                 return
             except TRANSIENT_EXCEPTIONS as exc:
-                await _retry(broker, message, route, "transient", repr(exc), max_retries)
+                if _attempt(message) > max_retries:
+                    await give_up("transient", f"gave up after {max_retries} retries: {exc!r}")
+                else:
+                    await _retry(
+                        broker,
+                        message,
+                        route,
+                        code="transient",
+                        reason=repr(exc),
+                        retry_after_s=None,
+                    )
                 return
-            except Exception:
+            except Exception as exc:
+                if int(message.headers.get("x-delivery-count", 0)) + 1 >= DELIVERY_LIMIT:
+                    logger.exception("unexpected error on %s; giving up", route.queue)
+                    await give_up("unexpected_error", f"{type(exc).__name__}: {exc}"[:2000])
+                    return
                 logger.exception("unexpected error on %s; requeued", route.queue)
                 await message.nack(requeue=True)
                 return
@@ -85,19 +129,21 @@ def consume(
     return decorator
 
 
+def _attempt(message: RabbitMessage) -> int:
+    """Which retry this would be (1 for the first)."""
+    return int(message.headers.get(ATTEMPT_HEADER, 0)) + 1
+
+
 async def _retry(
     broker: RabbitBroker,
     message: RabbitMessage,
     route: routing.Route,
+    *,
     code: str,
     reason: str,
-    max_retries: int,
-    retry_after_s: float | None = None,
+    retry_after_s: float | None,
 ) -> None:
-    attempt = int(message.headers.get(ATTEMPT_HEADER, 0)) + 1
-    if attempt > max_retries:
-        await _dead_letter(broker, message, route, code, f"gave up after {max_retries} retries: {reason}")
-        return
+    attempt = _attempt(message)
     delay = retry_delay(attempt, at_least_s=retry_after_s)
     logger.warning("%s on %s: retry %d in %ds (%s)", code, route.queue, attempt, delay, reason)
     await broker.publish(

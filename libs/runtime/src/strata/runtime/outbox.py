@@ -90,11 +90,10 @@ class Outbox:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         """Yield a unit of work; on a clean exit commit it, then publish what it emitted."""
-        async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                unit = UnitOfWork(conn=conn, producer=self.producer)
-                yield unit
-                ids = await unit._write()
+        async with self.pool.acquire() as conn, conn.transaction():
+            unit = UnitOfWork(conn=conn, producer=self.producer)
+            yield unit
+            ids = await unit._write()
         if not ids:
             return
         # The change is committed and its messages are safe in the outbox: a failed fast-path
@@ -103,7 +102,7 @@ class Outbox:
         try:
             await self.publish(ids)
         except Exception:
-            logger.warning("publish after commit failed; the outbox relay will retry", exc_info=True)
+            logger.warning("publish after commit failed; the relay will retry", exc_info=True)
 
     async def publish(self, ids: list[UUID]) -> int:
         async with self.pool.acquire() as conn, conn.transaction():

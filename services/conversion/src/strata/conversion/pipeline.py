@@ -1,0 +1,92 @@
+"""One conversion request: load the document, convert its bytes off the loop, store the blocks.
+
+Idempotent: only a document in `converting` is converted; a redelivered request for a document
+that is already `ready` or `failed` changes nothing.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from strata.contracts.messages import ConversionRequested
+from strata.contracts.overlays import DocumentErrorCode, DocumentStatus, give_up_message
+from strata.conversion.converters import CONVERSION_PATHS, Converted, convert_document
+from strata.conversion.errors import (
+    BlobMissingError,
+    ConversionError,
+    ConverterFailedError,
+    DocumentNotFoundError,
+    NoContentError,
+    UnconvertibleError,
+    UnsupportedSourceError,
+)
+from strata.conversion.store import DocumentRow, DocumentStore
+from strata.runtime.blobs import BlobStore
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+
+class ConversionPipeline:
+    def __init__(self, *, store: DocumentStore, blobs: BlobStore, runner: Runner) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.runner = runner
+
+    async def handle(self, msg: ConversionRequested) -> None:
+        doc = await self.store.load(msg.document_id)
+        if doc is None:
+            raise DocumentNotFoundError(f"document {msg.document_id} does not exist")
+        if doc.status != DocumentStatus.CONVERTING:
+            logger.info("document %s is %s; nothing to convert", doc.id, doc.status)
+            return
+        try:
+            converted = await self._convert(doc, doc.source_format or msg.source_format)
+        except UnconvertibleError as exc:
+            if await self.store.fail(doc.id, exc.error_code, exc.message):
+                logger.warning("document %s failed: %s: %s", doc.id, exc.error_code, exc.message)
+            return
+        if await self.store.complete(
+            doc.id, converted.blocks, conversion_path=converted.conversion_path
+        ):
+            logger.info("document %s ready: %d blocks", doc.id, len(converted.blocks))
+
+    async def give_up(self, msg: ConversionRequested, code: str, reason: str) -> None:
+        """The message goes to the dead letters: fail the document instead of leaving it
+        `converting` for ever (the internal reason stays in the logs and the dead letter)."""
+        await self.store.fail(
+            msg.document_id, DocumentErrorCode.INTERNAL_ERROR, give_up_message(code)
+        )
+
+    async def _convert(self, doc: DocumentRow, source_format: str) -> Converted:
+        if source_format not in CONVERSION_PATHS:
+            raise UnsupportedSourceError(
+                f"this deployment has no converter for {source_format!r}; "
+                f"it converts {', '.join(CONVERSION_PATHS)}"
+            )
+        data = await asyncio.to_thread(_read_blob, self.blobs, doc.blob_key)
+        try:
+            converted = await self.runner.run(convert_document, source_format, data)
+        except ConversionError:
+            raise
+        except Exception as exc:
+            # A converter bug on odd input: the document fails; the detail stays in the log.
+            logger.exception("converter raised on document %s", doc.id)
+            raise ConverterFailedError(
+                f"the {source_format} converter failed on this document ({type(exc).__name__})"
+            ) from exc
+        if not converted.blocks:
+            raise NoContentError()
+        return converted
+
+
+def _read_blob(blobs: BlobStore, key: str) -> bytes:
+    try:
+        return blobs.read_bytes(key)
+    except (FileNotFoundError, IsADirectoryError, ValueError):
+        raise BlobMissingError() from None

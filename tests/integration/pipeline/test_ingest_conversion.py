@@ -1,0 +1,323 @@
+"""Ingest and conversion together, in-process, against real RabbitMQ (a fresh vhost) and
+Postgres (a fresh database): a received document becomes ready with ordered blocks, or failed
+with a reason, exactly once however often its messages are delivered."""
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
+
+from strata.contracts import routing
+from strata.contracts.messages import ConversionRequested, DocumentReceived, Message
+from strata.conversion.main import ConversionService
+from strata.conversion.main import build as build_conversion
+from strata.conversion.settings import ConversionSettings
+from strata.ingest.main import build as build_ingest
+from strata.ingest.settings import IngestSettings
+from strata.runtime.broker import EVENTS
+from strata.runtime.service import ServiceRuntime
+from strata.runtime.settings import CommonSettings
+
+pytestmark = pytest.mark.integration
+
+WAIT_S = 30.0
+
+
+@dataclass
+class Pipeline:
+    ingest: ServiceRuntime
+    conversion: ConversionService
+    conn: asyncpg.Connection
+    account_id: UUID
+    project_id: UUID
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def add_document(
+        self, filename: str, data: bytes, *, sha256: str | None = None, blob: bool = True
+    ) -> UUID:
+        """What the gateway does on upload: the blob, then a `received` row."""
+        doc_id = uuid4()
+        key = f"uploads/{doc_id}"
+        if blob:
+            self.ingest.blobs.write_bytes(key, data)
+        await self.conn.execute(
+            """INSERT INTO documents (id, account_id, project_id, filename, content_type,
+                                      byte_size, sha256, blob_key)
+               VALUES ($1, $2, $3, $4, 'application/octet-stream', $5, $6, $7)""",
+            doc_id,
+            self.account_id,
+            self.project_id,
+            filename,
+            len(data),
+            sha256 or hashlib.sha256(data).hexdigest(),
+            key,
+        )
+        return doc_id
+
+    async def publish(self, routing_key: str, message: Message) -> None:
+        await self.ingest.broker.publish(
+            message.model_dump(mode="json"), exchange=EVENTS, routing_key=routing_key, persist=True
+        )
+
+    async def receive(self, doc_id: UUID) -> None:
+        await self.publish(
+            routing.DOCUMENT_RECEIVED.routing_key,
+            DocumentReceived(document_id=doc_id, project_id=self.project_id),
+        )
+
+    async def settled(self, doc_id: UUID) -> asyncpg.Record:
+        """The document row once it is ready or failed, and its event has been seen."""
+        deadline = asyncio.get_running_loop().time() + WAIT_S
+        while asyncio.get_running_loop().time() < deadline:
+            row = await self.conn.fetchrow("SELECT * FROM documents WHERE id = $1", doc_id)
+            if row["status"] in ("ready", "failed") and self.events_for(doc_id):
+                return row
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"document {doc_id} did not settle: {dict(row)}")
+
+    async def ingest_and_wait(self, filename: str, data: bytes) -> asyncpg.Record:
+        doc_id = await self.add_document(filename, data)
+        await self.receive(doc_id)
+        return await self.settled(doc_id)
+
+    def events_for(self, doc_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+        keys = (routing.DOCUMENT_CONVERTED, routing.DOCUMENT_FAILED)
+        return [
+            (k, body) for k, body in self.events if k in keys and body["document_id"] == str(doc_id)
+        ]
+
+    async def blocks(self, doc_id: UUID) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT * FROM blocks WHERE document_id = $1 ORDER BY block_index", doc_id
+        )
+
+
+@pytest.fixture
+async def pipeline(database_url: str, amqp_url: str, blob_root: Path) -> AsyncIterator[Pipeline]:
+    common = CommonSettings(
+        database_url=database_url, amqp_url=amqp_url, blob_root=blob_root, db_pool_size=4
+    )
+    ingest = build_ingest(IngestSettings(common=common, max_bytes=1024 * 1024))
+    conversion = build_conversion(ConversionSettings(common=common, timeout_s=30))
+
+    observer = RabbitBroker(amqp_url)
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    @observer.subscriber(
+        RabbitQueue("test.observer.documents", routing_key="document.*", auto_delete=True), EVENTS
+    )
+    async def observe(body: dict[str, Any], message: RabbitMessage) -> None:
+        events.append((message.raw_message.routing_key, body))
+
+    conn = await asyncpg.connect(database_url)
+    account_id, project_id = uuid4(), uuid4()
+    await conn.execute("INSERT INTO accounts (id, name) VALUES ($1, 'acme')", account_id)
+    await conn.execute(
+        "INSERT INTO projects (id, account_id, name) VALUES ($1, $2, 'p')", project_id, account_id
+    )
+    await observer.start()
+    for runtime in (ingest, conversion.runtime):
+        await runtime.start()  # pool, outbox relay, topology
+    for runtime in (ingest, conversion.runtime):
+        await runtime.broker.start()  # consuming
+    try:
+        yield Pipeline(
+            ingest=ingest,
+            conversion=conversion,
+            conn=conn,
+            account_id=account_id,
+            project_id=project_id,
+            events=events,
+        )
+    finally:
+        for runtime in (ingest, conversion.runtime):
+            await runtime.broker.stop()
+            await runtime.stop()
+        await conversion.pool.close()
+        await observer.stop()
+        await conn.close()
+
+
+MARKDOWN = b"""# Guide
+
+Intro with a [link](http://example.com).
+
+## Install
+
+- download
+  - check the *checksum*
+- run
+
+| step | time |
+|------|------|
+| a    | 1s   |
+
+```sh
+make install
+```
+
+> mind the gap
+
+# Appendix
+
+Last words.
+"""
+
+
+async def test_markdown_becomes_ready_with_ordered_blocks(pipeline: Pipeline) -> None:
+    doc = await pipeline.ingest_and_wait("guide.md", MARKDOWN)
+    assert (doc["status"], doc["source_format"], doc["conversion_path"]) == (
+        "ready",
+        "md",
+        "markdown-it",
+    )
+    blocks = await pipeline.blocks(doc["id"])
+    assert [b["block_index"] for b in blocks] == list(range(len(blocks)))
+    assert doc["block_count"] == len(blocks)
+    assert [(b["block_type"], b["text"], list(b["section_path"])) for b in blocks] == [
+        ("heading", "Guide", []),
+        ("paragraph", "Intro with a link.", ["Guide"]),
+        ("heading", "Install", ["Guide"]),
+        ("list_item", "download", ["Guide", "Install"]),
+        ("list_item", "check the checksum", ["Guide", "Install"]),
+        ("list_item", "run", ["Guide", "Install"]),
+        ("table", "| step | time |\n|---|---|\n| a | 1s |", ["Guide", "Install"]),
+        ("code", "make install", ["Guide", "Install"]),
+        ("quote", "mind the gap", ["Guide", "Install"]),
+        ("heading", "Appendix", []),
+        ("paragraph", "Last words.", ["Appendix"]),
+    ]
+    table = blocks[6]
+    # This connection has no JSON codec: jsonb arrives as its text, a JSON object.
+    assert json.loads(table["table_cells"]) == {
+        "rows": [["step", "time"], ["a", "1s"]],
+        "has_header": True,
+    }
+    assert all(b["table_cells"] is None for b in blocks if b["block_type"] != "table")
+    assert all(b["token_estimate"] > 0 and b["page_start"] is None for b in blocks)
+    [(key, event)] = pipeline.events_for(doc["id"])
+    assert key == routing.DOCUMENT_CONVERTED
+    assert event["block_count"] == len(blocks)
+
+
+async def test_plain_text_becomes_ready(pipeline: Pipeline) -> None:
+    # Two "- " lines would read as a Markdown list; bullets are plain text's own list marker.
+    text = "Dear reader,\r\nthis is plain.\r\n\r\nItems:\r\n• one\r\n• two\r\n\r\nBye.\r\n"
+    doc = await pipeline.ingest_and_wait("letter.txt", text.encode())
+    assert (doc["status"], doc["source_format"], doc["conversion_path"]) == (
+        "ready",
+        "txt",
+        "plaintext",
+    )
+    blocks = await pipeline.blocks(doc["id"])
+    assert [(b["block_type"], b["text"]) for b in blocks] == [
+        ("paragraph", "Dear reader, this is plain."),
+        ("paragraph", "Items:"),
+        ("list_item", "one"),
+        ("list_item", "two"),
+        ("paragraph", "Bye."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "kwargs", "code", "message"),
+    [
+        (
+            "x.md",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+            {},
+            "unsupported_format",
+            "detected PDF from the file's bytes; this deployment converts md, txt",
+        ),
+        ("empty.txt", b"", {}, "empty_file", "The file is empty (0 bytes)."),
+        ("a.txt", b"hello", {"sha256": "0" * 64}, "checksum_mismatch", None),
+        ("gone.txt", b"hello", {"blob": False}, "blob_missing", None),
+        ("rule.md", b"---\n\n***\n", {}, "no_content", None),
+    ],
+)
+async def test_a_failed_document_then_a_normal_one(
+    pipeline: Pipeline,
+    filename: str,
+    data: bytes,
+    kwargs: dict[str, Any],
+    code: str,
+    message: str | None,
+) -> None:
+    doc_id = await pipeline.add_document(filename, data, **kwargs)
+    await pipeline.receive(doc_id)
+    doc = await pipeline.settled(doc_id)
+    assert (doc["status"], doc["error_code"]) == ("failed", code)
+    assert doc["error_message"]
+    if message is not None:
+        assert doc["error_message"] == message
+    assert await pipeline.blocks(doc_id) == []
+    [(key, event)] = pipeline.events_for(doc_id)
+    assert (key, event["error_code"], event["error_message"]) == (
+        routing.DOCUMENT_FAILED,
+        code,
+        doc["error_message"],
+    )
+    # The services carry on: the next document converts.
+    after = await pipeline.ingest_and_wait("next.md", b"# Next\n\nfine\n")
+    assert after["status"] == "ready"
+
+
+async def test_a_duplicate_conversion_request_changes_nothing(pipeline: Pipeline) -> None:
+    doc = await pipeline.ingest_and_wait("guide.md", MARKDOWN)
+    before = [dict(b) for b in await pipeline.blocks(doc["id"])]
+    await pipeline.publish(
+        routing.CONVERSION_REQUESTED.routing_key,
+        ConversionRequested(document_id=doc["id"], source_format="md"),
+    )
+    # Conversion consumes in order (one in flight): once a later document is ready, the
+    # duplicate has been handled.
+    assert (await pipeline.ingest_and_wait("later.txt", b"later\n"))["status"] == "ready"
+    again = await pipeline.conn.fetchrow("SELECT * FROM documents WHERE id = $1", doc["id"])
+    assert (again["status"], again["block_count"], again["updated_at"]) == (
+        "ready",
+        len(before),
+        doc["updated_at"],
+    )
+    assert [dict(b) for b in await pipeline.blocks(doc["id"])] == before
+    assert len(pipeline.events_for(doc["id"])) == 1
+
+
+async def test_a_document_received_twice_is_converted_once(pipeline: Pipeline) -> None:
+    doc_id = await pipeline.add_document("twice.md", b"# Twice\n\nonce only\n")
+    await pipeline.receive(doc_id)
+    await pipeline.receive(doc_id)
+    doc = await pipeline.settled(doc_id)
+    assert doc["status"] == "ready"
+    assert (await pipeline.ingest_and_wait("later.txt", b"later\n"))["status"] == "ready"
+    requested = await pipeline.conn.fetchval(
+        """SELECT count(*) FROM outbox
+           WHERE routing_key = $1 AND payload->>'document_id' = $2""",
+        routing.CONVERSION_REQUESTED.routing_key,
+        str(doc_id),
+    )
+    assert requested == 1
+    assert len(pipeline.events_for(doc_id)) == 1
+    assert [b["text"] for b in await pipeline.blocks(doc_id)] == ["Twice", "once only"]
+
+
+async def test_a_document_with_thousands_of_blocks(pipeline: Pipeline) -> None:
+    sections = [
+        f"## Part {s}\n\n" + "".join(f"- item {s}.{i}\n" for i in range(150)) for s in range(20)
+    ]
+    doc = await pipeline.ingest_and_wait("big.md", ("# Big\n\n" + "\n".join(sections)).encode())
+    assert (doc["status"], doc["block_count"]) == ("ready", 1 + 20 * 151)
+    rows = await pipeline.conn.fetch(
+        "SELECT block_index, text FROM blocks WHERE document_id = $1 ORDER BY block_index",
+        doc["id"],
+    )
+    assert [r["block_index"] for r in rows] == list(range(doc["block_count"]))
+    # Numeric order, not text order: block 10 follows block 9.
+    assert [r["text"] for r in rows[8:12]] == ["item 0.6", "item 0.7", "item 0.8", "item 0.9"]

@@ -1,0 +1,72 @@
+"""Plain text: paragraphs on blank lines, bulleted and numbered lines as list items."""
+
+import codecs
+
+import pytest
+
+from strata.contracts.blocks import BlockType
+from strata.conversion.converters import convert_document
+from strata.conversion.errors import DecodeFailedError, UnsupportedSourceError
+from strata.conversion.plaintext import plaintext_to_blocks
+from strata.conversion.textdecode import decode_text
+
+
+def _summary(text: str) -> list[tuple[str, str]]:
+    return [(b.block_type.value, b.text) for b in plaintext_to_blocks(text)]
+
+
+def test_paragraphs_split_on_blank_lines_and_lines_join_with_spaces() -> None:
+    text = "First line\nsame   paragraph\r\n\r\n  \t \nSecond\rparagraph\n\n\n"
+    assert _summary(text) == [
+        ("paragraph", "First line same paragraph"),
+        ("paragraph", "Second paragraph"),
+    ]
+
+
+def test_lone_cr_is_a_line_break() -> None:
+    assert _summary("a\r\rb") == [("paragraph", "a"), ("paragraph", "b")]
+
+
+def test_list_lines() -> None:
+    text = "Shopping:\n- eggs\n* milk\n\u2022 bread\n1. one\n12) twelve\n  continued\nAfter list\n"
+    assert _summary(text) == [
+        ("paragraph", "Shopping:"),
+        ("list_item", "eggs"),
+        ("list_item", "milk"),
+        ("list_item", "bread"),
+        ("list_item", "one"),
+        ("list_item", "twelve continued"),
+        ("paragraph", "After list"),
+    ]
+
+
+def test_no_headings_from_plain_text() -> None:
+    assert {b.block_type for b in plaintext_to_blocks("# Not a heading\n\nTITLE\n=====\n")} == {
+        BlockType.PARAGRAPH
+    }
+
+
+def test_dash_without_text_is_not_an_item() -> None:
+    assert _summary("-\n--\n") == [("paragraph", "- --")]
+
+
+def test_empty_text_gives_no_blocks() -> None:
+    assert plaintext_to_blocks("\n \n\t\n") == []
+
+
+def test_decode_boms() -> None:
+    assert decode_text(codecs.BOM_UTF8 + b"hi") == "hi"
+    assert decode_text(codecs.BOM_UTF16_LE + "hé".encode("utf-16-le")) == "hé"
+    assert decode_text(codecs.BOM_UTF16_BE + "hé".encode("utf-16-be")) == "hé"
+
+
+@pytest.mark.parametrize("data", [b"caf\xe9", b"nul\x00byte"])
+def test_undecodable_text_is_a_decode_error(data: bytes) -> None:
+    with pytest.raises(DecodeFailedError) as info:
+        convert_document("txt", data)
+    assert info.value.error_code == "decode_error"
+
+
+def test_unknown_source_format() -> None:
+    with pytest.raises(UnsupportedSourceError):
+        convert_document("pdf", b"%PDF-1.7")
