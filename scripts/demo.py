@@ -24,7 +24,9 @@ def log(text: str) -> None:
 def create_account() -> str:
     done = subprocess.run(
         [str(Path(sys.executable).with_name("strata")), "admin", "create-account", "demo"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return done.stdout.strip().splitlines()[-1]
 
@@ -37,30 +39,48 @@ def main() -> None:
     documents = []
     for path in sorted((EXAMPLES / "documents").iterdir()):
         doc = client.upload(project["id"], path)
-        doc = wait_for(lambda d=doc: client.document(d["id"]),
-                       lambda d: d["status"] in ("ready", "failed"), timeout_s=120,
-                       what=f"{path.name} converted")
+        doc = wait_for(
+            lambda d=doc: client.document(d["id"]),
+            lambda d: d["status"] in ("ready", "failed"),
+            timeout_s=120,
+            what=f"{path.name} converted",
+        )
         log(f"  {path.name}: {doc['status']}, {doc['block_count']} blocks")
         documents.append(doc)
     ready = [d for d in documents if d["status"] == "ready"]
     schema = client.create_schema(project["id"], json.loads((EXAMPLES / "schema.json").read_text()))
     run = client.create_run({"schema_id": schema["id"], "document_ids": [d["id"] for d in ready]})
     log(f"run {run['id']}: {run['total_blocks']} blocks, model {run['policy']['model']}")
-    run = wait_for(lambda: client.run(run["id"]), lambda r: r["status"] == "complete",
-                   timeout_s=600, every_s=0.5, what="run complete")
+    run = wait_for(
+        lambda: client.run(run["id"]),
+        lambda r: r["status"] == "complete",
+        timeout_s=600,
+        every_s=0.5,
+        what="run complete",
+    )
     export = client.request_export(run["id"])
-    wait_for(lambda: client.export(export["id"]), lambda e: e["status"] != "pending",
-             timeout_s=120, what="export built")
-    target = client.download_export(export["id"], ROOT / "var" / "exports" / f"run-{run['id']}.jsonl")
+    wait_for(
+        lambda: client.export(export["id"]),
+        lambda e: e["status"] != "pending",
+        timeout_s=120,
+        what="export built",
+    )
+    target = client.download_export(
+        export["id"], ROOT / "var" / "exports" / f"run-{run['id']}.jsonl"
+    )
     log(f"export written to {target}")
-    print(json.dumps({
-        "documents": len(documents),
-        "blocks": run["total_blocks"],
-        "overlays_complete": run["completed_blocks"],
-        "overlays_failed": run["failed_blocks"],
-        "export": str(target),
-        "model": "simulated" if simulated else run["policy"]["model"],
-    }))
+    print(
+        json.dumps(
+            {
+                "documents": len(documents),
+                "blocks": run["total_blocks"],
+                "overlays_complete": run["completed_blocks"],
+                "overlays_failed": run["failed_blocks"],
+                "export": str(target),
+                "model": "simulated" if simulated else run["policy"]["model"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
