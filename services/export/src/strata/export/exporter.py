@@ -35,9 +35,15 @@ class Exporter:
         async with self._outbox.transaction() as uow:
             run_id = await uow.conn.fetchval(self._queries.mark_ready, msg.export_id, key, rows)
             if run_id is not None:
-                uow.emit(routing.EXPORT_COMPLETED, ExportCompleted(
-                    export_id=msg.export_id, run_id=run_id, status=ExportStatus.READY,
-                    row_count=rows))
+                uow.emit(
+                    routing.EXPORT_COMPLETED,
+                    ExportCompleted(
+                        export_id=msg.export_id,
+                        run_id=run_id,
+                        status=ExportStatus.READY,
+                        row_count=rows,
+                    ),
+                )
         logger.info("export %s ready: %d rows at %s", msg.export_id, rows, key)
 
     async def _write_jsonl(self, run_id: UUID, key: str) -> int:

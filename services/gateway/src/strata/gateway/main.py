@@ -21,6 +21,8 @@ from strata.runtime.outbox import Outbox
 from strata.runtime.telemetry import setup_telemetry
 
 PRODUCER = "gateway"
+
+
 def create_app(settings: GatewaySettings) -> FastAPI:
     common = settings.common
 

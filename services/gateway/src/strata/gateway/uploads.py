@@ -12,7 +12,7 @@ from strata.contracts.messages import DocumentReceived
 from strata.gateway.deps import Resources
 from strata.gateway.errors import ApiError
 from strata.gateway.sql import Q
-from strata.runtime.blobs import BlobTooLarge
+from strata.runtime.blobs import BlobTooLargeError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ async def receive_upload(
     limit = res.settings.max_upload_bytes
     try:
         size, sha256 = await res.blobs.put_stream(blob_key, _chunks(upload), max_bytes=limit)
-    except BlobTooLarge:
+    except BlobTooLargeError:
         raise ApiError(413, "file_too_large", f"the file is larger than {limit} bytes") from None
     if size == 0:
         res.blobs.delete(blob_key)

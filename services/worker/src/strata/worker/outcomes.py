@@ -67,8 +67,13 @@ def _split(blocks: list[ClaimedBlock], decision: Decision, reason: str) -> None:
         pack_id = uuid4()
         decision.new_packs[pack_id] = len(half)
         decision.outcomes.extend(
-            BlockOutcome(b, OverlayStatus.PENDING, pack_id=pack_id,
-                         error_code=ModelErrorCode.OVERFLOW, error_message=reason)
+            BlockOutcome(
+                b,
+                OverlayStatus.PENDING,
+                pack_id=pack_id,
+                error_code=ModelErrorCode.OVERFLOW,
+                error_message=reason,
+            )
             for b in half
         )
 
@@ -83,9 +88,13 @@ def after_answer(
             _split(blocks, decision, "answer cut at max_tokens; pack split in two")
         else:
             decision.outcomes.extend(
-                BlockOutcome(b, OverlayStatus.FAILED, attempt_inc=1,
-                             error_code=ModelErrorCode.OVERFLOW,
-                             error_message="the answer does not fit in max_tokens")
+                BlockOutcome(
+                    b,
+                    OverlayStatus.FAILED,
+                    attempt_inc=1,
+                    error_code=ModelErrorCode.OVERFLOW,
+                    error_message="the answer does not fit in max_tokens",
+                )
                 for b in blocks
             )
         return decision
@@ -97,7 +106,11 @@ def after_answer(
             continue
         pack_id = uuid4()  # retried alone, never beside the neighbours that confused it
         outcome = _retry_or_fail(
-            block, policy, ModelErrorCode.INVALID_OUTPUT, mapped.problems[block.uid], pack_id=pack_id
+            block,
+            policy,
+            ModelErrorCode.INVALID_OUTPUT,
+            mapped.problems[block.uid],
+            pack_id=pack_id,
         )
         decision.outcomes.append(outcome)
         if outcome.status is OverlayStatus.PENDING:
@@ -129,7 +142,9 @@ def after_error(
         return decision
     if not retryable:
         decision.outcomes.extend(
-            BlockOutcome(b, OverlayStatus.FAILED, attempt_inc=1, error_code=code, error_message=message)
+            BlockOutcome(
+                b, OverlayStatus.FAILED, attempt_inc=1, error_code=code, error_message=message
+            )
             for b in blocks
         )
         return decision

@@ -31,7 +31,8 @@ class RunPlanner:
             if context is None or not rows:
                 return 0
             blocks = [
-                PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"]) for r in rows
+                PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
+                for r in rows
             ]
             packs = plan_packs(blocks, context.policy, fixed_prompt_tokens=context.system_tokens)
             doc_ids, indexes, pack_ids = [], [], []
@@ -45,6 +46,8 @@ class RunPlanner:
                     routing.PACK_READY.routing_key,
                     PackReady(run_id=msg.run_id, pack_id=pack_id, block_count=len(pack)),
                 )
-            await uow.conn.execute(self._queries.assign_packs, msg.run_id, doc_ids, indexes, pack_ids)
+            await uow.conn.execute(
+                self._queries.assign_packs, msg.run_id, doc_ids, indexes, pack_ids
+            )
         logger.info("run %s: %d blocks planned into %d packs", msg.run_id, len(blocks), len(packs))
         return len(packs)

@@ -36,9 +36,7 @@ def call_cost(
 ) -> Decimal:
     price = price_for(model)
     billed_in = (
-        input_tokens
-        + CACHE_WRITE_MULTIPLIER * cache_write
-        + CACHE_READ_MULTIPLIER * cache_read
+        input_tokens + CACHE_WRITE_MULTIPLIER * cache_write + CACHE_READ_MULTIPLIER * cache_read
     )
     total = (billed_in * price.input_per_mtok + output_tokens * price.output_per_mtok) / 1_000_000
     return total.quantize(Decimal("0.00000001"))

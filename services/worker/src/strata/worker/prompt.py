@@ -48,6 +48,8 @@ def build_messages(
     system_block: dict[str, Any] = {"type": "text", "text": system}
     if cache:
         system_block["cache_control"] = {"type": "ephemeral"}
-    body = "\n".join(f'<block uid="{b.uid}">\n{escape(b.text, quote=False)}\n</block>' for b in blocks)
+    body = "\n".join(
+        f'<block uid="{b.uid}">\n{escape(b.text, quote=False)}\n</block>' for b in blocks
+    )
     messages = [{"role": "user", "content": [{"type": "text", "text": body}]}]
     return [system_block], messages

@@ -102,25 +102,32 @@ def _ms_since(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-def _typed(exc: anthropic.APIError, *, latency_ms: int) -> ModelError:
-    def err(code: ModelErrorCode, *, retryable: bool, after: float | None = None) -> ModelError:
-        return ModelError(
-            code, _describe(exc), retryable=retryable, retry_after_s=after, latency_ms=latency_ms
-        )
+# HTTP statuses with a meaning of their own; anything else is a provider error, retryable when
+# the fault is the provider's (5xx, no answer at all) and final when it is the request's (4xx).
+_BY_STATUS = {
+    401: (ModelErrorCode.INVALID_API_KEY, False),
+    403: (ModelErrorCode.INVALID_API_KEY, False),
+    413: (ModelErrorCode.OVERFLOW, False),
+    429: (ModelErrorCode.RATE_LIMITED, True),
+    529: (ModelErrorCode.OVERLOADED, True),
+}
 
+
+def _typed(exc: anthropic.APIError, *, latency_ms: int) -> ModelError:
+    status: int | None = getattr(exc, "status_code", None)
     if isinstance(exc, anthropic.APITimeoutError):
-        return err(ModelErrorCode.TIMEOUT, retryable=True)
-    if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
-        return err(ModelErrorCode.INVALID_API_KEY, retryable=False)
-    if isinstance(exc, anthropic.RateLimitError):
-        return err(ModelErrorCode.RATE_LIMITED, retryable=True, after=_retry_after(exc))
-    if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 529:
-        return err(ModelErrorCode.OVERLOADED, retryable=True, after=_retry_after(exc))
-    if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 413:
-        return err(ModelErrorCode.OVERFLOW, retryable=False)
-    if isinstance(exc, anthropic.APIStatusError) and exc.status_code < 500:
-        return err(ModelErrorCode.PROVIDER_ERROR, retryable=False)
-    return err(ModelErrorCode.PROVIDER_ERROR, retryable=True)
+        code, retryable = ModelErrorCode.TIMEOUT, True
+    elif status in _BY_STATUS:
+        code, retryable = _BY_STATUS[status]
+    else:
+        code, retryable = ModelErrorCode.PROVIDER_ERROR, status is None or status >= 500
+    return ModelError(
+        code,
+        _describe(exc),
+        retryable=retryable,
+        retry_after_s=_retry_after(exc) if retryable else None,
+        latency_ms=latency_ms,
+    )
 
 
 def _retry_after(exc: anthropic.APIError) -> float | None:

@@ -48,11 +48,16 @@ class PackRunner:
             if context is None:
                 return
             rows = await conn.fetch(
-                self._queries.claim_pack, msg.run_id, msg.pack_id, self._worker_id,
+                self._queries.claim_pack,
+                msg.run_id,
+                msg.pack_id,
+                self._worker_id,
                 float(context.policy.lease_seconds),
             )
-        blocks = [ClaimedBlock(r["document_id"], r["block_index"], r["attempt_count"], r["text"])
-                  for r in rows]
+        blocks = [
+            ClaimedBlock(r["document_id"], r["block_index"], r["attempt_count"], r["text"])
+            for r in rows
+        ]
         if not blocks:
             return  # a duplicate delivery, a cancelled run, or blocks already settled
         with tracer.start_as_current_span("strata.pack") as span:
@@ -67,7 +72,10 @@ class PackRunner:
         policy = context.policy
         if self._provider is None:
             decision = after_error(
-                blocks, code=ModelErrorCode.NO_API_KEY, retryable=False, policy=policy,
+                blocks,
+                code=ModelErrorCode.NO_API_KEY,
+                retryable=False,
+                policy=policy,
                 message="no provider key: add one to the account or configure the platform key",
             )
             await self._settle(msg, decision, response=None, error=None, model=policy.model)
@@ -77,13 +85,20 @@ class PackRunner:
             blocks=[PromptBlock(b.uid, b.text) for b in blocks],
             cache=policy.prompt_caching_enabled,
         )
-        request = ModelRequest(policy.model, system, messages, policy.max_tokens, policy.temperature)
+        request = ModelRequest(
+            policy.model, system, messages, policy.max_tokens, policy.temperature
+        )
         try:
             async with self._lease_kept(msg, policy.lease_seconds):
                 response = await self._provider.complete(request)
         except ModelError as exc:
-            decision = after_error(blocks, code=exc.error_code, message=exc.message,
-                                   retryable=exc.retryable, policy=policy)
+            decision = after_error(
+                blocks,
+                code=exc.error_code,
+                message=exc.message,
+                retryable=exc.retryable,
+                policy=policy,
+            )
             await self._settle(msg, decision, response=None, error=exc, model=policy.model)
             if decision.retry_same_pack:
                 raise  # the consumer re-offers this pack after a backoff (retry-after honoured)
@@ -91,8 +106,13 @@ class PackRunner:
         mapped = None
         if response.stop_reason != "max_tokens":
             mapped = map_answer(response.text, [b.uid for b in blocks], context.validator)
-        await self._settle(msg, after_answer(blocks, mapped, policy), response=response,
-                           error=None, model=policy.model)
+        await self._settle(
+            msg,
+            after_answer(blocks, mapped, policy),
+            response=response,
+            error=None,
+            model=policy.model,
+        )
 
     @contextlib.asynccontextmanager
     async def _lease_kept(self, msg: PackReady, lease_seconds: int) -> AsyncIterator[None]:
@@ -101,7 +121,10 @@ class PackRunner:
                 await asyncio.sleep(lease_seconds / 3)
                 with contextlib.suppress(Exception):  # a missed renewal is retried next tick
                     await self._outbox.pool.execute(
-                        self._queries.renew_lease, msg.run_id, msg.pack_id, self._worker_id,
+                        self._queries.renew_lease,
+                        msg.run_id,
+                        msg.pack_id,
+                        self._worker_id,
                         float(lease_seconds),
                     )
 
@@ -138,39 +161,66 @@ class PackRunner:
                 self._worker_id,
             )
             if response is not None or error is not None:  # a call was made
-                await self._record_call(uow.conn, msg, decision, response, error, model)
+                await self._record_call(
+                    uow.conn, msg, decision, response=response, error=error, model=model
+                )
             pending_by_pack: dict[UUID, int] = {}
             for row in settled:
                 if row["status"] == OverlayStatus.PENDING and row["pack_id"] in decision.new_packs:
                     pending_by_pack[row["pack_id"]] = pending_by_pack.get(row["pack_id"], 0) + 1
             for pack_id, count in pending_by_pack.items():
-                uow.emit(routing.PACK_READY.routing_key, PackReady(
-                    run_id=msg.run_id, pack_id=pack_id, block_count=count,
-                    split_depth=msg.split_depth + 1))
+                uow.emit(
+                    routing.PACK_READY.routing_key,
+                    PackReady(
+                        run_id=msg.run_id,
+                        pack_id=pack_id,
+                        block_count=count,
+                        split_depth=msg.split_depth + 1,
+                    ),
+                )
             if settled:
                 statuses = [row["status"] for row in settled]
-                uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(
-                    run_id=msg.run_id,
-                    completed=statuses.count(OverlayStatus.AI_COMPLETE),
-                    failed=statuses.count(OverlayStatus.FAILED),
-                    released=statuses.count(OverlayStatus.PENDING)))
+                uow.emit(
+                    routing.OVERLAYS_SETTLED.routing_key,
+                    OverlaysSettled(
+                        run_id=msg.run_id,
+                        completed=statuses.count(OverlayStatus.AI_COMPLETE),
+                        failed=statuses.count(OverlayStatus.FAILED),
+                        released=statuses.count(OverlayStatus.PENDING),
+                    ),
+                )
         if len(settled) < len(outcomes):
-            logger.warning("pack %s: %d claim(s) were no longer ours; their answers were discarded",
-                           msg.pack_id, len(outcomes) - len(settled))
+            logger.warning(
+                "pack %s: %d claim(s) were no longer ours; their answers were discarded",
+                msg.pack_id,
+                len(outcomes) - len(settled),
+            )
 
-    async def _record_call(self, conn, msg, decision, response, error, model) -> None:  # noqa: ANN001
+    async def _record_call(self, conn, msg, decision, *, response, error, model) -> None:
         usage = response or _NO_USAGE
-        cost = call_cost(model, input_tokens=usage.input_tokens,
-                         cache_write=usage.cache_creation_input_tokens,
-                         cache_read=usage.cache_read_input_tokens,
-                         output_tokens=usage.output_tokens)
+        cost = call_cost(
+            model,
+            input_tokens=usage.input_tokens,
+            cache_write=usage.cache_creation_input_tokens,
+            cache_read=usage.cache_read_input_tokens,
+            output_tokens=usage.output_tokens,
+        )
         await conn.execute(
-            self._queries.insert_llm_call, uuid4(), msg.run_id, msg.pack_id,
-            [o.block.uid for o in decision.outcomes], model, usage.input_tokens,
-            usage.output_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens,
-            cost, response.latency_ms if response else error.latency_ms,
+            self._queries.insert_llm_call,
+            uuid4(),
+            msg.run_id,
+            msg.pack_id,
+            [o.block.uid for o in decision.outcomes],
+            model,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_creation_input_tokens,
+            usage.cache_read_input_tokens,
+            cost,
+            response.latency_ms if response else error.latency_ms,
             response.stop_reason if response else None,
-            error.code if error else None, error.message if error else None,
+            error.code if error else None,
+            error.message if error else None,
         )
 
 
