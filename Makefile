@@ -37,9 +37,10 @@ down: ## stop what `make up` started
 demo: up ## the whole job end to end: upload, run, export; last line is a JSON summary
 	source scripts/env.sh && $(PY) scripts/demo.py
 
-test: install infra ## unit, integration and e2e tests (real RabbitMQ and Postgres)
+test: install infra ## unit, integration and e2e tests (real RabbitMQ and Postgres), then lint
 	$(PY) -m pytest tests/unit tests/integration tests/e2e
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
 
 test-unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit

@@ -35,7 +35,7 @@ def main() -> None:
             queries=QUERIES,
             contexts=contexts,
             provider=provider,
-            worker_id=settings.worker_id,
+            worker_id=settings.id,
         ),
         concurrency=settings.concurrency,
     )

@@ -23,7 +23,8 @@ class WorkerSettings(BaseSettings):
     request_timeout_s: float = Field(120.0, gt=0)
     # Packs processed at once by one process (= prefetch of the pack queue).
     concurrency: int = Field(8, ge=1, le=256)
-    worker_id: str = Field(default_factory=_default_worker_id)
+    # Written to claimed_by; env WORKER_ID.
+    id: str = Field(default_factory=_default_worker_id)
 
     @field_validator("anthropic_api_key")
     @classmethod
