@@ -38,7 +38,7 @@ demo: up ## the whole job end to end: upload, run, export; last line is a JSON s
 	source scripts/env.sh && $(PY) scripts/demo.py
 
 test: install infra ## unit, integration and e2e tests (real RabbitMQ and Postgres), then lint
-	$(PY) -m pytest tests/unit tests/integration tests/e2e
+	$(PY) -m pytest tests/unit tests/integration tests/e2e $(wildcard tests/chaos)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 

@@ -19,6 +19,7 @@ from strata.worker.prompt import system_prompt
 @dataclass(frozen=True)
 class RunContext:
     run_id: UUID
+    account_id: UUID
     policy: PolicySnapshot
     definition: dict[str, Any]
     system: str
@@ -43,6 +44,7 @@ class RunContexts:
         system = system_prompt(definition, PromptConfig.model_validate(row["prompt_config"]))
         context = RunContext(
             run_id=run_id,
+            account_id=row["account_id"],
             policy=PolicySnapshot.model_validate(row["policy"]),
             definition=definition,
             system=system,

@@ -7,7 +7,7 @@ from strata.runtime.service import ServiceRuntime, run
 from strata.worker.context import RunContexts
 from strata.worker.handlers import register
 from strata.worker.planning import RunPlanner
-from strata.worker.provider import AnthropicProvider
+from strata.worker.provider import AnthropicProvider, PlatformProvider
 from strata.worker.runner import PackRunner
 from strata.worker.settings import WorkerSettings
 
@@ -34,7 +34,7 @@ def main() -> None:
             outbox=rt.outbox,
             queries=QUERIES,
             contexts=contexts,
-            provider=provider,
+            providers=PlatformProvider(provider),
             worker_id=settings.id,
         ),
         concurrency=settings.concurrency,

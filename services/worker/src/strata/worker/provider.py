@@ -1,14 +1,18 @@
 """The model port and its Anthropic adapter. Every failure becomes a typed ModelError that says
 whether to retry; keys are never logged."""
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
+from uuid import UUID
 
 import anthropic
 
 from strata.contracts.overlays import ModelErrorCode
 from strata.runtime.errors import StrataError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,35 @@ class ModelError(StrataError):
 
 class ModelProvider(Protocol):
     async def complete(self, request: ModelRequest) -> ModelResponse: ...
+
+
+class ProviderResolver(Protocol):
+    """Which provider (and so which key) serves a run's account. Raises ModelError with
+    `no_api_key` when there is none: the run then waits for a key without losing attempts."""
+
+    async def provider_for(self, account_id: UUID) -> ModelProvider: ...
+
+    async def key_rejected(self, account_id: UUID) -> None:
+        """The provider answered 401/403 with the key `provider_for` chose."""
+
+
+class PlatformProvider:
+    """Every account uses the platform's key (or none, if the platform has none)."""
+
+    def __init__(self, provider: ModelProvider | None) -> None:
+        self._provider = provider
+
+    async def provider_for(self, account_id: UUID) -> ModelProvider:
+        if self._provider is None:
+            raise ModelError(
+                ModelErrorCode.NO_API_KEY,
+                "no provider key: add one to the account or configure the platform key",
+                retryable=False,
+            )
+        return self._provider
+
+    async def key_rejected(self, account_id: UUID) -> None:
+        logger.error("the platform provider key was rejected; runs wait until it is replaced")
 
 
 class AnthropicProvider:

@@ -1,6 +1,6 @@
 -- name: run_context
 -- The frozen policy and the schema version of a run.
-SELECT r.id, r.status, r.policy, s.definition, s.prompt_config
+SELECT r.id, r.account_id, r.status, r.policy, s.definition, s.prompt_config
 FROM runs r JOIN schemas s ON s.id = r.schema_id
 WHERE r.id = $1;
 

@@ -19,7 +19,7 @@ from strata.worker.context import RunContext, RunContexts
 from strata.worker.outcomes import ClaimedBlock, Decision, after_answer, after_error
 from strata.worker.pricing import call_cost
 from strata.worker.prompt import PromptBlock, build_messages
-from strata.worker.provider import ModelError, ModelProvider, ModelRequest, ModelResponse
+from strata.worker.provider import ModelError, ModelRequest, ModelResponse, ProviderResolver
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -32,13 +32,13 @@ class PackRunner:
         outbox: Outbox,
         queries: Queries,
         contexts: RunContexts,
-        provider: ModelProvider | None,
+        providers: ProviderResolver,
         worker_id: str,
     ) -> None:
         self._outbox = outbox
         self._queries = queries
         self._contexts = contexts
-        self._provider = provider
+        self._providers = providers
         self._worker_id = worker_id
 
     async def run(self, msg: PackReady) -> None:
@@ -70,16 +70,6 @@ class PackRunner:
         self, msg: PackReady, context: RunContext, blocks: list[ClaimedBlock]
     ) -> None:
         policy = context.policy
-        if self._provider is None:
-            decision = after_error(
-                blocks,
-                code=ModelErrorCode.NO_API_KEY,
-                retryable=False,
-                policy=policy,
-                message="no provider key: add one to the account or configure the platform key",
-            )
-            await self._settle(msg, decision, response=None, error=None, model=policy.model)
-            return
         system, messages = build_messages(
             system=context.system,
             blocks=[PromptBlock(b.uid, b.text) for b in blocks],
@@ -89,9 +79,12 @@ class PackRunner:
             policy.model, system, messages, policy.max_tokens, policy.temperature
         )
         try:
+            provider = await self._providers.provider_for(context.account_id)
             async with self._lease_kept(msg, policy.lease_seconds):
-                response = await self._provider.complete(request)
+                response = await provider.complete(request)
         except ModelError as exc:
+            if exc.error_code is ModelErrorCode.INVALID_API_KEY:
+                await self._providers.key_rejected(context.account_id)
             decision = after_error(
                 blocks,
                 code=exc.error_code,
@@ -160,7 +153,8 @@ class PackRunner:
                 [o.error_message for o in outcomes],
                 self._worker_id,
             )
-            if response is not None or error is not None:  # a call was made
+            # A call was made unless no key was found to make it with.
+            if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
                 await self._record_call(
                     uow.conn, msg, decision, response=response, error=error, model=model
                 )
