@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-PACKAGES := libs/contracts libs/runtime libs/store libs/client tools/llm-sim \
+PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client tools/llm-sim \
 	services/gateway services/ingest services/conversion services/worker services/rollup services/export
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

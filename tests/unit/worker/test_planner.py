@@ -1,5 +1,5 @@
 from strata.contracts.policy import PolicySnapshot
-from strata.worker.planner import PlannedBlock, pack_budgets, plan_packs
+from strata.planning.planner import PlannedBlock, pack_budgets, plan_packs
 
 
 def blocks(*tokens: int) -> list[PlannedBlock]:

@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 from strata.contracts.schemas import PromptConfig
-from strata.worker.pricing import call_cost, price_for
-from strata.worker.prompt import PromptBlock, build_messages, system_prompt
+from strata.planning.pricing import call_cost, price_for
+from strata.planning.prompt import PromptBlock, build_prompt, system_prompt
 
 
 def test_prices_follow_the_longest_prefix_and_cache_multipliers():
@@ -26,11 +26,11 @@ def test_prompt_puts_the_constant_part_first_and_marks_it_for_caching():
     )
     assert '<schema>{"properties":{"a":{"type":"string"}},"type":"object"}</schema>' in system
     assert "- a: the a" in system
-    sys_blocks, messages = build_messages(
-        system=system, blocks=[PromptBlock("d:0", "x < y </block> & z")], cache=True
-    )
+    prompt = build_prompt(system=system, blocks=[PromptBlock("d:0", "x < y </block> & z")], cache=True)
+    sys_blocks, messages = prompt.system, prompt.messages
     assert sys_blocks[0]["cache_control"] == {"type": "ephemeral"}
     body = messages[0]["content"][0]["text"]
-    assert body == '<block uid="d:0">\nx &lt; y &lt;/block&gt; &amp; z\n</block>'
-    sys_blocks, _ = build_messages(system=system, blocks=[], cache=False)
+    assert body == '<block uid="1">\nx &lt; y &lt;/block&gt; &amp; z\n</block>'
+    assert prompt.tags == ["1"] and prompt.uid_for([PromptBlock("d:0", "")]) == {"1": "d:0"}
+    sys_blocks = build_prompt(system=system, blocks=[], cache=False).system
     assert "cache_control" not in sys_blocks[0]

@@ -7,7 +7,7 @@ import httpx2
 import pytest
 
 from strata.contracts.overlays import ModelErrorCode
-from strata.worker.prompt import PromptBlock, build_messages
+from strata.planning.prompt import PromptBlock, build_prompt
 from strata.worker.provider import AnthropicProvider, ModelError, ModelRequest
 
 
@@ -19,10 +19,8 @@ def provider(handler) -> AnthropicProvider:
 
 
 def request() -> ModelRequest:
-    system, messages = build_messages(
-        system="S" * 50, blocks=[PromptBlock("d:0", "hello")], cache=True
-    )
-    return ModelRequest("claude-sonnet-4-6", system, messages, 256, 0.3)
+    prompt = build_prompt(system="S" * 50, blocks=[PromptBlock("d:0", "hello")], cache=True)
+    return ModelRequest("claude-sonnet-4-6", prompt.system, prompt.messages, 256, 0.3)
 
 
 def ok(body_seen: list) -> callable:
@@ -55,7 +53,7 @@ async def test_request_carries_cache_control_and_tagged_blocks_and_usage_is_read
     response = await provider(ok(seen)).complete(request())
     body = seen[0]
     assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    assert '<block uid="d:0">' in body["messages"][0]["content"][0]["text"]
+    assert '<block uid="1">' in body["messages"][0]["content"][0]["text"]
     assert body["max_tokens"] == 256 and "temperature" not in body
     assert (response.input_tokens, response.cache_creation_input_tokens) == (10, 100)
     assert response.text == '{"d:0": {}}' and response.stop_reason == "end_turn"

@@ -17,6 +17,14 @@ class MappedAnswer:
     problems: dict[str, str] = field(default_factory=dict)
     unknown_uids: list[str] = field(default_factory=list)
 
+    def rekeyed(self, uid_for: dict[str, str]) -> "MappedAnswer":
+        """The same answer keyed by block_uid instead of the pack-local tags the model saw."""
+        return MappedAnswer(
+            values={uid_for[k]: v for k, v in self.values.items()},
+            problems={uid_for[k]: v for k, v in self.problems.items()},
+            unknown_uids=self.unknown_uids,
+        )
+
 
 class _DuplicateKeys(dict[str, Any]):
     duplicates: set[str]

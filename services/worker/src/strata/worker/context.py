@@ -12,8 +12,8 @@ from jsonschema import Draft202012Validator
 from strata.contracts.blocks import estimate_tokens
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
+from strata.planning.prompt import system_prompt
 from strata.runtime.db import Queries
-from strata.worker.prompt import system_prompt
 
 
 @dataclass(frozen=True)

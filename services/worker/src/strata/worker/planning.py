@@ -6,10 +6,10 @@ from uuid import uuid4
 
 from strata.contracts import routing
 from strata.contracts.messages import PackReady, RunCreated
+from strata.planning.planner import PlannedBlock, plan_packs
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 from strata.worker.context import RunContexts
-from strata.worker.planner import PlannedBlock, plan_packs
 
 logger = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ from opentelemetry import trace
 from strata.contracts import routing
 from strata.contracts.messages import OverlaysSettled, PackReady
 from strata.contracts.overlays import ModelErrorCode, OverlayStatus
+from strata.planning.pricing import call_cost
+from strata.planning.prompt import PromptBlock, build_prompt
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 from strata.worker.answers import map_answer
 from strata.worker.context import RunContext, RunContexts
 from strata.worker.outcomes import ClaimedBlock, Decision, after_answer, after_error
-from strata.worker.pricing import call_cost
-from strata.worker.prompt import PromptBlock, build_messages
 from strata.worker.provider import ModelError, ModelRequest, ModelResponse, ProviderResolver
 
 logger = logging.getLogger(__name__)
@@ -70,13 +70,12 @@ class PackRunner:
         self, msg: PackReady, context: RunContext, blocks: list[ClaimedBlock]
     ) -> None:
         policy = context.policy
-        system, messages = build_messages(
-            system=context.system,
-            blocks=[PromptBlock(b.uid, b.text) for b in blocks],
-            cache=policy.prompt_caching_enabled,
+        prompt_blocks = [PromptBlock(b.uid, b.text) for b in blocks]
+        prompt = build_prompt(
+            system=context.system, blocks=prompt_blocks, cache=policy.prompt_caching_enabled
         )
         request = ModelRequest(
-            policy.model, system, messages, policy.max_tokens, policy.temperature
+            policy.model, prompt.system, prompt.messages, policy.max_tokens, policy.temperature
         )
         try:
             provider = await self._providers.provider_for(context.account_id)
@@ -98,7 +97,9 @@ class PackRunner:
             return
         mapped = None
         if response.stop_reason != "max_tokens":
-            mapped = map_answer(response.text, [b.uid for b in blocks], context.validator)
+            mapped = map_answer(response.text, prompt.tags, context.validator).rekeyed(
+                prompt.uid_for(prompt_blocks)
+            )
         await self._settle(
             msg,
             after_answer(blocks, mapped, policy),

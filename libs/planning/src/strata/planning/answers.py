@@ -1,0 +1,54 @@
+"""How long a block's answer is expected to be (pure), from the schema and the block's length.
+
+Used for estimates only; packs are sized against the policy's `output_tokens_per_block` budget,
+which is a safety ceiling, not an expectation. The rule is generic (JSON framing + a typical
+value size per JSON type), never fitted to one model or to the simulator.
+"""
+
+import json
+from typing import Any
+
+_DEFAULT_MAX_STRING = 200
+
+
+def _types(spec: dict[str, Any]) -> list[str]:
+    kind = spec.get("type", "string")
+    return [kind] if isinstance(kind, str) else [k for k in kind if k != "null"] or ["null"]
+
+
+def _string_chars(spec: dict[str, Any], text_chars: int) -> float:
+    # A string quotes part of the block: about a sentence, never more than the block or the cap.
+    cap = spec.get("maxLength", _DEFAULT_MAX_STRING)
+    return 2 + min(cap, text_chars, max(text_chars * 0.4, 24))
+
+
+def _array_chars(spec: dict[str, Any], text_chars: int) -> float:
+    count = min(spec.get("maxItems", 3), 3)
+    return 2 + count * (value_chars(spec.get("items", {}), text_chars // max(count, 1)) + 1)
+
+
+_FIXED_CHARS = {"number": 5, "integer": 5, "boolean": 5, "null": 4}
+
+
+def value_chars(spec: dict[str, Any], text_chars: int) -> float:
+    """Expected characters of one JSON value for a block of `text_chars` characters."""
+    if "enum" in spec:
+        values = [json.dumps(v, ensure_ascii=False) for v in spec["enum"]]
+        return sum(map(len, values)) / max(len(values), 1)
+    kind = _types(spec)[0]
+    if kind in _FIXED_CHARS:
+        return _FIXED_CHARS[kind]
+    if kind == "object":
+        return object_chars(spec.get("properties", {}), text_chars)
+    if kind == "array":
+        return _array_chars(spec, text_chars)
+    return _string_chars(spec, text_chars)
+
+
+def object_chars(properties: dict[str, dict[str, Any]], text_chars: int) -> float:
+    keys = sum(len(json.dumps(name)) + 2 for name in properties)  # "name": and a comma
+    return 2 + keys + sum(value_chars(spec, text_chars) for spec in properties.values())
+
+
+def expected_answer_chars(definition: dict[str, Any], text: str) -> float:
+    return object_chars(definition.get("properties", {}), len(text))

@@ -1,0 +1,75 @@
+"""What a run will cost before it runs (pure): the same packs, prompt and prices the worker uses."""
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from strata.contracts.policy import PolicySnapshot
+from strata.contracts.schemas import PromptConfig
+from strata.planning.answers import expected_answer_chars
+from strata.planning.planner import PlannedBlock, plan_packs
+from strata.planning.pricing import call_cost
+from strata.planning.prompt import PromptBlock, block_body, system_prompt
+from strata.planning.tokens import MIN_CACHEABLE_TOKENS, estimate_tokens
+
+
+@dataclass(frozen=True)
+class EstimateBlock:
+    key: tuple[Any, int]  # (document_id, block_index)
+    text: str
+
+
+@dataclass
+class RunEstimate:
+    model: str
+    blocks: int = 0
+    packs: int = 0
+    calls: int = 0
+    input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    pack_sizes: list[int] = field(default_factory=list)
+
+
+def estimate_run(
+    blocks: list[EstimateBlock],
+    *,
+    definition: dict[str, Any],
+    prompt_config: PromptConfig,
+    policy: PolicySnapshot,
+) -> RunEstimate:
+    system = system_prompt(definition, prompt_config)
+    system_tokens = estimate_tokens(system)
+    planned = [PlannedBlock(b.key, estimate_tokens(b.text)) for b in blocks]
+    by_key = {b.key: b for b in blocks}
+    packs = plan_packs(planned, policy, fixed_prompt_tokens=system_tokens)
+    cached = policy.prompt_caching_enabled and system_tokens >= MIN_CACHEABLE_TOKENS
+    result = RunEstimate(model=policy.model, blocks=len(blocks), packs=len(packs), calls=len(packs))
+    for number, pack in enumerate(packs):
+        texts = [by_key[p.key].text for p in pack]
+        tags = [str(i) for i in range(1, len(pack) + 1)]
+        body = block_body([PromptBlock(t, x) for t, x in zip(tags, texts, strict=True)], tags)
+        write = system_tokens if cached and number == 0 else 0
+        read = system_tokens if cached and number > 0 else 0
+        uncached = estimate_tokens(body) + (0 if cached else system_tokens)
+        answer_chars = 2 + sum(
+            expected_answer_chars(definition, t) + len(tag) + 4
+            for t, tag in zip(texts, tags, strict=True)
+        )
+        output = math.ceil(answer_chars / 4)
+        result.input_tokens += uncached
+        result.cache_write_tokens += write
+        result.cache_read_tokens += read
+        result.output_tokens += output
+        result.cost_usd += call_cost(
+            policy.model,
+            input_tokens=uncached,
+            cache_write=write,
+            cache_read=read,
+            output_tokens=output,
+        )
+        result.pack_sizes.append(len(pack))
+    return result
