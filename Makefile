@@ -5,12 +5,12 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client tools/llm-sim \
+PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client libs/crypto tools/llm-sim \
 	services/gateway services/ingest services/conversion services/worker services/rollup services/export
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs
+.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs bench-cost
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test-e2e: install infra ## e2e tests only
 lint: install ## ruff and the import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+
+bench-cost: install infra ## naive vs default policy on a 200-block document; cost figures
+	$(PY) bench/cost.py
 
 logs: ## follow the service logs
 	tail -F var/log/*.log

@@ -1,6 +1,7 @@
 """Request and response bodies of the HTTP API (they are what /docs shows)."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -106,12 +107,32 @@ class RunCreate(ApiRequest):
     document_ids: list[UUID] | None = Field(None, min_length=1, max_length=10_000)
     project_id: UUID | None = Field(None, description="run on every ready document")
     policy_overrides: dict[str, Any] = Field(default_factory=dict)
+    dry_run: bool = Field(
+        False, description="answer the planned packs, calls, tokens and cost; create nothing"
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> "RunCreate":
         if (self.document_ids is None) == (self.project_id is None):
             raise ValueError("give exactly one of document_ids and project_id")
         return self
+
+
+class RunEstimateOut(BaseModel):
+    """What a run would cost under its effective policy, before any model call."""
+
+    dry_run: bool = True
+    model: str
+    blocks: int
+    packs: int
+    calls: int
+    input_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+    pack_sizes: list[int]
+    policy: dict[str, Any]
 
 
 class Run(BaseModel):

@@ -116,6 +116,12 @@ VALUES ($1, $2, $3, $4, 'pending', $5);
 -- The documents a run covers.
 INSERT INTO run_documents (run_id, document_id) SELECT $1, unnest($2::uuid[]);
 
+-- name: blocks_for_estimate
+-- The texts a dry run would send, in the order the worker plans them.
+SELECT document_id, block_index, text FROM blocks
+WHERE document_id = ANY($1::uuid[])
+ORDER BY document_id, block_index;
+
 -- name: insert_overlays
 -- One pending overlay per block of the run's documents; answers how many.
 WITH created AS (

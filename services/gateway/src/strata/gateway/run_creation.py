@@ -1,6 +1,7 @@
 """Creating a run: resolve its documents, freeze its policy, make one overlay per block, and
 announce it — all in one transaction, so a run never exists half-made (or unannounced)."""
 
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -8,12 +9,14 @@ import asyncpg
 from strata.contracts import routing
 from strata.contracts.messages import RunCreated
 from strata.contracts.overlays import DocumentStatus
+from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.gateway.api_models import RunCreate
 from strata.gateway.deps import Resources
 from strata.gateway.errors import ApiError, not_found
 from strata.gateway.policy import InvalidPolicyOverrideError, run_policy
 from strata.gateway.sql import Q
+from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
 
 
 async def _documents(
@@ -39,33 +42,47 @@ async def _documents(
     return wanted
 
 
+@dataclass(frozen=True)
+class PreparedRun:
+    schema: asyncpg.Record
+    project_id: UUID
+    document_ids: list[UUID]
+    policy: PolicySnapshot
+
+
+async def _prepare(conn: asyncpg.Connection, *, account_id: UUID, body: RunCreate) -> PreparedRun:
+    """Everything a run needs decided before anything is written: schema, documents, policy."""
+    schema = await conn.fetchrow(Q.get_schema, body.schema_id, account_id)
+    if schema is None:
+        raise not_found("schema")
+    project_id = schema["project_id"]
+    document_ids = await _documents(conn, body, account_id=account_id, project_id=project_id)
+    try:
+        policy = run_policy(
+            admin_settings=await conn.fetchval(Q.policy_settings),
+            prompt_config=PromptConfig.model_validate(schema["prompt_config"]),
+            overrides=body.policy_overrides,
+        )
+    except InvalidPolicyOverrideError as exc:
+        raise ApiError(422, "invalid_policy_override", str(exc)) from None
+    return PreparedRun(schema, project_id, document_ids, policy)
+
+
 async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UUID:
     run_id = uuid4()
     async with res.outbox.transaction() as uow:
         conn = uow.conn
-        schema = await conn.fetchrow(Q.get_schema, body.schema_id, account_id)
-        if schema is None:
-            raise not_found("schema")
-        project_id = schema["project_id"]
-        document_ids = await _documents(conn, body, account_id=account_id, project_id=project_id)
-        try:
-            policy = run_policy(
-                admin_settings=await conn.fetchval(Q.policy_settings),
-                prompt_config=PromptConfig.model_validate(schema["prompt_config"]),
-                overrides=body.policy_overrides,
-            )
-        except InvalidPolicyOverrideError as exc:
-            raise ApiError(422, "invalid_policy_override", str(exc)) from None
+        run = await _prepare(conn, account_id=account_id, body=body)
         await conn.execute(
             Q.insert_run,
             run_id,
             account_id,
-            project_id,
-            schema["id"],
-            policy.model_dump(mode="json"),
+            run.project_id,
+            run.schema["id"],
+            run.policy.model_dump(mode="json"),
         )
-        await conn.execute(Q.insert_run_documents, run_id, document_ids)
-        total = await conn.fetchval(Q.insert_overlays, run_id, document_ids)
+        await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
+        total = await conn.fetchval(Q.insert_overlays, run_id, run.document_ids)
         if total == 0:
             # Raising inside the unit of work rolls the run back: no empty run is left behind.
             raise ApiError(
@@ -74,3 +91,22 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
         await conn.execute(Q.set_run_total, run_id, total)
         uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
     return run_id
+
+
+async def estimate(
+    res: Resources, *, account_id: UUID, body: RunCreate
+) -> tuple[RunEstimate, PolicySnapshot]:
+    """The dry run: the packs, calls, tokens and cost the run would have under the effective
+    policy, computed with the worker's own planner, prompt and prices. Writes nothing."""
+    async with res.pool.acquire() as conn, conn.transaction():
+        run = await _prepare(conn, account_id=account_id, body=body)
+        rows = await conn.fetch(Q.blocks_for_estimate, run.document_ids)
+    if not rows:
+        raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
+    planned = estimate_run(
+        [EstimateBlock((r["document_id"], r["block_index"]), r["text"]) for r in rows],
+        definition=run.schema["definition"],
+        prompt_config=PromptConfig.model_validate(run.schema["prompt_config"]),
+        policy=run.policy,
+    )
+    return planned, run.policy

@@ -3,6 +3,7 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from strata.crypto import CryptoSettings
 from strata.runtime.settings import CommonSettings
 
 MIB = 1024 * 1024
@@ -17,3 +18,8 @@ class GatewaySettings(BaseSettings):
     max_upload_bytes: int = Field(50 * MIB, ge=1, description="largest accepted upload")
     page_size_max: int = Field(500, ge=1, le=10_000, description="largest `limit` a page accepts")
     common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.
+    crypto: CryptoSettings = Field(default_factory=CryptoSettings)
+    anthropic_base_url: str = Field("https://api.anthropic.com", min_length=1)
+    key_validation_model: str = Field("claude-haiku-4-5", min_length=1)
+    key_validation_timeout_s: float = Field(10.0, gt=0, le=120)

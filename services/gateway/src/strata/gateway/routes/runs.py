@@ -5,10 +5,18 @@ from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from strata.contracts.blocks import make_block_uid
 from strata.contracts.overlays import OverlayStatus
-from strata.gateway.api_models import Overlay, OverlayPage, Page, Run, RunCreate
+from strata.gateway.api_models import (
+    Overlay,
+    OverlayPage,
+    Page,
+    Run,
+    RunCreate,
+    RunEstimateOut,
+)
 from strata.gateway.auth import Caller
 from strata.gateway.cursors import (
     InvalidCursorError,
@@ -19,7 +27,7 @@ from strata.gateway.cursors import (
 from strata.gateway.deps import Limit, Res
 from strata.gateway.errors import ApiError, not_found
 from strata.gateway.routes.projects import require_project
-from strata.gateway.run_creation import create_run
+from strata.gateway.run_creation import create_run, estimate
 from strata.gateway.sql import Q
 
 router = APIRouter(tags=["runs"])
@@ -30,8 +38,17 @@ def to_overlay(row: asyncpg.Record) -> Overlay:
     return Overlay.model_validate({**dict(row), "block_uid": uid})
 
 
-@router.post("/runs", status_code=201)
-async def post_run(body: RunCreate, caller: Caller, res: Res) -> Run:
+@router.post(
+    "/runs",
+    status_code=201,
+    response_model=Run,
+    responses={200: {"model": RunEstimateOut, "description": "the estimate, for `dry_run`"}},
+)
+async def post_run(body: RunCreate, caller: Caller, res: Res) -> Run | JSONResponse:
+    if body.dry_run:
+        planned, policy = await estimate(res, account_id=caller.id, body=body)
+        out = RunEstimateOut(**vars(planned), policy=policy.model_dump(mode="json"))
+        return JSONResponse(out.model_dump(mode="json"), status_code=200)
     run_id = await create_run(res, account_id=caller.id, body=body)
     return Run.model_validate(dict(await res.pool.fetchrow(Q.get_run, run_id, caller.id)))
 

@@ -1,0 +1,112 @@
+"""`make bench-cost`: the same schema over the same ≥200-block document, naive (one block per
+call, no caching) and with the default policy, side by side on the simulator.
+
+Last line: calls_per_block=<x> cost_vs_naive=<r> cost_vs_floor=<r> mismatches=<n> estimate_error=<f>
+
+- cost_vs_floor: the default run's billed cost over the floor, i.e. the cost if only each block's
+  own text were billed as input and only its compact JSON answer as output (the simulator's token
+  rule, the same prices): the physical limit of the job.
+- estimate_error: |dry-run estimate − billed| / billed for the default run.
+"""
+
+import json
+import time
+import uuid
+from decimal import Decimal
+
+import asyncpg
+from harness import ROOT, infra, log, running_stack
+
+from documents import business_report
+from strata.client import wait_for
+from strata.contracts.blocks import estimate_tokens
+from strata.planning.pricing import price_for
+
+SECTIONS = 24  # ≈ 230 blocks
+
+
+async def _run_figures(dsn: str, run_id: str) -> dict:
+    conn = await asyncpg.connect(dsn)
+    try:
+        calls = await conn.fetchrow(
+            "SELECT count(*) AS calls, coalesce(sum(cost_usd), 0) AS cost,"
+            " coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,"
+            " coalesce(sum(cache_creation_input_tokens), 0) AS cache_write,"
+            " coalesce(sum(cache_read_input_tokens), 0) AS cache_read"
+            " FROM llm_calls WHERE run_id = $1", uuid.UUID(run_id))
+        rows = await conn.fetch(
+            "SELECT o.document_id, o.block_index, o.staged, b.text FROM overlays o"
+            " JOIN blocks b USING (document_id, block_index) WHERE o.run_id = $1",
+            uuid.UUID(run_id))
+        return {**dict(calls), "staged": {(r["document_id"], r["block_index"]): (r["staged"], r["text"])
+                                          for r in rows}}
+    finally:
+        await conn.close()
+
+
+def _floor(staged: dict, model: str) -> Decimal:
+    price = price_for(model)
+    total = Decimal(0)
+    for values, text in staged.values():
+        answer = json.dumps(json.loads(values), separators=(",", ":"), ensure_ascii=False)
+        total += estimate_tokens(text) * price.input_per_mtok
+        total += estimate_tokens(answer) * price.output_per_mtok
+    return total / 1_000_000
+
+
+def _complete(client, run_id: str) -> dict:
+    return wait_for(lambda: client.run(run_id), lambda r: r["status"] == "complete",
+                    timeout_s=600, every_s=0.5, what=f"run {run_id} complete")
+
+
+def main() -> None:
+    schema_body = json.loads((ROOT / "examples" / "schema.json").read_text())
+    with running_stack() as (stack, client):
+        project = client.create_project("bench-cost")
+        path = ROOT / "var" / "bench" / "business-report.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(business_report(SECTIONS))
+        doc = client.upload(project["id"], path)
+        doc = wait_for(lambda: client.document(doc["id"]), lambda d: d["status"] == "ready",
+                       timeout_s=120, what="document ready")
+        schema = client.create_schema(project["id"], schema_body)
+        target = {"schema_id": schema["id"], "document_ids": [doc["id"]]}
+        naive_overrides = {"batching_enabled": False, "prompt_caching_enabled": False}
+
+        estimate = client.create_run({**target, "dry_run": True})
+        started = time.monotonic()
+        naive = _complete(client, client.create_run({**target, "policy_overrides": naive_overrides})["id"])
+        naive_s = time.monotonic() - started
+        started = time.monotonic()
+        default = _complete(client, client.create_run(target)["id"])
+        default_s = time.monotonic() - started
+
+        n = infra.run(_run_figures(stack.database_url, naive["id"]))
+        d = infra.run(_run_figures(stack.database_url, default["id"]))
+    blocks = len(d["staged"])
+    mismatches = sum(
+        1 for key, (values, _) in d["staged"].items()
+        if values is None or json.loads(values) != json.loads(n["staged"][key][0] or "null")
+    )
+    floor = _floor(d["staged"], default["policy"]["model"])
+    billed = Decimal(d["cost"])
+    estimated = Decimal(str(estimate["cost_usd"]))
+    log(f"document: {blocks} blocks ({doc['block_count']} converted), model {default['policy']['model']} (simulated)")
+    log(f"{'run':<9}{'calls':>7}{'input':>9}{'c.write':>9}{'c.read':>9}{'output':>9}{'cost USD':>12}{'secs':>7}")
+    for name, f, secs in (("naive", n, naive_s), ("default", d, default_s)):
+        log(f"{name:<9}{f['calls']:>7}{f['input']:>9}{f['cache_write']:>9}{f['cache_read']:>9}"
+            f"{f['output']:>9}{Decimal(f['cost']):>12.6f}{secs:>7.1f}")
+    log(f"{'floor':<9}{'':>7}{'':>9}{'':>9}{'':>9}{'':>9}{floor:>12.6f}")
+    log(f"{'estimate':<9}{estimate['calls']:>7}{estimate['input_tokens']:>9}{estimate['cache_write_tokens']:>9}"
+        f"{estimate['cache_read_tokens']:>9}{estimate['output_tokens']:>9}{estimated:>12.6f}")
+    print(
+        f"calls_per_block={d['calls'] / blocks:.3f} "
+        f"cost_vs_naive={billed / Decimal(n['cost']):.3f} "
+        f"cost_vs_floor={billed / floor:.3f} "
+        f"mismatches={mismatches} "
+        f"estimate_error={abs(estimated - billed) / billed:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""What every benchmark needs: the real services on a fresh database and vhost, a client, and
+clean-up. Benchmarks print figures; they never assert on time."""
+
+import contextlib
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benches run as scripts from the repo root
+    sys.path.insert(0, str(ROOT))
+
+from strata.client import StrataClient  # noqa: E402
+from tests.e2e.stack import Stack  # noqa: E402
+from tests.support import infra  # noqa: E402
+
+
+@contextlib.contextmanager
+def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[Stack, StrataClient]]:
+    template = infra.run(infra.create_template())
+    database = infra.run(infra.clone_database(template))
+    vhost, amqp_url = infra.create_vhost()
+    with tempfile.TemporaryDirectory(prefix="strata-bench-") as tmp:
+        root = Path(tmp)
+        (root / "logs").mkdir()
+        stack = Stack(infra.dsn_for(database), amqp_url, root / "blobs", root / "logs")
+        try:
+            stack.start(extra_env=extra_env)
+            client = StrataClient(stack.gateway_url, stack.create_account("bench"), timeout=300)
+            try:
+                yield stack, client
+            finally:
+                client.close()
+        finally:
+            stack.stop()
+            infra.delete_vhost(vhost)
+            infra.run(infra.drop_database(database))
+            infra.run(infra.drop_database(template))
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)

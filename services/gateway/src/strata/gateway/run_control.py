@@ -1,0 +1,108 @@
+"""Cancel, resume and retry-failed (the lifecycle writes a person makes to a run).
+
+Each action is one outbox transaction under a lock on the run row: the run's status, its
+overlays and the messages that follow (`run.cancelled`, `pack.ready`, `run.created`,
+`overlays.settled`) commit together or not at all. Counters are never touched here: every action
+emits `overlays.settled`, and the rollup recomputes them from the overlays.
+
+    pending|running --cancel--> cancelled --resume--> running
+    complete --retry-failed--> running          (only failed overlays go back to pending)
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from strata.contracts import routing
+from strata.contracts.messages import OverlaysSettled, PackReady, RunCancelled, RunCreated
+from strata.contracts.overlays import RunStatus
+from strata.gateway.errors import ApiError, not_found
+from strata.runtime.db import Queries
+from strata.runtime.outbox import Outbox, UnitOfWork
+
+RQ = Queries.load(Path(__file__).with_name("run_control.sql"))
+CANCELLED_BY_USER = "cancelled_by_user"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    overlays_changed: int = 0
+    packs_offered: int = 0
+    replanned: bool = False
+
+
+async def _locked_status(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> RunStatus:
+    row = await uow.conn.fetchrow(RQ.lock_run, run_id, account_id)
+    if row is None:
+        raise not_found("run")
+    return RunStatus(row["status"])
+
+
+def _conflict(code: str, message: str) -> ApiError:
+    return ApiError(409, code, message)
+
+
+async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> ActionResult:
+    """Stops new claims at once (the worker claims only for pending/running runs) and releases
+    every pending or claimed overlay to pending with last_error_code `cancelled`. Cancelling a
+    cancelled run changes nothing."""
+    async with outbox.transaction() as uow:
+        status = await _locked_status(uow, run_id, account_id)
+        if status is RunStatus.CANCELLED:
+            return ActionResult()
+        if status is RunStatus.COMPLETE:
+            raise _conflict("run_complete", "the run is complete; there is nothing to cancel")
+        await uow.conn.execute(RQ.set_run_status, run_id, RunStatus.CANCELLED, CANCELLED_BY_USER)
+        released = await uow.conn.fetchval(RQ.release_for_cancel, run_id)
+        uow.emit(routing.RUN_CANCELLED, RunCancelled(run_id=run_id))
+        uow.emit(
+            routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id, released=released)
+        )
+    return ActionResult(overlays_changed=released)
+
+
+async def _offer_pending(uow: UnitOfWork, run_id: UUID) -> ActionResult:
+    """pack.ready for each pack still holding pending overlays, run.created when some pending
+    overlays are in no pack. A pack offered twice is harmless: claims take only pending rows."""
+    packs = await uow.conn.fetch(RQ.pending_packs, run_id)
+    for row in packs:
+        uow.emit(
+            routing.PACK_READY.routing_key,
+            PackReady(run_id=run_id, pack_id=row["pack_id"], block_count=row["block_count"]),
+        )
+    replan = bool(await uow.conn.fetchval(RQ.has_unplanned, run_id))
+    if replan:
+        uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
+    uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id))
+    return ActionResult(packs_offered=len(packs), replanned=replan)
+
+
+async def resume_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> ActionResult:
+    """A cancelled run runs again; a run waiting for a key (or stalled for any reason) has its
+    pending work offered again. A complete run answers 409 (see retry-failed)."""
+    async with outbox.transaction() as uow:
+        status = await _locked_status(uow, run_id, account_id)
+        if status is RunStatus.COMPLETE:
+            raise _conflict(
+                "run_complete", "the run is complete; use retry-failed to redo its failed blocks"
+            )
+        next_status = RunStatus.RUNNING if status is RunStatus.CANCELLED else status
+        await uow.conn.execute(RQ.set_run_status, run_id, next_status, None)
+        await uow.conn.execute(RQ.clear_wait_reasons, run_id)
+        return await _offer_pending(uow, run_id)
+
+
+async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> ActionResult:
+    """Only failed overlays go back to pending (attempts reset, unpacked); the worker plans them
+    into new packs on `run.created`; a complete run is running again."""
+    async with outbox.transaction() as uow:
+        status = await _locked_status(uow, run_id, account_id)
+        if status is RunStatus.CANCELLED:
+            raise _conflict("run_cancelled", "the run is cancelled; resume it first")
+        retried = await uow.conn.fetchval(RQ.retry_failed_overlays, run_id)
+        if retried == 0:
+            raise _conflict("no_failed_blocks", "the run has no failed blocks to retry")
+        await uow.conn.execute(RQ.set_run_status, run_id, RunStatus.RUNNING, None)
+        uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
+        uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id))
+    return ActionResult(overlays_changed=retried, replanned=True)
