@@ -6,7 +6,7 @@ Last line: calls_per_block=<x> cost_vs_naive=<r> cost_vs_floor=<r> mismatches=<n
 - cost_vs_floor: the default run's billed cost over the floor, i.e. the cost if only each block's
   own text were billed as input and only its compact JSON answer as output (the simulator's token
   rule, the same prices): the physical limit of the job.
-- estimate_error: |dry-run estimate − billed| / billed for the default run.
+- estimate_error: |dry-run estimate - billed| / billed for the default run.
 """
 
 import json
@@ -15,9 +15,9 @@ import uuid
 from decimal import Decimal
 
 import asyncpg
+from documents import business_report
 from harness import ROOT, infra, log, running_stack
 
-from documents import business_report
 from strata.client import wait_for
 from strata.contracts.blocks import estimate_tokens
 from strata.planning.pricing import price_for

@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benches run as scripts from the repo root
     sys.path.insert(0, str(ROOT))
 
-from strata.client import StrataClient  # noqa: E402
 from tests.e2e.stack import Stack  # noqa: E402
 from tests.support import infra  # noqa: E402
+
+from strata.client import StrataClient  # noqa: E402
 
 
 @contextlib.contextmanager
