@@ -82,9 +82,10 @@ class Stack:
     def alive(self) -> dict[str, bool]:
         return {name: proc.poll() is None for name, proc in self.procs.items()}
 
-    def create_account(self, name: str) -> str:
+    def create_account(self, name: str, *, superuser: bool = False) -> str:
         done = subprocess.run(
-            [str(BIN / "strata"), "admin", "create-account", name],
+            [str(BIN / "strata"), "admin", "create-account", name]
+            + (["--superuser"] if superuser else []),
             env=self.env,
             check=True,
             capture_output=True,

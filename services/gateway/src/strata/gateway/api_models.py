@@ -135,6 +135,19 @@ class RunEstimateOut(BaseModel):
     policy: dict[str, Any]
 
 
+class RunUsage(BaseModel):
+    """The run's model usage so far: exactly the sum of its `llm_calls` rows."""
+
+    calls: int
+    input_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+    budget_usd: Decimal | None
+    reserved_usd: Decimal | None = Field(description="worst case of the calls in flight")
+
+
 class Run(BaseModel):
     id: UUID
     project_id: UUID
@@ -149,6 +162,7 @@ class Run(BaseModel):
     started_at: datetime | None
     completed_at: datetime | None
     document_ids: list[UUID]
+    usage: RunUsage | None = Field(None, description="on GET /v1/runs/{id}")
 
 
 class Overlay(BaseModel):
@@ -163,6 +177,7 @@ class Overlay(BaseModel):
     last_error_code: str | None
     last_error_message: str | None
     settled_at: datetime | None
+    cost_usd: Decimal = Field(Decimal(0), description="this block's share of its calls' cost")
 
 
 class OverlayPage(BaseModel):

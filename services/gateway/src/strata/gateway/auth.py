@@ -43,6 +43,15 @@ async def current_account(
 Caller = Annotated[Account, Depends(current_account)]
 
 
+async def superuser(caller: Caller) -> Account:
+    if not caller.is_superuser:
+        raise ApiError(403, "forbidden", "only superusers may do this")
+    return caller
+
+
+Superuser = Annotated[Account, Depends(superuser)]
+
+
 async def create_account(
     pool: asyncpg.Pool, name: str, superuser: bool = False
 ) -> tuple[UUID, str]:

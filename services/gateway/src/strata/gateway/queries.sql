@@ -172,3 +172,53 @@ RETURNING *;
 -- name: get_export
 -- One of the caller's exports.
 SELECT * FROM exports WHERE id = $1 AND account_id = $2;
+
+-- name: lock_policy
+-- The admin policy row, locked so two edits serialise and each audit row sees its true "old".
+SELECT settings, updated_at, updated_by FROM policies WHERE id = 1 FOR UPDATE;
+
+-- name: get_policy
+-- The admin policy as stored (keys left out fall back to the defaults).
+SELECT settings, updated_at, updated_by FROM policies WHERE id = 1;
+
+-- name: update_policy
+-- Store a new admin policy.
+UPDATE policies SET settings = $1, updated_at = now(), updated_by = $2 WHERE id = 1
+RETURNING settings, updated_at, updated_by;
+
+-- name: insert_policy_audit
+-- Who changed which keys, from what to what.
+INSERT INTO policy_audit (changed_by, changed_keys, old_settings, new_settings)
+VALUES ($1, $2, $3, $4);
+
+-- name: list_policy_audit
+-- Policy changes, newest first, keyset-paged by id.
+SELECT a.id, a.changed_by, acc.name AS changed_by_name, a.changed_at, a.changed_keys,
+       a.old_settings, a.new_settings
+FROM policy_audit a JOIN accounts acc ON acc.id = a.changed_by
+WHERE $1::bigint IS NULL OR a.id < $1
+ORDER BY a.id DESC
+LIMIT $2;
+
+-- name: insert_run_budget
+-- The run's spending cap, when its policy has one.
+INSERT INTO run_budgets (run_id, budget_usd) VALUES ($1, $2);
+
+-- name: run_usage
+-- A run's model usage and billed cost: the sum of its calls.
+SELECT count(*) AS calls,
+       coalesce(sum(input_tokens), 0) AS input_tokens,
+       coalesce(sum(cache_creation_input_tokens), 0) AS cache_write_tokens,
+       coalesce(sum(cache_read_input_tokens), 0) AS cache_read_tokens,
+       coalesce(sum(output_tokens), 0) AS output_tokens,
+       coalesce(sum(cost_usd), 0) AS cost_usd,
+       (SELECT budget_usd FROM run_budgets WHERE run_id = $1) AS budget_usd,
+       (SELECT reserved_usd FROM run_budgets WHERE run_id = $1) AS reserved_usd
+FROM llm_calls WHERE run_id = $1;
+
+-- name: overlay_cost_shares
+-- Each block's share of the calls it was in (a call's cost split evenly over its blocks).
+SELECT uid, sum(c.cost_usd / cardinality(c.block_uids)) AS cost_usd
+FROM llm_calls c, unnest(c.block_uids) AS uid
+WHERE c.run_id = $1 AND uid = ANY($2::text[])
+GROUP BY uid;

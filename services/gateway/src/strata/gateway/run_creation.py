@@ -82,6 +82,8 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
             run.policy.model_dump(mode="json"),
         )
         await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
+        if run.policy.budget_usd is not None:
+            await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
         total = await conn.fetchval(Q.insert_overlays, run_id, run.document_ids)
         if total == 0:
             # Raising inside the unit of work rolls the run back: no empty run is left behind.

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
+from strata.crypto import CryptoSettings
 from strata.runtime.db import Queries
 from strata.runtime.service import ServiceRuntime, run
 from strata.worker.context import RunContexts
 from strata.worker.handlers import register
+from strata.worker.keys import AccountKeyResolver
 from strata.worker.planning import RunPlanner
-from strata.worker.provider import AnthropicProvider, PlatformProvider
+from strata.worker.provider import AnthropicProvider
 from strata.worker.runner import PackRunner
 from strata.worker.settings import WorkerSettings
 
@@ -34,7 +36,13 @@ def main() -> None:
             outbox=rt.outbox,
             queries=QUERIES,
             contexts=contexts,
-            providers=PlatformProvider(provider),
+            providers=AccountKeyResolver(
+                pool=lambda: rt.pool,
+                platform=provider,
+                master=CryptoSettings().master(),  # STRATA_MASTER_KEY; a bad value stops the start
+                anthropic_base_url=settings.anthropic_base_url,
+                timeout_s=settings.request_timeout_s,
+            ),
             worker_id=settings.id,
         ),
         concurrency=settings.concurrency,

@@ -151,3 +151,20 @@ def after_error(
     decision.outcomes.extend(_retry_or_fail(b, policy, code, message, pack_id=None) for b in blocks)
     decision.retry_same_pack = any(o.status is OverlayStatus.PENDING for o in decision.outcomes)
     return decision
+
+
+def budget_exhausted(blocks: list[ClaimedBlock], policy: PolicySnapshot) -> Decision:
+    """The run reached its budget before this call: nothing was called, nothing is counted; the
+    blocks wait (pending) until the run is resumed with room in its budget."""
+    message = f"the run reached its budget of {policy.budget_usd} USD before this call"
+    return Decision(
+        outcomes=[
+            BlockOutcome(
+                b,
+                OverlayStatus.PENDING,
+                error_code=ModelErrorCode.BUDGET_EXHAUSTED,
+                error_message=message,
+            )
+            for b in blocks
+        ]
+    )

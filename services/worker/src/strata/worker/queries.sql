@@ -75,3 +75,15 @@ INSERT INTO llm_calls (
     cache_creation_input_tokens, cache_read_input_tokens, cost_usd, latency_ms,
     stop_reason, error_code, error_message)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);
+
+-- name: reserve_budget
+-- Reserve a call's worst case, only if the run stays within its budget (one row, atomic).
+UPDATE run_budgets SET reserved_usd = reserved_usd + $2
+WHERE run_id = $1 AND spent_usd + reserved_usd + $2 <= budget_usd
+RETURNING reserved_usd;
+
+-- name: settle_budget
+-- Swap a call's reservation for what it was billed.
+UPDATE run_budgets
+SET reserved_usd = GREATEST(reserved_usd - $2, 0), spent_usd = spent_usd + $3
+WHERE run_id = $1;

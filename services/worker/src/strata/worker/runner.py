@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 from opentelemetry import trace
@@ -17,8 +18,15 @@ from strata.planning.prompt import PromptBlock, build_prompt
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 from strata.worker.answers import map_answer
+from strata.worker.budget import BudgetLedger, worst_case_cost
 from strata.worker.context import RunContext, RunContexts
-from strata.worker.outcomes import ClaimedBlock, Decision, after_answer, after_error
+from strata.worker.outcomes import (
+    ClaimedBlock,
+    Decision,
+    after_answer,
+    after_error,
+    budget_exhausted,
+)
 from strata.worker.provider import ModelError, ModelRequest, ModelResponse, ProviderResolver
 
 logger = logging.getLogger(__name__)
@@ -39,6 +47,7 @@ class PackRunner:
         self._queries = queries
         self._contexts = contexts
         self._providers = providers
+        self._budget = BudgetLedger(queries)
         self._worker_id = worker_id
 
     async def run(self, msg: PackReady) -> None:
@@ -79,21 +88,22 @@ class PackRunner:
         )
         try:
             provider = await self._providers.provider_for(context.account_id)
+        except ModelError as exc:
+            await self._after_error(msg, context, blocks, exc, reserved=None)
+            return
+        reserved = None
+        if policy.budget_usd is not None:
+            reserved = worst_case_cost(
+                policy=policy, system=context.system, body=prompt.messages[0]["content"][0]["text"]
+            )
+            if not await self._budget.reserve(self._outbox.pool, msg.run_id, reserved):
+                await self._settle(msg, budget_exhausted(blocks, policy), model=policy.model)
+                return
+        try:
             async with self._lease_kept(msg, policy.lease_seconds):
                 response = await provider.complete(request)
         except ModelError as exc:
-            if exc.error_code is ModelErrorCode.INVALID_API_KEY:
-                await self._providers.key_rejected(context.account_id)
-            decision = after_error(
-                blocks,
-                code=exc.error_code,
-                message=exc.message,
-                retryable=exc.retryable,
-                policy=policy,
-            )
-            await self._settle(msg, decision, response=None, error=exc, model=policy.model)
-            if decision.retry_same_pack:
-                raise  # the consumer re-offers this pack after a backoff (retry-after honoured)
+            await self._after_error(msg, context, blocks, exc, reserved=reserved)
             return
         mapped = None
         if response.stop_reason != "max_tokens":
@@ -104,9 +114,31 @@ class PackRunner:
             msg,
             after_answer(blocks, mapped, policy),
             response=response,
-            error=None,
             model=policy.model,
+            reserved=reserved,
         )
+
+    async def _after_error(
+        self,
+        msg: PackReady,
+        context: RunContext,
+        blocks: list[ClaimedBlock],
+        exc: ModelError,
+        *,
+        reserved: Decimal | None,
+    ) -> None:
+        if exc.error_code is ModelErrorCode.INVALID_API_KEY:
+            await self._providers.key_rejected(context.account_id)
+        decision = after_error(
+            blocks,
+            code=exc.error_code,
+            message=exc.message,
+            retryable=exc.retryable,
+            policy=context.policy,
+        )
+        await self._settle(msg, decision, error=exc, model=context.policy.model, reserved=reserved)
+        if decision.retry_same_pack:
+            raise exc  # the consumer re-offers this pack after a backoff (retry-after honoured)
 
     @contextlib.asynccontextmanager
     async def _lease_kept(self, msg: PackReady, lease_seconds: int) -> AsyncIterator[None]:
@@ -135,9 +167,10 @@ class PackRunner:
         msg: PackReady,
         decision: Decision,
         *,
-        response: ModelResponse | None,
-        error: ModelError | None,
         model: str,
+        response: ModelResponse | None = None,
+        error: ModelError | None = None,
+        reserved: Decimal | None = None,
     ) -> None:
         outcomes = decision.outcomes
         async with self._outbox.transaction() as uow:
@@ -156,9 +189,13 @@ class PackRunner:
             )
             # A call was made unless no key was found to make it with.
             if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
-                await self._record_call(
+                billed = await self._record_call(
                     uow.conn, msg, decision, response=response, error=error, model=model
                 )
+            else:
+                billed = Decimal(0)
+            if reserved is not None:
+                await self._budget.settle(uow.conn, msg.run_id, reserved=reserved, billed=billed)
             pending_by_pack: dict[UUID, int] = {}
             for row in settled:
                 if row["status"] == OverlayStatus.PENDING and row["pack_id"] in decision.new_packs:
@@ -191,7 +228,7 @@ class PackRunner:
                 len(outcomes) - len(settled),
             )
 
-    async def _record_call(self, conn, msg, decision, *, response, error, model) -> None:
+    async def _record_call(self, conn, msg, decision, *, response, error, model) -> Decimal:
         usage = response or _NO_USAGE
         cost = call_cost(
             model,
@@ -217,6 +254,7 @@ class PackRunner:
             error.code if error else None,
             error.message if error else None,
         )
+        return cost
 
 
 _NO_USAGE = ModelResponse("", None, 0, 0, 0, 0, 0)

@@ -1,5 +1,6 @@
 """Runs: one schema version applied to documents, and their per-block overlays."""
 
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from strata.gateway.api_models import (
     Run,
     RunCreate,
     RunEstimateOut,
+    RunUsage,
 )
 from strata.gateway.auth import Caller
 from strata.gateway.cursors import (
@@ -33,9 +35,11 @@ from strata.gateway.sql import Q
 router = APIRouter(tags=["runs"])
 
 
-def to_overlay(row: asyncpg.Record) -> Overlay:
+def to_overlay(row: asyncpg.Record, shares: dict[str, Decimal]) -> Overlay:
     uid = make_block_uid(row["document_id"], row["block_index"])
-    return Overlay.model_validate({**dict(row), "block_uid": uid})
+    return Overlay.model_validate(
+        {**dict(row), "block_uid": uid, "cost_usd": shares.get(uid, Decimal(0))}
+    )
 
 
 @router.post(
@@ -50,7 +54,7 @@ async def post_run(body: RunCreate, caller: Caller, res: Res) -> Run | JSONRespo
         out = RunEstimateOut(**vars(planned), policy=policy.model_dump(mode="json"))
         return JSONResponse(out.model_dump(mode="json"), status_code=200)
     run_id = await create_run(res, account_id=caller.id, body=body)
-    return Run.model_validate(dict(await res.pool.fetchrow(Q.get_run, run_id, caller.id)))
+    return await get_run(run_id, caller, res)
 
 
 @router.get("/runs/{run_id}")
@@ -58,7 +62,8 @@ async def get_run(run_id: UUID, caller: Caller, res: Res) -> Run:
     row = await res.pool.fetchrow(Q.get_run, run_id, caller.id)
     if row is None:
         raise not_found("run")
-    return Run.model_validate(dict(row))
+    usage = RunUsage.model_validate(dict(await res.pool.fetchrow(Q.run_usage, run_id)))
+    return Run.model_validate({**dict(row), "usage": usage})
 
 
 @router.get("/projects/{project_id}/runs")
@@ -89,8 +94,10 @@ async def list_overlays(
     )
     page, has_more = split_page(rows, limit)
     last = page[-1] if has_more else None
+    uids = [make_block_uid(r["document_id"], r["block_index"]) for r in page]
+    shares = dict(await res.pool.fetch(Q.overlay_cost_shares, run_id, uids))
     return OverlayPage(
-        items=[to_overlay(r) for r in page],
+        items=[to_overlay(r, shares) for r in page],
         next_cursor=None
         if last is None
         else encode_overlay_cursor(last["document_id"], last["block_index"]),

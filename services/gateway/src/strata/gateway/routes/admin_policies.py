@@ -1,0 +1,87 @@
+"""Admin policy: readable by every account, editable by superusers, every change audited.
+
+Editing the policy never touches a run: each run froze its own snapshot when it was created."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ValidationError
+
+from strata.contracts.policy import PolicySnapshot
+from strata.gateway.auth import Caller, Superuser
+from strata.gateway.deps import Limit, Res
+from strata.gateway.errors import ApiError, describe_validation_errors
+from strata.gateway.sql import Q
+
+router = APIRouter(tags=["admin"])
+
+
+class Policy(BaseModel):
+    settings: dict[str, Any]  # every key, effective value (stored value or default)
+    updated_at: datetime
+    updated_by: UUID | None
+
+
+class PolicyChange(BaseModel):
+    id: int
+    changed_by: UUID
+    changed_by_name: str
+    changed_at: datetime
+    changed_keys: list[str]
+    old_settings: dict[str, Any]
+    new_settings: dict[str, Any]
+
+
+class PolicyAuditPage(BaseModel):
+    items: list[PolicyChange]
+    next_cursor: int | None
+
+
+def _effective(stored: dict[str, Any]) -> dict[str, Any]:
+    return PolicySnapshot.model_validate(stored).model_dump(mode="json")
+
+
+@router.get("/admin/policies")
+async def get_policies(caller: Caller, res: Res) -> Policy:
+    row = await res.pool.fetchrow(Q.get_policy)
+    return Policy(
+        settings=_effective(row["settings"]),
+        updated_at=row["updated_at"],
+        updated_by=row["updated_by"],
+    )
+
+
+@router.patch("/admin/policies", responses={403: {"description": "not a superuser"}})
+async def patch_policies(changes: dict[str, Any], admin: Superuser, res: Res) -> Policy:
+    """Change some keys; the result must validate as a whole (types and bounds)."""
+    unknown = sorted(set(changes) - set(PolicySnapshot.model_fields))
+    if unknown:
+        raise ApiError(422, "invalid_policy", f"unknown policy keys: {', '.join(unknown)}")
+    async with res.pool.acquire() as conn, conn.transaction():
+        current = await conn.fetchrow(Q.lock_policy)
+        old = _effective(current["settings"])
+        try:
+            new = PolicySnapshot.model_validate({**old, **changes}).model_dump(mode="json")
+        except ValidationError as exc:
+            raise ApiError(
+                422, "invalid_policy", describe_validation_errors(exc.errors())
+            ) from None
+        changed = sorted(k for k in new if new[k] != old[k])
+        if not changed:
+            return Policy(
+                settings=old, updated_at=current["updated_at"], updated_by=current["updated_by"]
+            )
+        row = await conn.fetchrow(Q.update_policy, new, admin.id)
+        await conn.execute(Q.insert_policy_audit, admin.id, changed, old, new)
+    return Policy(settings=new, updated_at=row["updated_at"], updated_by=row["updated_by"])
+
+
+@router.get("/admin/policies/audit")
+async def policy_audit(
+    caller: Caller, res: Res, limit: Limit, cursor: int | None = Query(None)
+) -> PolicyAuditPage:
+    rows = await res.pool.fetch(Q.list_policy_audit, cursor, limit)
+    items = [PolicyChange.model_validate(dict(r)) for r in rows]
+    return PolicyAuditPage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
