@@ -10,7 +10,7 @@ PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client lib
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs bench-cost
+.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs bench-cost bench-throughput
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ lint: install ## ruff and the import contracts
 
 bench-cost: install infra ## naive vs default policy on a 200-block document; cost figures
 	$(PY) bench/cost.py
+
+bench-throughput: install infra ## a 50,000-block run through every service; blocks settled per second
+	$(PY) bench/throughput.py
 
 logs: ## follow the service logs
 	tail -F var/log/*.log

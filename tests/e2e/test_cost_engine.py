@@ -174,6 +174,7 @@ def test_cache_telemetry_and_exact_accounting(stack, client, workspace, examples
 
 
 def test_overflow_splits_and_batched_answers_equal_unbatched(stack, client, admin, workspace):
+    defaults = client.request("GET", "/v1/admin/policies")["settings"]
     unbatched = _complete(
         client,
         client.create_run({**workspace["target"], "policy_overrides": {"batching_enabled": False}}),
@@ -183,7 +184,7 @@ def test_overflow_splits_and_batched_answers_equal_unbatched(stack, client, admi
     try:
         split = client.create_run({**workspace["target"], "policy_overrides": {"max_tokens": 300}})
     finally:
-        admin.request("PATCH", "/v1/admin/policies", json={"output_tokens_per_block": 120})
+        admin.request("PATCH", "/v1/admin/policies", json={"output_tokens_per_block": defaults["output_tokens_per_block"]})
     split = _complete(client, split)
     calls = _calls(stack, split["id"])
     assert any(c["stop_reason"] == "max_tokens" for c in calls)

@@ -34,7 +34,7 @@ def test_adaptive_respects_max_pack_size_and_keeps_order():
 
 def test_adaptive_closes_a_pack_at_the_output_budget():
     # 4096 * 0.75 = 3072 output tokens per pack; 1000 per block -> 3 blocks per pack.
-    policy = PolicySnapshot(output_tokens_per_block=1000)
+    policy = PolicySnapshot(output_tokens_per_block=1000, max_tokens=4096)
     assert [len(p) for p in plan_packs(blocks(*[5] * 7), policy, fixed_prompt_tokens=0)] == [
         3,
         3,

@@ -18,7 +18,7 @@ class PolicySnapshot(BaseModel):
 
     model: str = "claude-sonnet-4-6"
     temperature: float = Field(0.3, ge=0.0, le=1.0)
-    max_tokens: int = Field(4096, ge=16, le=64000)
+    max_tokens: int = Field(8192, ge=16, le=64000)
     prompt_caching_enabled: bool = True
     batching_enabled: bool = True
     batching_mode: BatchingMode = BatchingMode.ADAPTIVE
@@ -27,7 +27,7 @@ class PolicySnapshot(BaseModel):
     max_pack_size: int = Field(100, ge=1, le=500)
     context_budget_tokens: int = Field(150_000, ge=1_000, le=1_000_000)
     context_safety_margin: float = Field(0.2, ge=0.0, le=0.9)
-    output_tokens_per_block: int = Field(120, ge=1, le=16_000)
+    output_tokens_per_block: int = Field(48, ge=1, le=16_000)
     output_safety_margin: float = Field(0.25, ge=0.0, le=0.9)
     split_on_overflow: bool = True
     max_attempts: int = Field(3, ge=1, le=20)
