@@ -138,7 +138,12 @@ class PackRunner:
         )
         await self._settle(msg, decision, error=exc, model=context.policy.model, reserved=reserved)
         if decision.retry_same_pack:
-            raise exc  # the consumer re-offers this pack after a backoff (retry-after honoured)
+            # The consumer re-offers this pack after a delay: the provider's retry-after, and at
+            # least the policy's exponential backoff for the attempt the blocks are on.
+            attempt = max(b.attempt_count for b in blocks) + 1
+            backoff = context.policy.retry_backoff * 2 ** (attempt - 1)
+            exc.retry_after_s = max(exc.retry_after_s or 0.0, backoff)
+            raise exc
 
     @contextlib.asynccontextmanager
     async def _lease_kept(self, msg: PackReady, lease_seconds: int) -> AsyncIterator[None]:
