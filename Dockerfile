@@ -29,7 +29,7 @@ COPY tools ./tools
 # Same package list as the Makefile's PACKAGES (plus the small client); all in one resolve so
 # the local `strata-*` dependencies are satisfied by these directories, not by an index.
 RUN pip install -c constraints.txt \
-        ./libs/contracts ./libs/runtime ./libs/store ./libs/client \
+        ./libs/contracts ./libs/planning ./libs/runtime ./libs/store ./libs/client ./libs/crypto \
         ./tools/llm-sim \
         ./services/gateway ./services/ingest ./services/conversion \
         ./services/worker ./services/rollup ./services/export \

@@ -10,7 +10,7 @@ PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client lib
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs bench-cost bench-throughput
+.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs bench-cost bench-throughput bench-formats models
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,13 @@ bench-cost: install infra ## naive vs default policy on a 200-block document; co
 
 bench-throughput: install infra ## a 50,000-block run through every service; blocks settled per second
 	$(PY) bench/throughput.py
+
+bench-formats: install ## the corpus through our converters and through docling directly; last line formats_ok/overhead
+	$(PY) bench/formats.py
+
+models: install ## fetch docling's layout + table weights for the standard PDF path (needs network)
+	HF_HUB_OFFLINE=0 $(VENV)/bin/docling-tools models download layout tableformer -o var/models/docling
+	@echo "set CONVERSION_DOCLING_ARTIFACTS_PATH=$(CURDIR)/var/models/docling"
 
 logs: ## follow the service logs
 	tail -F var/log/*.log

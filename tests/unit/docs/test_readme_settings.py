@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings
 ROOT = Path(__file__).resolve().parents[3]
 SETTINGS_MODULES = [
     "strata.runtime.settings",
+    "strata.crypto.settings",
     "strata.gateway.settings",
     "strata.ingest.settings",
     "strata.conversion.settings",
@@ -29,7 +30,12 @@ def env_names() -> set[str]:
                 and obj.__module__ == module_name
             ):
                 prefix = obj.model_config.get("env_prefix", "")
-                names |= {f"{prefix}{f}".upper() for f in obj.model_fields if f != "common"}
+                names |= {
+                    f"{prefix}{name}".upper()
+                    for name, field in obj.model_fields.items()
+                    # Composed settings (common, crypto) are read under their own prefix.
+                    if not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings))
+                }
     return names
 
 

@@ -78,6 +78,8 @@ class RunProgress(Message):
     run_id: UUID
     status: RunStatus
     counters: RunCounters
+    # Why a run that is not moving is waiting (e.g. waiting_for_api_key, budget_exhausted).
+    status_reason: str | None = None
 
 
 class RunCompleted(Message):

@@ -1,6 +1,7 @@
 """The broker and its topology: one topic exchange, a durable quorum queue per consumer with a
 delivery limit that dead-letters poison messages, and TTL queues for delayed retries."""
 
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from faststream.rabbit import (
     Channel,
     ExchangeType,
@@ -78,17 +79,49 @@ def build_broker(amqp_url: str, *, tracer_provider: TracerProvider | None = None
 
 
 async def declare_topology(broker: RabbitBroker) -> None:
-    """Idempotently declare the shared exchanges and queues every service relies on."""
-    dlx = await broker.declare_exchange(DEAD_LETTERS)
-    dlq = await broker.declare_queue(DEAD_LETTER_QUEUE)
-    await dlq.bind(dlx, routing_key="#")
-    for delay in RETRY_TIERS_S:
-        exchange = await broker.declare_exchange(retry_exchange(delay))
-        queue = await broker.declare_queue(retry_queue(delay))
-        await queue.bind(exchange)
-    # Every consumer's queue exists before anyone publishes: a message sent before its
-    # consumer first started waits in the queue instead of being dropped by the exchange.
-    events = await broker.declare_exchange(EVENTS)
-    for route in routing.CONSUMED_ROUTES:
-        queue = await broker.declare_queue(consumer_queue(route))
-        await queue.bind(events, routing_key=route.routing_key)
+    """Idempotently declare the shared exchanges and queues every service relies on.
+
+    On a channel of its own, closed afterwards, and not through `broker.declare_queue`:
+    FastStream's declarer caches one queue object per queue definition whatever the channel,
+    so a subscriber declaring the same queue later would get the cached object and consume on
+    the broker's default channel, which has no prefetch limit: `Channel(prefetch_count=…)` of
+    every subscriber (worker concurrency, conversion processes) would be silently ignored.
+    """
+    connection = await broker.connect()
+    channel = await connection.channel()
+    try:
+        dlx = await _declare_exchange(channel, DEAD_LETTERS)
+        dlq = await _declare_queue(channel, DEAD_LETTER_QUEUE)
+        await dlq.bind(dlx, routing_key="#")
+        for delay in RETRY_TIERS_S:
+            exchange = await _declare_exchange(channel, retry_exchange(delay))
+            queue = await _declare_queue(channel, retry_queue(delay))
+            await queue.bind(exchange)
+        # Every consumer's queue exists before anyone publishes: a message sent before its
+        # consumer first started waits in the queue instead of being dropped by the exchange.
+        events = await _declare_exchange(channel, EVENTS)
+        for route in routing.CONSUMED_ROUTES:
+            queue = await _declare_queue(channel, consumer_queue(route))
+            await queue.bind(events, routing_key=route.routing_key)
+    finally:
+        await channel.close()
+
+
+async def _declare_exchange(channel: AbstractChannel, exchange: RabbitExchange) -> AbstractExchange:
+    return await channel.declare_exchange(
+        exchange.name,
+        type=exchange.type.value,
+        durable=exchange.durable,
+        auto_delete=exchange.auto_delete,
+        arguments=exchange.arguments,
+    )
+
+
+async def _declare_queue(channel: AbstractChannel, queue: RabbitQueue) -> AbstractQueue:
+    return await channel.declare_queue(
+        queue.name,
+        durable=queue.durable,
+        exclusive=queue.exclusive,
+        auto_delete=queue.auto_delete,
+        arguments=queue.arguments,
+    )

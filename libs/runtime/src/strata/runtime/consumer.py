@@ -42,6 +42,11 @@ ATTEMPT_HEADER = "x-strata-attempt"
 # Errors of the infrastructure itself: the same message may well succeed in a moment.
 TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
+    # SQLSTATE 57P01-57P03: the server is stopping, crashed, or still recovering/starting up
+    # (it refuses connections meanwhile); the database is briefly away, not the message bad.
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,

@@ -179,3 +179,62 @@ CREATE TABLE outbox (
     published_at  timestamptz
 );
 CREATE INDEX outbox_unpublished_idx ON outbox (producer, created_at) WHERE published_at IS NULL;
+
+-- Lifecycle (issue 4): user provider keys (envelope-encrypted) and a copy of every dead letter.
+-- An account's own provider keys. The secret is sealed with a per-secret data key wrapped by the
+-- master key (STRATA_MASTER_KEY); only its last characters (`hint`) are ever shown.
+CREATE TABLE provider_keys (
+    id              uuid PRIMARY KEY,
+    account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    provider        text NOT NULL CHECK (provider IN ('anthropic', 'openai_compatible')),
+    label           text,
+    base_url        text,
+    hint            text NOT NULL,
+    secret_sealed   bytea NOT NULL,
+    master_key_id   text NOT NULL,
+    status          text NOT NULL DEFAULT 'unvalidated'
+                    CHECK (status IN ('unvalidated', 'valid', 'invalid')),
+    status_message  text,
+    validated_at    timestamptz,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX provider_keys_account_idx ON provider_keys (account_id, created_at);
+
+-- Messages a consumer gave up on, copied from the queue strata.dead-letters by the rollup
+-- service with the reason the consumer wrote in their headers.
+CREATE TABLE dead_letters (
+    id           uuid PRIMARY KEY,
+    message_id   text,
+    queue        text,
+    routing_key  text NOT NULL,
+    error_code   text,
+    error        text,
+    payload      jsonb NOT NULL,
+    headers      jsonb NOT NULL DEFAULT '{}',
+    received_at  timestamptz NOT NULL DEFAULT now()
+);
+-- A dead letter delivered twice to the copier is stored once.
+CREATE UNIQUE INDEX dead_letters_message_idx ON dead_letters (message_id, queue);
+CREATE INDEX dead_letters_received_idx ON dead_letters (received_at, id);
+
+-- Who changed the admin policy, when, from what to what.
+CREATE TABLE policy_audit (
+    id            bigserial PRIMARY KEY,
+    changed_by    uuid NOT NULL REFERENCES accounts (id),
+    changed_at    timestamptz NOT NULL DEFAULT now(),
+    changed_keys  text[] NOT NULL,
+    old_settings  jsonb NOT NULL,
+    new_settings  jsonb NOT NULL
+);
+CREATE INDEX policy_audit_changed_at_idx ON policy_audit (changed_at, id);
+
+-- A run's money: the worker reserves a call's worst case (input + max_tokens) before calling and
+-- settles the billed cost after, in single-row conditional updates, so concurrent workers can
+-- never take a run past budget_usd.
+CREATE TABLE run_budgets (
+    run_id        uuid PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    budget_usd    numeric(14, 8) NOT NULL,
+    reserved_usd  numeric(14, 8) NOT NULL DEFAULT 0 CHECK (reserved_usd >= 0),
+    spent_usd     numeric(14, 8) NOT NULL DEFAULT 0
+);

@@ -52,7 +52,9 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
             return ActionResult()
         if status is RunStatus.COMPLETE:
             raise _conflict("run_complete", "the run is complete; there is nothing to cancel")
-        await uow.conn.execute(RQ.set_run_status, run_id, RunStatus.CANCELLED, CANCELLED_BY_USER)
+        await uow.conn.execute(
+            RQ.set_run_status, run_id, RunStatus.CANCELLED.value, CANCELLED_BY_USER
+        )
         released = await uow.conn.fetchval(RQ.release_for_cancel, run_id)
         uow.emit(routing.RUN_CANCELLED, RunCancelled(run_id=run_id))
         uow.emit(
@@ -87,7 +89,7 @@ async def resume_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
                 "run_complete", "the run is complete; use retry-failed to redo its failed blocks"
             )
         next_status = RunStatus.RUNNING if status is RunStatus.CANCELLED else status
-        await uow.conn.execute(RQ.set_run_status, run_id, next_status, None)
+        await uow.conn.execute(RQ.set_run_status, run_id, next_status.value, None)
         await uow.conn.execute(RQ.clear_wait_reasons, run_id)
         return await _offer_pending(uow, run_id)
 
@@ -102,7 +104,7 @@ async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Act
         retried = await uow.conn.fetchval(RQ.retry_failed_overlays, run_id)
         if retried == 0:
             raise _conflict("no_failed_blocks", "the run has no failed blocks to retry")
-        await uow.conn.execute(RQ.set_run_status, run_id, RunStatus.RUNNING, None)
+        await uow.conn.execute(RQ.set_run_status, run_id, RunStatus.RUNNING.value, None)
         uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
         uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id))
     return ActionResult(overlays_changed=retried, replanned=True)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from strata.rollup.dead_letters import DeadLetterCopier
 from strata.rollup.handlers import register
 from strata.rollup.rollup import RunRollup
 from strata.rollup.settings import RollupSettings
@@ -15,7 +16,12 @@ def main() -> None:
     settings = RollupSettings()
     rt = ServiceRuntime("rollup", settings.common)
     rollup = RunRollup(outbox=rt.outbox, queries=QUERIES)
-    register(rt.broker, rollup=rollup, prefetch=settings.prefetch)
+    register(
+        rt.broker,
+        rollup=rollup,
+        prefetch=settings.prefetch,
+        dead_letters=DeadLetterCopier(pool=lambda: rt.pool, queries=QUERIES),
+    )
 
     async def start_sweeps() -> None:
         rt.spawn(rollup.run_sweeps(settings.sweep_interval_s), "rollup-sweeps")

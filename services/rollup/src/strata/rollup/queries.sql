@@ -1,6 +1,7 @@
 -- name: lock_run
 -- Serialise recomputes of one run so a stale count never overwrites a fresher one.
-SELECT status FROM runs WHERE id = $1 FOR UPDATE;
+-- NO KEY UPDATE: recomputes exclude each other, but claims (KEY SHARE) never wait on them.
+SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE;
 
 -- name: recompute_run
 -- Counters from overlay truth (never increments) and the status they imply.
@@ -9,10 +10,14 @@ WITH counts AS (
            count(*) FILTER (WHERE status = 'ai_complete') AS completed,
            count(*) FILTER (WHERE status = 'failed') AS failed,
            count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status = 'claimed') AS claimed
+           count(*) FILTER (WHERE status = 'claimed') AS claimed,
+           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'no_api_key')
+               AS no_key,
+           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'invalid_api_key')
+               AS bad_key
     FROM overlays WHERE run_id = $1
 ), next AS (
-    SELECT r.id, r.status AS old_status,
+    SELECT r.id, r.status AS old_status, r.status_reason AS old_reason,
            CASE WHEN r.status IN ('pending', 'running')
                 THEN CASE WHEN c.pending + c.claimed = 0 THEN 'complete' ELSE 'running' END
                 ELSE r.status END AS new_status
@@ -22,13 +27,23 @@ UPDATE runs r SET
     completed_blocks = c.completed,
     failed_blocks = c.failed,
     status = n.new_status,
+    -- A running run with nothing in flight whose pending blocks were released for want of a
+    -- usable key is waiting for one (resume after adding a key). Other reasons (cancelled_by_user,
+    -- set by the gateway) are left alone; the key reasons clear themselves.
+    status_reason = CASE
+        WHEN n.new_status = 'running' AND c.claimed = 0 AND c.bad_key > 0
+            THEN 'waiting_for_valid_api_key'
+        WHEN n.new_status = 'running' AND c.claimed = 0 AND c.no_key > 0
+            THEN 'waiting_for_api_key'
+        WHEN r.status_reason IN ('waiting_for_api_key', 'waiting_for_valid_api_key') THEN NULL
+        ELSE r.status_reason END,
     started_at = COALESCE(r.started_at, now()),
     completed_at = CASE WHEN n.new_status = 'complete' AND n.old_status <> 'complete'
                         THEN now() ELSE r.completed_at END,
     updated_at = now()
 FROM counts c, next n
 WHERE r.id = n.id
-RETURNING n.old_status, r.status, r.total_blocks, c.total, c.completed, c.failed, c.pending, c.claimed;
+RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks, c.total, c.completed, c.failed, c.pending, c.claimed;
 
 -- name: active_runs
 -- Runs whose counters may still move.
@@ -60,3 +75,10 @@ FROM expired e, runs r
 WHERE o.run_id = e.run_id AND o.document_id = e.document_id AND o.block_index = e.block_index
   AND r.id = o.run_id
 RETURNING o.run_id, o.pack_id, o.status;
+
+-- name: insert_dead_letter
+-- A copy of one dead letter with its reason; a second copy of the same message is ignored.
+INSERT INTO dead_letters
+    (id, message_id, queue, routing_key, error_code, error, payload, headers)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (message_id, queue) DO NOTHING;

@@ -19,14 +19,35 @@ from strata.runtime.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
+# Derived by the recompute: the run's pending blocks were released for want of a usable key.
+KEY_REASONS = frozenset({"waiting_for_api_key", "waiting_for_valid_api_key"})
+
 
 class RunRollup:
     def __init__(self, *, outbox: Outbox, queries: Queries) -> None:
         self._outbox = outbox
         self._queries = queries
+        self._in_flight: set[UUID] = set()
+        self._dirty: set[UUID] = set()
 
     async def on_settled(self, msg: OverlaysSettled) -> None:
-        await self.recompute(msg.run_id)
+        """Coalesced per run: while a recompute of a run is in flight, further settles of that run
+        only mark it dirty, and the in-flight one runs once more when it ends. A 50,000-block run
+        settles hundreds of packs; each recompute counts every overlay of the run, so doing it
+        once per message would make the rollup quadratic. A settle acked while coalesced is
+        covered by the recompute that follows it (and by the sweep if this process dies)."""
+        if msg.run_id in self._in_flight:
+            self._dirty.add(msg.run_id)
+            return
+        self._in_flight.add(msg.run_id)
+        try:
+            while True:
+                self._dirty.discard(msg.run_id)
+                await self.recompute(msg.run_id)
+                if msg.run_id not in self._dirty:
+                    return
+        finally:
+            self._in_flight.discard(msg.run_id)
 
     async def recompute(self, run_id: UUID) -> RunProgress | None:
         async with self._outbox.transaction() as uow:
@@ -41,7 +62,15 @@ class RunRollup:
                 claimed_blocks=row["claimed"],
             )
             status = RunStatus(row["status"])
-            progress = RunProgress(run_id=run_id, status=status, counters=counters)
+            if row["status_reason"] != row["old_reason"] and row["status_reason"] in KEY_REASONS:
+                logger.warning(
+                    "run %s is waiting: %s (add or fix the account's provider key, then resume)",
+                    run_id,
+                    row["status_reason"],
+                )
+            progress = RunProgress(
+                run_id=run_id, status=status, counters=counters, status_reason=row["status_reason"]
+            )
             uow.emit(routing.RUN_PROGRESS, progress)
             # Exactly once: only the recompute that moves the run into `complete` announces it.
             if status is RunStatus.COMPLETE and row["old_status"] != RunStatus.COMPLETE:

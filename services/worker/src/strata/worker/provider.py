@@ -65,8 +65,9 @@ class ProviderResolver(Protocol):
 
     async def provider_for(self, account_id: UUID) -> ModelProvider: ...
 
-    async def key_rejected(self, account_id: UUID) -> None:
-        """The provider answered 401/403 with the key `provider_for` chose."""
+    async def key_rejected(self, account_id: UUID, provider: "ModelProvider | None" = None) -> None:
+        """The provider answered 401/403 with the key behind `provider` (chosen by
+        `provider_for` for this account)."""
 
 
 class PlatformProvider:
@@ -84,7 +85,7 @@ class PlatformProvider:
             )
         return self._provider
 
-    async def key_rejected(self, account_id: UUID) -> None:
+    async def key_rejected(self, account_id: UUID, provider: ModelProvider | None = None) -> None:
         logger.error("the platform provider key was rejected; runs wait until it is replaced")
 
 

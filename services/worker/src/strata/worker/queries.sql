@@ -24,11 +24,15 @@ WHERE o.run_id = $1 AND o.document_id = v.document_id AND o.block_index = v.bloc
 
 -- name: claim_pack
 -- Claim a pack's pending overlays in block_index order with a lease; returns their texts.
-WITH picked AS (
+-- The run row is share-locked (KEY SHARE: it waits for a cancel's FOR UPDATE, not for the
+-- rollup's NO KEY UPDATE), so a claim racing a cancel sees the cancel and claims nothing.
+WITH run_ok AS (
+    SELECT 1 FROM runs WHERE id = $1 AND status IN ('pending', 'running') FOR KEY SHARE
+), picked AS (
     SELECT o.document_id, o.block_index
     FROM overlays o
     WHERE o.run_id = $1 AND o.pack_id = $2 AND o.status = 'pending'
-      AND EXISTS (SELECT 1 FROM runs r WHERE r.id = $1 AND r.status IN ('pending', 'running'))
+      AND EXISTS (SELECT 1 FROM run_ok)
     ORDER BY o.document_id, o.block_index
     FOR UPDATE OF o SKIP LOCKED
 ), claimed AS (

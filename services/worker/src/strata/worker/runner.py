@@ -27,7 +27,13 @@ from strata.worker.outcomes import (
     after_error,
     budget_exhausted,
 )
-from strata.worker.provider import ModelError, ModelRequest, ModelResponse, ProviderResolver
+from strata.worker.provider import (
+    ModelError,
+    ModelProvider,
+    ModelRequest,
+    ModelResponse,
+    ProviderResolver,
+)
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -103,7 +109,7 @@ class PackRunner:
             async with self._lease_kept(msg, policy.lease_seconds):
                 response = await provider.complete(request)
         except ModelError as exc:
-            await self._after_error(msg, context, blocks, exc, reserved=reserved)
+            await self._after_error(msg, context, blocks, exc, reserved=reserved, provider=provider)
             return
         mapped = None
         if response.stop_reason != "max_tokens":
@@ -126,9 +132,10 @@ class PackRunner:
         exc: ModelError,
         *,
         reserved: Decimal | None,
+        provider: ModelProvider | None = None,
     ) -> None:
         if exc.error_code is ModelErrorCode.INVALID_API_KEY:
-            await self._providers.key_rejected(context.account_id)
+            await self._providers.key_rejected(context.account_id, provider)
         decision = after_error(
             blocks,
             code=exc.error_code,

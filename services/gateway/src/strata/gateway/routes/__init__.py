@@ -3,7 +3,17 @@
 from fastapi import APIRouter
 
 from strata.gateway.api_models import ErrorBody
-from strata.gateway.routes import documents, exports, projects, runs, schemas
+from strata.gateway.routes import (
+    admin_dead_letters,
+    admin_policies,
+    documents,
+    exports,
+    keys,
+    projects,
+    run_control,
+    runs,
+    schemas,
+)
 
 _ERRORS = {
     401: {"model": ErrorBody, "description": "missing, invalid or revoked token"},
@@ -14,6 +24,16 @@ _ERRORS = {
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/v1", responses=_ERRORS)  # type: ignore[arg-type]
-    for module in (projects, documents, schemas, runs, exports):
+    for module in (
+        projects,
+        documents,
+        schemas,
+        runs,
+        run_control,
+        exports,
+        keys,
+        admin_dead_letters,
+        admin_policies,
+    ):
         router.include_router(module.router)
     return router

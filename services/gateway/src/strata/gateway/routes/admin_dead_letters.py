@@ -1,0 +1,78 @@
+"""`GET /v1/admin/dead-letters`: messages a consumer gave up on, with the reason (superusers).
+
+The rollup service copies every message of the queue `strata.dead-letters` into the table
+`dead_letters` (acking only after the copy committed), so reading them here loses nothing and
+never touches the broker."""
+
+import base64
+import binascii
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from strata.gateway.api_models import ErrorBody
+from strata.gateway.auth import Caller
+from strata.gateway.deps import Limit, Res
+from strata.gateway.errors import ApiError
+from strata.runtime.db import Queries
+
+DQ = Queries.load(Path(__file__).parents[1] / "dead_letters.sql")
+router = APIRouter(tags=["admin"])
+
+
+class DeadLetter(BaseModel):
+    id: UUID
+    message_id: str | None
+    queue: str | None = Field(description="the consumer queue that gave up on it")
+    routing_key: str
+    error_code: str | None
+    error: str | None
+    payload: Any
+    headers: dict[str, Any]
+    received_at: datetime
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetter]
+    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
+
+
+def _encode(received_at: datetime, row_id: UUID) -> str:
+    return base64.urlsafe_b64encode(f"{received_at.isoformat()}|{row_id}".encode()).decode()
+
+
+def _decode(cursor: str | None) -> tuple[datetime | None, UUID | None]:
+    if cursor is None:
+        return None, None
+    try:
+        at, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(at), UUID(row_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError(422, "invalid_cursor", "cursor is not one this endpoint gave") from None
+
+
+@router.get(
+    "/admin/dead-letters",
+    responses={403: {"model": ErrorBody, "description": "not a superuser"}},
+)
+async def list_dead_letters(
+    *,
+    caller: Caller,
+    res: Res,
+    limit: Limit,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    queue: Annotated[str | None, Query(description="only this consumer queue")] = None,
+) -> DeadLetterPage:
+    if not caller.is_superuser:
+        raise ApiError(403, "forbidden", "only superusers may read dead letters")
+    after_at, after_id = _decode(cursor)
+    rows = await res.pool.fetch(DQ.page_dead_letters, after_at, after_id, queue, limit + 1)
+    page, more = rows[:limit], len(rows) > limit
+    return DeadLetterPage(
+        items=[DeadLetter.model_validate(dict(r)) for r in page],
+        next_cursor=_encode(page[-1]["received_at"], page[-1]["id"]) if more else None,
+    )
