@@ -145,7 +145,7 @@ def test_cache_telemetry_and_exact_accounting(stack, client, workspace, examples
     target = {"schema_id": schema["id"], "document_ids": workspace["target"]["document_ids"]}
     # A small max_tokens gives many packs, so most calls can read what the first ones wrote.
     cached = _complete(
-        client, client.create_run({**target, "policy_overrides": {"max_tokens": 700}})
+        client, client.create_run({**target, "policy_overrides": {"max_tokens": 300}})
     )
     calls = _calls(stack, cached["id"])
     assert len(calls) > 5
@@ -156,7 +156,7 @@ def test_cache_telemetry_and_exact_accounting(stack, client, workspace, examples
     plain = _complete(
         client,
         client.create_run(
-            {**target, "policy_overrides": {"max_tokens": 700, "prompt_caching_enabled": False}}
+            {**target, "policy_overrides": {"max_tokens": 300, "prompt_caching_enabled": False}}
         ),
     )
     plain_calls = _calls(stack, plain["id"])
