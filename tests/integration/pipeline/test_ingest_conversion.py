@@ -106,7 +106,9 @@ async def pipeline(database_url: str, amqp_url: str, blob_root: Path) -> AsyncIt
         database_url=database_url, amqp_url=amqp_url, blob_root=blob_root, db_pool_size=4
     )
     ingest = build_ingest(IngestSettings(common=common, max_bytes=1024 * 1024))
-    conversion = build_conversion(ConversionSettings(common=common, timeout_s=30))
+    conversion = build_conversion(
+        ConversionSettings(common=common, timeout_s=60, warm_up=False)
+    )
 
     observer = RabbitBroker(amqp_url)
     events: list[tuple[str, dict[str, Any]]] = []
@@ -231,12 +233,14 @@ async def test_plain_text_becomes_ready(pipeline: Pipeline) -> None:
     ("filename", "data", "kwargs", "code", "message"),
     [
         (
-            "x.md",
-            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+            "x.pdf",
+            b"\x7fELF\x02\x01\x01\x00" + bytes(64),
             {},
             "unsupported_format",
-            "detected PDF from the file's bytes; this deployment converts md, txt",
+            "detected an ELF executable from the file's bytes; "
+            "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx",
         ),
+        ("x.md", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", {}, "corrupt_file", None),
         ("empty.txt", b"", {}, "empty_file", "The file is empty (0 bytes)."),
         ("a.txt", b"hello", {"sha256": "0" * 64}, "checksum_mismatch", None),
         ("gone.txt", b"hello", {"blob": False}, "blob_missing", None),
@@ -321,3 +325,42 @@ async def test_a_document_with_thousands_of_blocks(pipeline: Pipeline) -> None:
     assert [r["block_index"] for r in rows] == list(range(doc["block_count"]))
     # Numeric order, not text order: block 10 follows block 9.
     assert [r["text"] for r in rows[8:12]] == ["item 0.6", "item 0.7", "item 0.8", "item 0.9"]
+
+
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt", "conversion_path"),
+    [
+        ("docx/word_sample.docx", "docx", "docling"),
+        ("pdf/multi_page.pdf", "pdf", "pdf-native"),
+        ("xlsx/xlsx_01.xlsx", "xlsx", "docling"),
+        ("pptx/powerpoint_sample.pptx", "pptx", "docling"),
+        ("html/example_03.html", "html", "docling"),
+        ("csv/csv-semicolon.csv", "csv", "csv"),
+    ],
+)
+async def test_corpus_files_through_the_services(
+    pipeline: Pipeline, path: str, fmt: str, conversion_path: str
+) -> None:
+    """Real files from the shared corpus (read in place) through ingest and conversion; the
+    filename is deliberately wrong: the bytes decide."""
+    doc = await pipeline.ingest_and_wait("upload.bin", (CORPUS / path).read_bytes())
+    if fmt == "csv":  # text needs its name to be read as CSV rather than plain text
+        doc = await pipeline.ingest_and_wait("upload.csv", (CORPUS / path).read_bytes() + b"\n")
+    assert (doc["status"], doc["source_format"], doc["conversion_path"]) == (
+        "ready",
+        fmt,
+        conversion_path,
+    )
+    blocks = await pipeline.blocks(doc["id"])
+    assert doc["block_count"] == len(blocks) > 0
+    assert [b["block_index"] for b in blocks] == list(range(len(blocks)))
+    if fmt in ("pdf", "pptx", "xlsx"):
+        assert all(b["page_start"] is not None for b in blocks)
+    if any(b["block_type"] == "heading" for b in blocks):
+        assert any(b["section_path"] for b in blocks)
+    tables = [b for b in blocks if b["block_type"] == "table"]
+    if fmt in ("docx", "xlsx", "pptx", "html", "csv"):
+        assert tables and all(json.loads(t["table_cells"])["rows"] for t in tables)

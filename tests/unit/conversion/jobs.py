@@ -19,3 +19,7 @@ def die() -> None:
 
 def boom() -> None:
     raise ValueError("converter bug")
+
+
+def hog(n_bytes: int) -> int:
+    return len(bytearray(n_bytes))

@@ -100,7 +100,8 @@ async def test_converts_once(blobs: LocalBlobStore) -> None:
         (None, "md", DocumentErrorCode.BLOB_MISSING),
         (b"---\n\n   \n", "md", DocumentErrorCode.NO_CONTENT),
         (b"\xff\xfe\x00", "txt", DocumentErrorCode.DECODE_ERROR),
-        (b"%PDF-1.7", "pdf", DocumentErrorCode.UNSUPPORTED_FORMAT),
+        (b"%PDF-1.7", "pdf", DocumentErrorCode.CORRUPT_FILE),
+        (b"x", "odt", DocumentErrorCode.UNSUPPORTED_FORMAT),
     ],
 )
 async def test_failures_are_recorded_on_the_document(
@@ -121,7 +122,7 @@ async def test_timeout_fails_the_document(blobs: LocalBlobStore) -> None:
     doc_id = _doc(store, blobs, b"text", "txt")
     await pipeline.handle(_msg(doc_id))
     assert store.failures[doc_id] == (
-        DocumentErrorCode.CONVERSION_ERROR,
+        DocumentErrorCode.CONVERSION_TIMEOUT,
         "conversion timed out after 2s",
     )
 

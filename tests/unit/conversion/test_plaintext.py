@@ -69,4 +69,4 @@ def test_undecodable_text_is_a_decode_error(data: bytes) -> None:
 
 def test_unknown_source_format() -> None:
     with pytest.raises(UnsupportedSourceError):
-        convert_document("pdf", b"%PDF-1.7")
+        convert_document("odt", b"PK")

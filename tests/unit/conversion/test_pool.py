@@ -9,6 +9,7 @@ from strata.conversion.errors import (
     ConversionTimeoutError,
     ConverterCrashedError,
     ConverterInterruptedError,
+    OutOfMemoryError,
 )
 from strata.conversion.pool import ConverterPool
 from tests.unit.conversion import jobs
@@ -29,7 +30,7 @@ async def test_timeout_fails_the_document_and_the_pool_recovers(pool: ConverterP
     with pytest.raises(ConversionTimeoutError) as info:
         await pool.run(jobs.sleep_then, 30, 1)
     assert info.value.message == "conversion timed out after 1.5s"
-    assert info.value.error_code == "conversion_error"
+    assert info.value.error_code == "conversion_timeout"
     # The stuck worker was killed: the next document does not wait behind it.
     assert await pool.run(jobs.sleep_then, 0, 7) == 7
 
@@ -56,5 +57,16 @@ async def test_a_restart_for_one_timeout_retries_the_others() -> None:
         assert isinstance(results[0], ConversionTimeoutError)
         assert isinstance(results[1], ConverterInterruptedError)
         assert results[1].retryable is True
+    finally:
+        await pool.close()
+
+
+async def test_memory_limit_fails_the_document_and_the_worker_carries_on() -> None:
+    pool = ConverterPool(processes=1, timeout_s=20, memory_mb=1024)
+    try:
+        with pytest.raises(OutOfMemoryError) as info:
+            await pool.run(jobs.hog, 4 * 1024**3)
+        assert info.value.error_code == "out_of_memory"
+        assert await pool.run(jobs.hog, 1024) == 1024
     finally:
         await pool.close()

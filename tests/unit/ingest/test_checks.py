@@ -7,6 +7,7 @@ import pytest
 from strata.contracts.overlays import DocumentErrorCode
 from strata.ingest.checks import SUPPORTED_FORMATS, human_size, inspect_upload
 from strata.ingest.errors import RejectedError, UnsupportedFormatError
+from strata.ingest.limits import IngestLimits
 
 
 def _inspect(
@@ -16,7 +17,7 @@ def _inspect(
         data,
         filename=filename,
         expected_sha256=sha if sha is not None else hashlib.sha256(data).hexdigest(),
-        max_bytes=max_bytes,
+        limits=IngestLimits(max_bytes=max_bytes),
     )
 
 
@@ -32,7 +33,8 @@ def test_accepts_text_and_markdown() -> None:
     assert _inspect(b"hello\n") == "txt"
     assert _inspect(b"# Title\n", filename="f.md") == "md"
     assert _inspect(b"# Title\n", filename="upload") == "md"
-    assert set(SUPPORTED_FORMATS) == {"md", "txt"}
+    assert _inspect(b"a;b\n1;2\n", filename="f.csv") == "csv"
+    assert set(SUPPORTED_FORMATS) == {"md", "txt", "csv", "html", "pdf", "docx", "pptx", "xlsx"}
 
 
 def test_empty_file() -> None:
@@ -57,11 +59,12 @@ def test_checksum_accepts_upper_case_and_prefix() -> None:
 
 def test_unsupported_format_names_what_was_detected() -> None:
     with pytest.raises(UnsupportedFormatError) as info:
-        _inspect(b"%PDF-1.7\n...", filename="x.md")
+        _inspect(b"MZ\x90\x00\x03\x00\x00\x00", filename="x.pdf")
     assert info.value.error_code is DocumentErrorCode.UNSUPPORTED_FORMAT
-    assert info.value.detected == "pdf"
+    assert info.value.detected == "exe"
     assert info.value.message == (
-        "detected PDF from the file's bytes; this deployment converts md, txt"
+        "detected a Windows executable from the file's bytes; "
+        "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx"
     )
 
 

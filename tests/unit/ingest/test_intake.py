@@ -10,6 +10,7 @@ from strata.contracts.messages import DocumentReceived
 from strata.contracts.overlays import DocumentErrorCode
 from strata.ingest.errors import DocumentNotFoundError
 from strata.ingest.intake import Intake
+from strata.ingest.limits import IngestLimits
 from strata.ingest.store import DocumentRow
 from strata.runtime.blobs import LocalBlobStore
 
@@ -46,7 +47,7 @@ class MemoryStore:
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Intake, MemoryStore, LocalBlobStore]:
     store, blobs = MemoryStore(), LocalBlobStore(tmp_path)
-    return Intake(store=store, blobs=blobs, max_bytes=1024), store, blobs
+    return Intake(store=store, blobs=blobs, limits=IngestLimits(max_bytes=1024)), store, blobs
 
 
 def _add(store: MemoryStore, blobs: LocalBlobStore, data: bytes | None, filename: str) -> UUID:
@@ -81,10 +82,14 @@ async def test_sniffed_type_wins_over_filename(setup) -> None:
     intake, store, blobs = setup
     doc_id = _add(store, blobs, b"%PDF-1.7\n", "x.md")
     await intake.handle(_msg(doc_id))
+    assert store.accepted == [(doc_id, "pdf")]
+    exe = _add(store, blobs, b"MZ\x90\x00\x03\x00\x00\x00", "report.pdf")
+    await intake.handle(_msg(exe))
     assert store.rejected[0][1:] == (
         DocumentErrorCode.UNSUPPORTED_FORMAT,
-        "detected PDF from the file's bytes; this deployment converts md, txt",
-        "pdf",
+        "detected a Windows executable from the file's bytes; "
+        "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx",
+        "exe",
     )
 
 

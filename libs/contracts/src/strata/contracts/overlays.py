@@ -54,6 +54,7 @@ class ModelErrorCode(StrEnum):
     INVALID_OUTPUT = "invalid_output"
     OVERFLOW = "overflow"
     CANCELLED = "cancelled"
+    BUDGET_EXHAUSTED = "budget_exhausted"
 
 
 def give_up_message(code: str) -> str:
@@ -74,3 +75,16 @@ class DocumentErrorCode(StrEnum):
     NO_CONTENT = "no_content"
     CONVERSION_ERROR = "conversion_error"
     INTERNAL_ERROR = "internal_error"
+    # Hostile or over-limit files (issue 3): each names what was refused.
+    TOO_MANY_ENTRIES = "too_many_entries"
+    UNCOMPRESSED_TOO_LARGE = "uncompressed_too_large"
+    COMPRESSION_RATIO_TOO_HIGH = "compression_ratio_too_high"
+    UNSAFE_XML = "unsafe_xml"
+    CORRUPT_FILE = "corrupt_file"
+    ENCRYPTED = "encrypted"
+    TOO_MANY_PAGES = "too_many_pages"
+    TOO_MANY_ROWS = "too_many_rows"
+    CELL_TOO_LARGE = "cell_too_large"
+    CONVERSION_TIMEOUT = "conversion_timeout"
+    OUT_OF_MEMORY = "out_of_memory"
+    CONVERTER_CRASHED = "converter_crashed"

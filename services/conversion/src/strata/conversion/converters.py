@@ -3,13 +3,23 @@
 from dataclasses import dataclass
 
 from strata.contracts.blocks import BlockDraft
-from strata.conversion.errors import UnsupportedSourceError
+from strata.conversion.errors import OutOfMemoryError, UnsupportedSourceError
+from strata.conversion.limits import Limits
 from strata.conversion.markdown import markdown_to_blocks
 from strata.conversion.plaintext import plaintext_to_blocks
 from strata.conversion.textdecode import decode_text
 
-# source_format -> the `conversion_path` recorded on the document.
-CONVERSION_PATHS = {"md": "markdown-it", "txt": "plaintext"}
+# source_format -> the `conversion_path` recorded on the document (PDF: one of two, see pdf.py).
+CONVERSION_PATHS = {
+    "md": "markdown-it",
+    "txt": "plaintext",
+    "csv": "csv",
+    "docx": "docling",
+    "pptx": "docling",
+    "xlsx": "docling",
+    "html": "docling",
+    "pdf": "pdf-native | docling-standard",
+}
 
 
 @dataclass(frozen=True)
@@ -18,10 +28,41 @@ class Converted:
     conversion_path: str
 
 
-def convert_document(source_format: str, data: bytes) -> Converted:
+def convert_document(source_format: str, data: bytes, limits: Limits | None = None) -> Converted:
     """Top-level (picklable) so a ProcessPoolExecutor can run it."""
     if source_format not in CONVERSION_PATHS:
         raise UnsupportedSourceError(f"this deployment has no converter for {source_format!r}")
-    text = decode_text(data)
-    blocks = markdown_to_blocks(text) if source_format == "md" else plaintext_to_blocks(text)
-    return Converted(blocks=blocks, conversion_path=CONVERSION_PATHS[source_format])
+    try:
+        blocks, path = _convert(source_format, data, limits or Limits())
+    except MemoryError:
+        # The worker's address-space limit (RLIMIT_AS) stopped an allocation.
+        raise OutOfMemoryError() from None
+    return Converted(blocks=blocks, conversion_path=path)
+
+
+def _convert(source_format: str, data: bytes, limits: Limits) -> tuple[list[BlockDraft], str]:
+    if source_format == "md":
+        return markdown_to_blocks(decode_text(data)), "markdown-it"
+    if source_format == "txt":
+        return plaintext_to_blocks(decode_text(data)), "plaintext"
+    if source_format == "csv":
+        from strata.conversion.csvtable import csv_to_blocks  # noqa: PLC0415
+
+        return csv_to_blocks(data, limits=limits), "csv"
+    if source_format == "pdf":
+        from strata.conversion.pdf import convert_pdf  # noqa: PLC0415
+
+        return convert_pdf(data, limits=limits)
+    # docling is imported on first use: md/txt/csv never pay for it.
+    from strata.conversion.doclingblocks import docling_to_blocks  # noqa: PLC0415
+    from strata.conversion.engine import run_docling  # noqa: PLC0415
+
+    if source_format == "xlsx":
+        from strata.conversion.xlsxguard import check_rows  # noqa: PLC0415
+
+        check_rows(data, limits=limits)
+    doc, _ = run_docling(source_format, data)
+    blocks = docling_to_blocks(
+        doc, source_format=source_format, rows_per_block=limits.table_rows_per_block
+    )
+    return blocks, "docling"

@@ -62,16 +62,52 @@ class NoContentError(UnconvertibleError):
 class ConversionTimeoutError(UnconvertibleError):
     """The conversion took too long and was stopped."""
 
-    error_code = DocumentErrorCode.CONVERSION_ERROR
+    error_code = DocumentErrorCode.CONVERSION_TIMEOUT
 
 
 class ConverterCrashedError(UnconvertibleError):
     """The converter process crashed while converting this document."""
 
-    error_code = DocumentErrorCode.CONVERSION_ERROR
+    error_code = DocumentErrorCode.CONVERTER_CRASHED
+
+
+class OutOfMemoryError(UnconvertibleError):
+    """The conversion needed more memory than this deployment allows for one document."""
+
+    error_code = DocumentErrorCode.OUT_OF_MEMORY
 
 
 class ConverterFailedError(UnconvertibleError):
     """The converter failed on this document."""
 
     error_code = DocumentErrorCode.CONVERSION_ERROR
+
+
+class CorruptFileError(UnconvertibleError):
+    """The file is damaged or truncated and cannot be read."""
+
+    error_code = DocumentErrorCode.CORRUPT_FILE
+
+
+class EncryptedFileError(UnconvertibleError):
+    """The file is encrypted (password-protected); upload an unprotected copy."""
+
+    error_code = DocumentErrorCode.ENCRYPTED
+
+
+class TooManyPagesError(UnconvertibleError):
+    """The document has more pages than this deployment converts."""
+
+    error_code = DocumentErrorCode.TOO_MANY_PAGES
+
+
+class TooManyRowsError(UnconvertibleError):
+    """The table has more rows than this deployment converts."""
+
+    error_code = DocumentErrorCode.TOO_MANY_ROWS
+
+
+class CellTooLargeError(UnconvertibleError):
+    """A table cell is larger than this deployment accepts."""
+
+    error_code = DocumentErrorCode.CELL_TOO_LARGE

@@ -20,8 +20,15 @@ class ConversionService:
 def build(settings: ConversionSettings) -> ConversionService:
     """Wire the service; nothing connects until the runtime starts."""
     runtime = ServiceRuntime("conversion", settings.common)
-    pool = ConverterPool(processes=settings.processes, timeout_s=settings.timeout_s)
-    pipeline = ConversionPipeline(store=PgDocumentStore(runtime), blobs=runtime.blobs, runner=pool)
+    pool = ConverterPool(
+        processes=settings.processes,
+        timeout_s=settings.timeout_s,
+        memory_mb=settings.memory_mb,
+        warm=settings.warm_up,
+    )
+    pipeline = ConversionPipeline(
+        store=PgDocumentStore(runtime), blobs=runtime.blobs, runner=pool, limits=settings.limits()
+    )
     register(runtime.broker, pipeline, prefetch=settings.prefetch or settings.processes)
     return ConversionService(runtime=runtime, pool=pool, pipeline=pipeline)
 

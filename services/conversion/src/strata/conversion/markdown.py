@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from strata.contracts.blocks import BlockDraft, BlockType, TableCells, estimate_tokens
+from strata.conversion.tables import table_markdown
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _HTML_DROP = re.compile(
@@ -58,14 +59,6 @@ def inline_text(token: Token) -> str:
 def html_text(source: str) -> str:
     text = _HTML_TAG.sub(" ", _HTML_DROP.sub(" ", source))
     return " ".join(html.unescape(text).split())
-
-
-def table_markdown(rows: list[list[str]]) -> str:
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
-
-    header, *body = rows
-    return "\n".join([line(header), "|" + "---|" * len(header), *(line(r) for r in body)])
 
 
 class _Walker:

@@ -21,6 +21,7 @@ from strata.conversion.errors import (
     UnconvertibleError,
     UnsupportedSourceError,
 )
+from strata.conversion.limits import Limits
 from strata.conversion.store import DocumentRow, DocumentStore
 from strata.runtime.blobs import BlobStore
 
@@ -33,10 +34,18 @@ class Runner(Protocol):
 
 
 class ConversionPipeline:
-    def __init__(self, *, store: DocumentStore, blobs: BlobStore, runner: Runner) -> None:
+    def __init__(
+        self,
+        *,
+        store: DocumentStore,
+        blobs: BlobStore,
+        runner: Runner,
+        limits: Limits | None = None,
+    ) -> None:
         self.store = store
         self.blobs = blobs
         self.runner = runner
+        self.limits = limits or Limits()
 
     async def handle(self, msg: ConversionRequested) -> None:
         doc = await self.store.load(msg.document_id)
@@ -71,7 +80,7 @@ class ConversionPipeline:
             )
         data = await asyncio.to_thread(_read_blob, self.blobs, doc.blob_key)
         try:
-            converted = await self.runner.run(convert_document, source_format, data)
+            converted = await self.runner.run(convert_document, source_format, data, self.limits)
         except ConversionError:
             raise
         except Exception as exc:

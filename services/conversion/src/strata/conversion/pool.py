@@ -19,16 +19,22 @@ from strata.conversion.errors import (
     ConversionTimeoutError,
     ConverterCrashedError,
     ConverterInterruptedError,
+    OutOfMemoryError,
 )
+from strata.conversion.workerproc import init_worker
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class ConverterPool:
-    def __init__(self, *, processes: int, timeout_s: float) -> None:
+    def __init__(
+        self, *, processes: int, timeout_s: float, memory_mb: int = 0, warm: bool = False
+    ) -> None:
         self.processes = processes
         self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.warm = warm
         self._executor: ProcessPoolExecutor | None = None
         # Executors we shut down on purpose: their other jobs are retried, not failed.
         self._killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
@@ -37,7 +43,10 @@ class ConverterPool:
         if self._executor is None:
             # spawn, not fork: the parent runs an event loop and library threads.
             self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=init_worker,
+                initargs=(self.memory_mb, self.warm),
             )
         return self._executor
 
@@ -52,12 +61,18 @@ class ConverterPool:
             raise ConversionTimeoutError(
                 f"conversion timed out after {self.timeout_s:g}s"
             ) from None
+        except MemoryError:
+            # The worker's RLIMIT_AS refused an allocation; the worker itself lives on.
+            raise OutOfMemoryError() from None
         except BrokenProcessPool:
             if executor in self._killed:
                 raise ConverterInterruptedError() from None
             logger.error("a converter process died; replacing the pool")
             self._replace(executor, kill=False)
-            raise ConverterCrashedError() from None
+            raise ConverterCrashedError(
+                "the converter process died while converting this document "
+                "(a crash in a native library, or the memory limit); other documents carry on"
+            ) from None
 
     def _replace(self, executor: ProcessPoolExecutor, *, kill: bool) -> None:
         if kill:

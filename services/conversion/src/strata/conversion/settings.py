@@ -5,6 +5,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from strata.conversion.limits import Limits
 from strata.runtime.settings import CommonSettings
 
 
@@ -14,13 +15,36 @@ class ConversionSettings(BaseSettings):
     common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
     # Worker processes doing the CPU work; the event loop only waits on them.
     processes: int = Field(1, ge=1, le=64)
-    # A document whose conversion runs longer fails with `conversion_error`.
+    # A document whose conversion runs longer fails with `conversion_timeout`.
     timeout_s: float = Field(120.0, gt=0, le=3600)
+    # Address space of one worker process (RLIMIT_AS); past it the document fails with
+    # `out_of_memory`. 0 = no limit.
+    memory_mb: int = Field(6144, ge=0, le=1024 * 1024)
     # Unacked messages in flight; defaults to one per process (more would only queue in the pool).
     prefetch: int | None = Field(None, ge=1, le=1000)
+    max_pages: int = Field(500, ge=1, le=100_000)
+    max_rows: int = Field(100_000, ge=1, le=10_000_000)
+    max_cell_chars: int = Field(100_000, ge=100, le=100_000_000)
+    table_rows_per_block: int = Field(100, ge=1, le=100_000)
+    # Folder with docling's layout and table weights (`make models`); unset or without them,
+    # PDFs take the model-free path.
+    docling_artifacts_path: str | None = None
+    pdf_tables: bool = True
+    # Import docling and build its converters when a worker starts, not on its first document.
+    warm_up: bool = True
 
     @model_validator(mode="after")
     def _default_prefetch(self) -> Self:
         if self.prefetch is None:
             self.prefetch = self.processes
         return self
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_pages=self.max_pages,
+            max_rows=self.max_rows,
+            max_cell_chars=self.max_cell_chars,
+            table_rows_per_block=self.table_rows_per_block,
+            docling_artifacts_path=self.docling_artifacts_path,
+            pdf_tables=self.pdf_tables,
+        )

@@ -3,16 +3,19 @@ format to convert as out, or a `RejectedError` saying why not."""
 
 import hashlib
 
+from strata.ingest.archive import check_html, check_package
 from strata.ingest.errors import (
     ChecksumMismatchError,
     EmptyFileError,
     FileTooLargeError,
+    RejectedError,
     UnsupportedFormatError,
 )
-from strata.ingest.sniff import describe, sniff
+from strata.ingest.limits import IngestLimits
+from strata.ingest.sniff import decode_text, describe, sniff
 
-# What conversion handles today; grows as converters land.
-SUPPORTED_FORMATS: tuple[str, ...] = ("md", "txt")
+# What conversion handles.
+SUPPORTED_FORMATS: tuple[str, ...] = ("md", "txt", "csv", "html", "pdf", "docx", "pptx", "xlsx")
 
 
 def human_size(n: int) -> str:
@@ -34,10 +37,10 @@ def check_size(size: int, *, max_bytes: int) -> None:
 
 
 def inspect_upload(
-    data: bytes, *, filename: str | None, expected_sha256: str, max_bytes: int
+    data: bytes, *, filename: str | None, expected_sha256: str, limits: IngestLimits
 ) -> str:
     """Return the sniffed source format of an acceptable upload."""
-    check_size(len(data), max_bytes=max_bytes)
+    check_size(len(data), max_bytes=limits.max_bytes)
     expected = expected_sha256.strip().lower().removeprefix("sha256:")
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
@@ -52,4 +55,12 @@ def inspect_upload(
             f"this deployment converts {', '.join(SUPPORTED_FORMATS)}",
             detected=kind,
         )
+    try:
+        if kind in ("docx", "pptx", "xlsx"):
+            check_package(data, kind, limits=limits)
+        elif kind == "html":
+            check_html(decode_text(data) or "")
+    except RejectedError as exc:
+        exc.detected = kind
+        raise
     return kind

@@ -61,3 +61,39 @@ class UnsupportedFormatError(RejectedError):
     def __init__(self, message: str | None = None, *, detected: str | None = None) -> None:
         super().__init__(message)
         self.detected = detected
+
+
+class TooManyEntriesError(RejectedError):
+    """The package (ZIP) has more entries than this deployment accepts."""
+
+    error_code = DocumentErrorCode.TOO_MANY_ENTRIES
+
+
+class UncompressedTooLargeError(RejectedError):
+    """The package (ZIP) would unpack to more bytes than this deployment accepts."""
+
+    error_code = DocumentErrorCode.UNCOMPRESSED_TOO_LARGE
+
+
+class CompressionRatioError(RejectedError):
+    """The package (ZIP) is compressed far more than real documents are (a zip bomb)."""
+
+    error_code = DocumentErrorCode.COMPRESSION_RATIO_TOO_HIGH
+
+
+class UnsafeXmlError(RejectedError):
+    """The file declares XML entities or a DTD (billion laughs, XXE); it is refused unread."""
+
+    error_code = DocumentErrorCode.UNSAFE_XML
+
+
+class TooManyPagesError(RejectedError):
+    """The document has more slides or sheets than this deployment converts."""
+
+    error_code = DocumentErrorCode.TOO_MANY_PAGES
+
+
+class CorruptFileError(RejectedError):
+    """The file is damaged and cannot be read."""
+
+    error_code = DocumentErrorCode.CORRUPT_FILE

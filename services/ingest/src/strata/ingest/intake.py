@@ -12,6 +12,7 @@ from strata.contracts.messages import DocumentReceived
 from strata.contracts.overlays import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.ingest.checks import check_size, inspect_upload
 from strata.ingest.errors import BlobMissingError, DocumentNotFoundError, RejectedError
+from strata.ingest.limits import IngestLimits
 from strata.ingest.sniff import kind_from_filename
 from strata.ingest.store import DocumentRow, DocumentStore
 from strata.runtime.blobs import BlobStore
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 class Intake:
     store: DocumentStore
     blobs: BlobStore
-    max_bytes: int
+    limits: IngestLimits
 
     async def handle(self, msg: DocumentReceived) -> None:
         doc = await self.store.load(msg.document_id)
@@ -58,9 +59,9 @@ class Intake:
 
     def _inspect(self, doc: DocumentRow) -> str:
         """Blocking file work, run in a thread."""
-        data = read_blob(self.blobs, doc.blob_key, max_bytes=self.max_bytes)
+        data = read_blob(self.blobs, doc.blob_key, max_bytes=self.limits.max_bytes)
         return inspect_upload(
-            data, filename=doc.filename, expected_sha256=doc.sha256, max_bytes=self.max_bytes
+            data, filename=doc.filename, expected_sha256=doc.sha256, limits=self.limits
         )
 
 

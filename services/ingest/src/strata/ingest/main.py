@@ -10,9 +10,7 @@ from strata.runtime.service import ServiceRuntime, run
 def build(settings: IngestSettings) -> ServiceRuntime:
     """Wire the service; nothing connects until the runtime starts."""
     runtime = ServiceRuntime("ingest", settings.common)
-    intake = Intake(
-        store=PgDocumentStore(runtime), blobs=runtime.blobs, max_bytes=settings.max_bytes
-    )
+    intake = Intake(store=PgDocumentStore(runtime), blobs=runtime.blobs, limits=settings.limits())
     register(runtime.broker, intake, prefetch=settings.prefetch)
     return runtime
 

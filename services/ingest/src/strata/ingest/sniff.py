@@ -25,6 +25,7 @@ LABELS = {
     "gzip": "a gzip archive",
     "html": "HTML",
     "md": "Markdown",
+    "csv": "CSV",
     "txt": "plain text",
     "binary": "binary data of an unknown kind",
 }
@@ -45,7 +46,10 @@ _EXTENSIONS = {
     ".doc": "ole", ".xls": "ole", ".ppt": "ole", ".png": "png", ".jpg": "jpeg",
     ".jpeg": "jpeg", ".gif": "gif", ".exe": "exe", ".dll": "exe", ".gz": "gzip",
     ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt",
+    ".csv": "csv", ".tsv": "csv",
 }  # fmt: skip
+_TEXT_NAMES = ("md", "txt", "csv")
+_CSV_DELIMITERS = ",;\t|"
 # C0 controls other than tab, LF, VT, FF, CR; DEL; C1 controls.
 _CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f-\x9f]")
 MAX_CONTROL_SHARE = 0.02
@@ -81,7 +85,10 @@ def sniff(data: bytes, filename: str | None = None) -> str:
 
 
 def _text_kind(data: bytes, filename: str | None) -> str:
+    named = kind_from_filename(filename)
     text = decode_text(data)
+    if text is None and named in _TEXT_NAMES:
+        text = decode_legacy_text(data)  # e.g. a cp1252 CSV export
     if text is None:
         # Readers accept a PDF header anywhere in the first KiB; text that mentions one is text.
         if b"%PDF-" in data[:1024]:
@@ -89,12 +96,36 @@ def _text_kind(data: bytes, filename: str | None) -> str:
         return "exe" if data.startswith(b"MZ") else "binary"
     if _HTML_START.search(text.lstrip()[:512]):
         return "html"
-    # Markdown and plain text are both text: which reading the user meant is theirs to say, so
-    # a .md or .txt name decides; the bytes decide only when the name says neither.
-    named = kind_from_filename(filename)
-    if named in ("md", "txt"):
+    # Markdown, plain text and CSV are all text: which reading the user meant is theirs to say,
+    # so a .md, .txt or .csv name decides; the bytes decide only when the name says neither.
+    if named in _TEXT_NAMES:
         return named
-    return "md" if looks_like_markdown(text) else "txt"
+    if looks_like_markdown(text):
+        return "md"
+    return "csv" if looks_like_csv(text) else "txt"
+
+
+def decode_legacy_text(data: bytes) -> str | None:
+    """Single-byte text (Windows-1252, else Latin-1) with no NUL and few control characters."""
+    if b"\x00" in data:
+        return None
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if text and len(_CONTROL.findall(text)) > len(text) * MAX_CONTROL_SHARE:
+        return None
+    return text
+
+
+def looks_like_csv(text: str) -> bool:
+    """At least three lines that all split into the same number (>1) of fields."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if len(lines) < 3:
+        return False
+    return any(
+        len({ln.count(d) for ln in lines}) == 1 and lines[0].count(d) >= 1 for d in _CSV_DELIMITERS
+    )
 
 
 def decode_text(data: bytes) -> str | None:

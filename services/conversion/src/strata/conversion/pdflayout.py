@@ -1,0 +1,242 @@
+"""Model-free PDF layout: text lines (docling-parse cells, in content order) to paragraphs,
+headings, list items, code and captions. Pure: lines in, blocks out.
+
+- Lines on the top or bottom margin that repeat on other pages (digits ignored), or that are
+  only a page number, are page headers/footers and are dropped.
+- A new paragraph starts at a vertical gap wider than a line, a jump back up the page (next
+  column), a change of font size or of heading-ness, a bullet or number, or a page break (a
+  paragraph that breaks mid-sentence carries on across it).
+- The body size is the size of most characters. A short paragraph (at most 3 lines) set larger
+  than the body, or bold at body size and on a line of its own, is a heading; larger sizes are
+  higher levels. A monospace run is code; "Figure n"/"Table n" paragraphs are captions.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+    font: str = ""
+
+    @property
+    def size(self) -> float:
+        return round(self.bottom - self.top, 1)
+
+    @property
+    def bold(self) -> bool:
+        return bool(_BOLD.search(self.font))
+
+    @property
+    def mono(self) -> bool:
+        return bool(_MONO.search(self.font))
+
+
+@dataclass
+class Table:
+    """A table found on a page, placed among the lines by its top edge."""
+
+    page: int
+    top: float
+    blocks: list[BlockDraft]
+
+
+@dataclass
+class _Para:
+    lines: list[Line] = field(default_factory=list)
+    kind: BlockType = BlockType.PARAGRAPH
+
+    @property
+    def text(self) -> str:
+        if self.kind is BlockType.CODE:
+            return "\n".join(ln.text.rstrip() for ln in self.lines)
+        out = ""
+        for ln in self.lines:
+            piece = ln.text.strip()
+            if out.endswith("-") and piece[:1].islower():
+                out = out[:-1] + piece  # a word hyphenated at the line end
+            else:
+                out = f"{out} {piece}" if out else piece
+        return " ".join(out.split())
+
+
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi|cmbx", re.IGNORECASE)
+_MONO = re.compile(r"mono|courier|consol|menlo|inconsolata|code|cmtt|typewriter", re.IGNORECASE)
+_MATH_FONT = re.compile(r"cmmi|cmsy|cmex|math|symbol", re.IGNORECASE)
+_BULLET = re.compile(
+    r"^\s*(?:[\u2022\u25e6\u25aa\u25cf\u2013\u2023\u2043\u00b7*-]|\(?\d{1,3}[.)]|[a-z][.)])\s+\S"
+)
+_PAGE_NUMBER = re.compile(r"^\W*(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
+_CAPTION = re.compile(r"^(?:figure|fig\.|table|chart|listing)\s*\d+[.:]?\s", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?:;\"')\]]$")
+MARGIN = 0.08
+PAGE_NUMBER_MARGIN = 0.2
+
+
+def drop_furniture(pages: list[list[Line]], heights: dict[int, float]) -> list[list[Line]]:
+    """Remove running headers/footers and page numbers."""
+
+    def key(ln: Line) -> str:
+        return re.sub(r"\d+", "#", " ".join(ln.text.lower().split()))
+
+    def in_margin(ln: Line, share: float = MARGIN) -> bool:
+        h = heights.get(ln.page) or 792.0
+        return ln.top < h * share or ln.bottom > h * (1 - share)
+
+    def is_page_number(ln: Line) -> bool:
+        return bool(_PAGE_NUMBER.match(ln.text)) and in_margin(ln, PAGE_NUMBER_MARGIN)
+
+    seen = Counter(k for page in pages for k in {key(ln) for ln in page if in_margin(ln)})
+    repeated = {k for k, n in seen.items() if n >= 2} if len(pages) >= 2 else set()
+    return [
+        [ln for ln in page if not (is_page_number(ln) or (in_margin(ln) and key(ln) in repeated))]
+        for page in pages
+    ]
+
+
+def _starts_new(prev: Line, ln: Line, para: _Para) -> bool:  # noqa: PLR0911
+    if ln.page != prev.page:
+        return True
+    height = max(prev.size, 1.0)
+    gap = ln.top - prev.bottom
+    if ln.mono and prev.mono:  # code keeps its blank lines inside one block
+        return gap > height * 2.5 or ln.top < prev.top - height * 0.5
+    if gap > height * 0.9 or ln.top < prev.top - height * 0.5:
+        return True  # a blank line's worth of space, or a jump back up (next column)
+    if abs(ln.size - prev.size) > max(prev.size, ln.size) * 0.15:
+        return True
+    if ln.bold != prev.bold and (ln.bold or len(para.lines) == 1):
+        return True
+    if ln.mono != prev.mono:
+        return True
+    return bool(_BULLET.match(ln.text))
+
+
+def group(lines: list[Line]) -> list[_Para]:
+    paras: list[_Para] = []
+    for ln in lines:
+        if not ln.text.strip():
+            continue
+        if paras and not _starts_new(paras[-1].lines[-1], ln, paras[-1]):
+            paras[-1].lines.append(ln)
+            continue
+        prev = paras[-1] if paras else None
+        if (
+            prev is not None
+            and ln.page == prev.lines[-1].page + 1
+            and prev.kind is BlockType.PARAGRAPH
+            and not _SENTENCE_END.search(prev.lines[-1].text.strip())
+            and ln.text.strip()[:1].islower()
+            and ln.size == prev.lines[-1].size
+        ):
+            prev.lines.append(ln)  # a sentence that carries on over the page break
+            continue
+        kind = BlockType.LIST_ITEM if _BULLET.match(ln.text) else BlockType.PARAGRAPH
+        paras.append(_Para([ln], kind))
+    return paras
+
+
+def _body_size(paras: list[_Para]) -> float:
+    sizes: Counter[float] = Counter()
+    for p in paras:
+        for ln in p.lines:
+            sizes[ln.size] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _classify(paras: list[_Para]) -> dict[int, float]:
+    """Set kinds; returns the heading size of every heading paragraph (by index)."""
+    body = _body_size(paras)
+    heading_sizes: dict[int, float] = {}
+    for i, p in enumerate(paras):
+        text = p.text
+        first = p.lines[0]
+        if all(ln.mono for ln in p.lines):
+            p.kind = BlockType.CODE
+        elif _is_formula(p):
+            p.kind = BlockType.FORMULA
+        elif _CAPTION.match(text):
+            p.kind = BlockType.CAPTION
+        elif p.kind is BlockType.PARAGRAPH and len(p.lines) <= 3 and len(text) <= 160:
+            bigger = first.size >= body * 1.15
+            bold_line = all(ln.bold for ln in p.lines) and first.size >= body * 0.95
+            if (
+                (bigger or bold_line)
+                and not text.endswith((".", ","))
+                and any(c.isalpha() for c in text)
+            ):
+                p.kind = BlockType.HEADING
+                heading_sizes[i] = first.size + (0.5 if all(ln.bold for ln in p.lines) else 0)
+    return heading_sizes
+
+
+def _is_formula(p: _Para) -> bool:
+    text = p.text
+    if len(text) > 200 or len(p.lines) > 3:
+        return False
+    if any(_MATH_FONT.search(ln.font) for ln in p.lines) and "=" in text:
+        return True
+    letters = sum(c.isalpha() for c in text)
+    return "=" in text and letters <= len(text.replace(" ", "")) * 0.4
+
+
+def lines_to_blocks(pages: list[list[Line]], tables: list[Table]) -> list[BlockDraft]:
+    lines = [ln for page in pages for ln in page]
+    paras = group(lines)
+    heading_sizes = _classify(paras)
+    ranks = {s: r for r, s in enumerate(sorted(set(heading_sizes.values()), reverse=True), 1)}
+    pending = sorted(tables, key=lambda t: (t.page, t.top))
+    stack: list[tuple[int, str]] = []
+    out: list[BlockDraft] = []
+
+    def path() -> list[str]:
+        return [text for _, text in stack]
+
+    def flush_tables(until: Line | None) -> None:
+        while pending and (
+            until is None or (pending[0].page, pending[0].top) < (until.page, until.top)
+        ):
+            for block in pending.pop(0).blocks:
+                out.append(block.model_copy(update={"section_path": path()}))
+
+    for i, p in enumerate(paras):
+        flush_tables(p.lines[0])
+        text = p.text
+        if not text:
+            continue
+        if p.kind is BlockType.HEADING:
+            level = ranks[heading_sizes[i]]
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+        first = p.lines[0]
+        on_first = [ln for ln in p.lines if ln.page == first.page]
+        bbox = [
+            round(min(ln.x0 for ln in on_first), 2),
+            round(min(ln.top for ln in on_first), 2),
+            round(max(ln.x1 for ln in on_first), 2),
+            round(max(ln.bottom for ln in on_first), 2),
+        ]
+        out.append(
+            BlockDraft(
+                block_type=p.kind,
+                text=text,
+                section_path=path(),
+                page_start=first.page,
+                page_end=p.lines[-1].page,
+                bbox=bbox,
+                token_estimate=estimate_tokens(text),
+            )
+        )
+        if p.kind is BlockType.HEADING:
+            stack.append((ranks[heading_sizes[i]], text))
+    flush_tables(None)
+    return out
