@@ -38,7 +38,9 @@ async def _exact(dsn: str, run_id: str) -> tuple[bool, dict]:
             " (SELECT count(*) FROM overlays WHERE run_id = r.id AND status = 'ai_complete') AS c,"
             " (SELECT count(*) FROM overlays WHERE run_id = r.id AND status = 'failed') AS f,"
             " (SELECT count(*) FROM overlays WHERE run_id = r.id) AS t,"
-            " (SELECT count(*) FROM llm_calls WHERE run_id = r.id) AS calls"
+            " (SELECT count(*) FROM llm_calls WHERE run_id = r.id) AS calls,"
+            " (SELECT min(created_at) FROM llm_calls WHERE run_id = r.id) AS first_call,"
+            " (SELECT max(created_at) FROM llm_calls WHERE run_id = r.id) AS last_call"
             " FROM runs r WHERE r.id = $1", uuid.UUID(run_id))
         exact = (row["completed_blocks"], row["failed_blocks"], row["total_blocks"]) == (
             row["c"], row["f"], row["t"])
@@ -91,6 +93,9 @@ def main() -> None:
     seconds = (row["completed_at"] - row["created_at"]).total_seconds()
     log(f"settled {row['t']} blocks in {seconds:.1f}s with {row['calls']} calls "
         f"({row['c']} complete, {row['f']} failed)")
+    log(f"  until the first call settled {(row['first_call'] - row['created_at']).total_seconds():.1f}s,"
+        f" first to last call {(row['last_call'] - row['first_call']).total_seconds():.1f}s,"
+        f" last call to complete {(row['completed_at'] - row['last_call']).total_seconds():.1f}s")
     print(f"blocks_per_s={row['t'] / seconds:.0f} counters_exact={str(exact).lower()} "
           f"run_create_s={run_create_s:.2f}")
 

@@ -68,6 +68,7 @@ async def test_outbox_publishes_after_commit_and_not_after_rollback(
                 uow.emit(routing.RUN_CREATED.routing_key, rolled_back)
                 raise RuntimeError("the change fails before commit")
         await _wait(lambda: len(seen) >= 1)
+        await rt.outbox.drain()  # the background publish marks the row once confirmed
         await asyncio.sleep(0.3)
         assert [m.run_id for m in seen] == [committed.run_id]
         unpublished = await rt.pool.fetchval(

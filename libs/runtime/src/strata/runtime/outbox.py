@@ -2,16 +2,18 @@
 committed (invariant 6).
 
 A unit of work inserts its messages into `outbox` inside its own transaction, then publishes
-exactly those rows right after commit (the fast path). If the process dies between commit and
-publish, the relay loop finds rows older than a few seconds and publishes them. Consumers are
+exactly those messages right after commit, in the background (the fast path). If the process
+dies between commit and publish, the relay loop finds rows older than a few seconds and
+publishes them. Consumers are
 idempotent, so the rare double publish (crash after publish, before marking) changes nothing.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -26,11 +28,6 @@ logger = logging.getLogger(__name__)
 _INSERT = """
 INSERT INTO outbox (id, producer, routing_key, payload, headers)
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
-"""
-_LOCK_UNPUBLISHED_BY_ID = """
-SELECT id, routing_key, payload, headers FROM outbox
-WHERE id = ANY($1::uuid[]) AND published_at IS NULL
-ORDER BY created_at, id FOR UPDATE SKIP LOCKED
 """
 _LOCK_STALE = """
 SELECT id, routing_key, payload, headers FROM outbox
@@ -82,6 +79,7 @@ class Outbox:
         self._pool = pool
         self.broker = broker
         self.producer = producer
+        self._publishing: set[asyncio.Task[None]] = set()
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -89,26 +87,36 @@ class Outbox:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """Yield a unit of work; on a clean exit commit it, then publish what it emitted."""
+        """Yield a unit of work; on a clean exit commit it, then publish what it emitted.
+
+        The publish runs in the background: the caller (a handler about to ack, a request about
+        to answer) does not wait for the broker's confirms. The rows are committed, so a publish
+        that fails or never finishes (broker away, process killed) is the relay's job. An
+        exception out of transaction() therefore always means "nothing committed"."""
         async with self.pool.acquire() as conn, conn.transaction():
             unit = UnitOfWork(conn=conn, producer=self.producer)
             yield unit
             ids = await unit._write()
-        if not ids:
-            return
-        # The change is committed and its messages are safe in the outbox: a failed fast-path
-        # publish (broker briefly away) is the relay's job now, not the caller's error. An
-        # exception out of transaction() therefore always means "nothing committed".
+        if ids:
+            rows = [
+                {"id": i, "routing_key": key, "payload": m.model_dump(mode="json"), "headers": h}
+                for i, (key, m, h) in zip(ids, unit.pending, strict=True)
+            ]
+            task = asyncio.create_task(self._publish_committed(rows))
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
+
+    async def _publish_committed(self, rows: list[dict[str, Any]]) -> None:
         try:
-            await self.publish(ids)
+            await self._publish_rows(rows)
+            await self.pool.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
         except Exception:
             logger.warning("publish after commit failed; the relay will retry", exc_info=True)
 
-    async def publish(self, ids: list[UUID]) -> int:
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_LOCK_UNPUBLISHED_BY_ID, ids)
-            await self._send(conn, rows)
-        return len(rows)
+    async def drain(self) -> None:
+        """Wait for the background publishes of committed units (at shutdown)."""
+        while self._publishing:
+            await asyncio.gather(*list(self._publishing), return_exceptions=True)
 
     async def relay_once(self, *, older_than_s: float, limit: int = 500) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -128,13 +136,16 @@ class Outbox:
                 logger.exception("outbox relay pass failed; will try again")
 
     async def _send(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
-        for start in range(0, len(rows), _PUBLISH_CONCURRENCY):
-            chunk = rows[start : start + _PUBLISH_CONCURRENCY]
-            await asyncio.gather(*(self._publish_row(row) for row in chunk))
+        await self._publish_rows(rows)
         if rows:
             await conn.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
 
-    async def _publish_row(self, row: asyncpg.Record) -> None:
+    async def _publish_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        for start in range(0, len(rows), _PUBLISH_CONCURRENCY):
+            chunk = rows[start : start + _PUBLISH_CONCURRENCY]
+            await asyncio.gather(*(self._publish_row(row) for row in chunk))
+
+    async def _publish_row(self, row: Mapping[str, Any]) -> None:
         await self.broker.publish(
             row["payload"],
             exchange=EVENTS,

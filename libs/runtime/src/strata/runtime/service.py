@@ -58,6 +58,7 @@ class ServiceRuntime:
         )
 
     async def stop(self) -> None:
+        await self.outbox.drain()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

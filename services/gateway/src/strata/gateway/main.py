@@ -38,6 +38,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             stack.push_async_callback(broker.stop)
             await declare_topology(broker)
             outbox = Outbox(pool, broker, producer=PRODUCER)
+            stack.push_async_callback(outbox.drain)  # before the broker and pool close
             relay = asyncio.create_task(
                 outbox.run_relay(
                     every_s=max(common.outbox_relay_after_s / 2, 0.5),
