@@ -184,7 +184,11 @@ def test_overflow_splits_and_batched_answers_equal_unbatched(stack, client, admi
     try:
         split = client.create_run({**workspace["target"], "policy_overrides": {"max_tokens": 300}})
     finally:
-        admin.request("PATCH", "/v1/admin/policies", json={"output_tokens_per_block": defaults["output_tokens_per_block"]})
+        admin.request(
+            "PATCH",
+            "/v1/admin/policies",
+            json={"output_tokens_per_block": defaults["output_tokens_per_block"]},
+        )
     split = _complete(client, split)
     calls = _calls(stack, split["id"])
     assert any(c["stop_reason"] == "max_tokens" for c in calls)
@@ -242,7 +246,14 @@ def test_budget_cap_holds_with_concurrent_packs(stack, client, workspace):
     billed = sum(c["cost_usd"] for c in _calls(stack, run["id"]))
     assert billed <= budget
     assert ledger["spent_usd"] == billed and ledger["reserved_usd"] == 0
-    usage = client.run(run["id"])["usage"]
+    paused = wait_for(
+        lambda: client.run(run["id"]),
+        lambda r: r["status_reason"] is not None,
+        timeout_s=30,
+        what="budget reason",
+    )
+    assert (paused["status"], paused["status_reason"]) == ("running", "budget_exhausted")
+    usage = paused["usage"]
     assert Decimal(str(usage["budget_usd"])) == budget
     pending = [o for o in _staged(stack, run["id"]).values() if o["status"] == "pending"]
     assert pending and all(o["attempt_count"] == 0 for o in pending)

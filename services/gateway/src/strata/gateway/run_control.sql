@@ -27,11 +27,11 @@ WITH released AS (
 SELECT count(*) FROM released;
 
 -- name: clear_wait_reasons
--- On resume, pending overlays forget why they were waiting (no key, cancel); if the reason still
--- holds, the worker writes it again.
+-- On resume, pending overlays forget why they were waiting (no key, cancel, budget); if the
+-- reason still holds, the worker writes it again.
 UPDATE overlays SET last_error_code = NULL, last_error_message = NULL, updated_at = now()
 WHERE run_id = $1 AND status = 'pending'
-  AND last_error_code IN ('no_api_key', 'invalid_api_key', 'cancelled');
+  AND last_error_code IN ('no_api_key', 'invalid_api_key', 'cancelled', 'budget_exhausted');
 
 -- name: pending_packs
 -- The packs that still hold pending overlays, to be offered again.

@@ -14,7 +14,9 @@ WITH counts AS (
            count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'no_api_key')
                AS no_key,
            count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'invalid_api_key')
-               AS bad_key
+               AS bad_key,
+           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'budget_exhausted')
+               AS no_budget
     FROM overlays WHERE run_id = $1
 ), next AS (
     SELECT r.id, r.status AS old_status, r.status_reason AS old_reason,
@@ -35,7 +37,11 @@ UPDATE runs r SET
             THEN 'waiting_for_valid_api_key'
         WHEN n.new_status = 'running' AND c.claimed = 0 AND c.no_key > 0
             THEN 'waiting_for_api_key'
-        WHEN r.status_reason IN ('waiting_for_api_key', 'waiting_for_valid_api_key') THEN NULL
+        -- The budget cap stopped new calls: the run is paused until resumed with room to spend.
+        WHEN n.new_status = 'running' AND c.claimed = 0 AND c.no_budget > 0
+            THEN 'budget_exhausted'
+        WHEN r.status_reason IN ('waiting_for_api_key', 'waiting_for_valid_api_key',
+                                 'budget_exhausted') THEN NULL
         ELSE r.status_reason END,
     started_at = COALESCE(r.started_at, now()),
     completed_at = CASE WHEN n.new_status = 'complete' AND n.old_status <> 'complete'

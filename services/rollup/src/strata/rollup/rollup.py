@@ -20,7 +20,7 @@ from strata.runtime.outbox import Outbox
 logger = logging.getLogger(__name__)
 
 # Derived by the recompute: the run's pending blocks were released for want of a usable key.
-KEY_REASONS = frozenset({"waiting_for_api_key", "waiting_for_valid_api_key"})
+WAIT_REASONS = frozenset({"waiting_for_api_key", "waiting_for_valid_api_key", "budget_exhausted"})
 
 
 class RunRollup:
@@ -62,11 +62,14 @@ class RunRollup:
                 claimed_blocks=row["claimed"],
             )
             status = RunStatus(row["status"])
-            if row["status_reason"] != row["old_reason"] and row["status_reason"] in KEY_REASONS:
+            if row["status_reason"] != row["old_reason"] and row["status_reason"] in WAIT_REASONS:
                 logger.warning(
-                    "run %s is waiting: %s (add or fix the account's provider key, then resume)",
+                    "run %s is waiting: %s (%s)",
                     run_id,
                     row["status_reason"],
+                    "raise the budget"
+                    if row["status_reason"] == "budget_exhausted"
+                    else "add or fix the account's provider key, then resume",
                 )
             progress = RunProgress(
                 run_id=run_id, status=status, counters=counters, status_reason=row["status_reason"]
