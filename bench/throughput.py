@@ -40,7 +40,9 @@ async def _exact(dsn: str, run_id: str) -> tuple[bool, dict]:
             " (SELECT count(*) FROM overlays WHERE run_id = r.id) AS t,"
             " (SELECT count(*) FROM llm_calls WHERE run_id = r.id) AS calls,"
             " (SELECT min(created_at) FROM llm_calls WHERE run_id = r.id) AS first_call,"
-            " (SELECT max(created_at) FROM llm_calls WHERE run_id = r.id) AS last_call"
+            " (SELECT max(created_at) FROM llm_calls WHERE run_id = r.id) AS last_call,"
+            " (SELECT count(*) FROM outbox WHERE routing_key = 'run.progress'"
+            "  AND payload ->> 'run_id' = r.id::text) AS progress_events"
             " FROM runs r WHERE r.id = $1", uuid.UUID(run_id))
         exact = (row["completed_blocks"], row["failed_blocks"], row["total_blocks"]) == (
             row["c"], row["f"], row["t"])
@@ -62,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = ROOT / "var" / "bench" / "throughput"
     folder.mkdir(parents=True, exist_ok=True)
-    with running_stack() as (stack, client):
+    with running_stack(extra_env={"WORKER_CONCURRENCY": os.environ.get("WORKER_CONCURRENCY", "8")}) as (stack, client):
         project = client.create_project("bench-throughput")
         started = time.monotonic()
         docs = []
@@ -95,7 +97,8 @@ def main() -> None:
         f"({row['c']} complete, {row['f']} failed)")
     log(f"  until the first call settled {(row['first_call'] - row['created_at']).total_seconds():.1f}s,"
         f" first to last call {(row['last_call'] - row['first_call']).total_seconds():.1f}s,"
-        f" last call to complete {(row['completed_at'] - row['last_call']).total_seconds():.1f}s")
+        f" last call to complete {(row['completed_at'] - row['last_call']).total_seconds():.1f}s,"
+        f" {row['progress_events']} progress events")
     print(f"blocks_per_s={row['t'] / seconds:.0f} counters_exact={str(exact).lower()} "
           f"run_create_s={run_create_s:.2f}")
 

@@ -131,7 +131,6 @@ CREATE TABLE overlays (
     -- A claim always carries its owner and lease; nothing else does.
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
 );
-CREATE INDEX overlays_run_status_idx ON overlays (run_id, status);
 CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
 CREATE INDEX overlays_claim_expiry_idx ON overlays (claim_expires_at) WHERE status = 'claimed';
 

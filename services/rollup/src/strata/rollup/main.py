@@ -15,7 +15,9 @@ QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
 def main() -> None:
     settings = RollupSettings()
     rt = ServiceRuntime("rollup", settings.common)
-    rollup = RunRollup(outbox=rt.outbox, queries=QUERIES)
+    rollup = RunRollup(
+        outbox=rt.outbox, queries=QUERIES, min_interval_s=settings.min_recompute_interval_s
+    )
     register(
         rt.broker,
         rollup=rollup,

@@ -24,9 +24,10 @@ WAIT_REASONS = frozenset({"waiting_for_api_key", "waiting_for_valid_api_key", "b
 
 
 class RunRollup:
-    def __init__(self, *, outbox: Outbox, queries: Queries) -> None:
+    def __init__(self, *, outbox: Outbox, queries: Queries, min_interval_s: float = 0.0) -> None:
         self._outbox = outbox
         self._queries = queries
+        self._min_interval_s = min_interval_s
         self._in_flight: set[UUID] = set()
         self._dirty: set[UUID] = set()
 
@@ -40,12 +41,17 @@ class RunRollup:
             self._dirty.add(msg.run_id)
             return
         self._in_flight.add(msg.run_id)
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 self._dirty.discard(msg.run_id)
+                started = loop.time()
                 await self.recompute(msg.run_id)
                 if msg.run_id not in self._dirty:
                     return
+                # More settled meanwhile: recompute again, but not more often than the
+                # interval, so live progress stays live without counting a big run non-stop.
+                await asyncio.sleep(max(0.0, self._min_interval_s - (loop.time() - started)))
         finally:
             self._in_flight.discard(msg.run_id)
 

@@ -13,3 +13,5 @@ class RollupSettings(BaseSettings):
     # How often active runs are recomputed and expired claims reaped, whatever messages say.
     sweep_interval_s: float = Field(5.0, gt=0, le=3600)
     prefetch: int = Field(32, ge=1, le=1000)
+    # A busy run is recounted at most this often (its progress events are that fresh).
+    min_recompute_interval_s: float = Field(0.5, ge=0, le=60)
