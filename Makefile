@@ -64,6 +64,10 @@ bench-throughput: install infra ## a 50,000-block run through every service; blo
 bench-formats: install ## the corpus through our converters and through docling directly; last line formats_ok/overhead
 	$(PY) bench/formats.py
 
+.PHONY: chaos
+chaos: install infra ## 5,000-block run, 10 worker kill -9s and a broker restart on a private RabbitMQ/Postgres; last line lost/duplicated/counters_exact/drain_s
+	$(PY) bench/chaos.py
+
 models: install ## fetch docling's layout + table weights for the standard PDF path (needs network)
 	HF_HUB_OFFLINE=0 $(VENV)/bin/docling-tools models download layout tableformer -o var/models/docling
 	@echo "set CONVERSION_DOCLING_ARTIFACTS_PATH=$(CURDIR)/var/models/docling"
