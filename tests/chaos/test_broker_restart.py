@@ -45,11 +45,6 @@ def test_services_reconnect_after_a_broker_restart_and_the_run_ends_exact(sc, do
     assert v.dead_letters == [], v.dead_letters
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ServiceRuntime.start() connects once: a service started while the broker is away "
-    "exits (aiormq AMQPConnectionError) instead of waiting for it; see the chaos report",
-)
 def test_a_service_started_while_the_broker_is_away_waits_for_it(sc):
     """A replacement worker started during a broker outage (it happens: in `make chaos` three
     replacements booting across the restart all exited) must wait and connect, not exit."""

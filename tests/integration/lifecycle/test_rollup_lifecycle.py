@@ -190,3 +190,30 @@ async def test_every_dead_letter_is_copied_once_with_its_reason(gw, amqp_url):
         assert queue.declaration_result.message_count == 0
     finally:
         await conn.close()
+
+
+async def test_a_stalled_run_gets_its_lost_packs_offered_again(gw, broker):
+    """Its pack.ready messages are gone (dead-lettered, purged): nothing claimed, nothing touched
+    for two leases. The sweep offers the packs again; waiting blocks are left alone."""
+    auth = await gw.account()
+    run = await make_run(gw, auth, blocks=5)
+    run_id, lost, other = UUID(run["id"]), uuid4(), uuid4()
+    await gw.pool.execute("UPDATE runs SET status = 'running' WHERE id = $1", run_id)
+    await gw.pool.execute(
+        "UPDATE overlays SET pack_id = CASE WHEN block_index < 3 THEN $2::uuid ELSE $3::uuid END,"
+        " updated_at = now() - interval '1 hour' WHERE run_id = $1",
+        run_id, lost, other,
+    )  # fmt: skip
+    await gw.pool.execute(  # one block waits for a budget on purpose
+        "UPDATE overlays SET last_error_code = 'budget_exhausted' WHERE run_id = $1"
+        " AND block_index = 4",
+        run_id,
+    )
+    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    await rollup.sweep_once()
+    offered = await gw.events.wait_for("pack.ready", pack_id=str(lost))
+    assert offered["block_count"] == 3
+    again = await gw.events.wait_for("pack.ready", pack_id=str(other))
+    assert again["block_count"] == 1  # block 3 only; block 4 waits for its budget
+    # Just offered (touched): not stalled again until two more leases pass.
+    assert await rollup.reoffer_if_stalled(run_id) == 0

@@ -18,6 +18,7 @@ from strata.runtime.db import create_pool
 from strata.runtime.logs import setup_logging
 from strata.runtime.outbox import Outbox
 from strata.runtime.settings import CommonSettings
+from strata.runtime.startup import until_up
 from strata.runtime.telemetry import setup_telemetry
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,13 @@ class ServiceRuntime:
         logger.info("started background task %s", name)
 
     async def start(self) -> None:
-        self._pool = await create_pool(self.common.database_url, size=self.common.db_pool_size)
-        await self.broker.connect()
+        within = self.common.startup_timeout_s
+        self._pool = await until_up(
+            "postgres",
+            lambda: create_pool(self.common.database_url, size=self.common.db_pool_size),
+            within_s=within,
+        )
+        await until_up("rabbitmq", self.broker.connect, within_s=within)
         await declare_topology(self.broker)
         relay_after = self.common.outbox_relay_after_s
         self.spawn(

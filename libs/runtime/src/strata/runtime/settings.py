@@ -16,6 +16,8 @@ class CommonSettings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, le=200)
     log_level: str = "INFO"
     log_json: bool = False
+    # How long a starting process waits for Postgres and RabbitMQ before it gives up.
+    startup_timeout_s: float = Field(60.0, gt=0, le=3600)
     # Seconds after which the relay re-publishes an outbox row its producer did not publish.
     outbox_relay_after_s: float = Field(5.0, gt=0)
 

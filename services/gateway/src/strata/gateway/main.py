@@ -18,6 +18,7 @@ from strata.runtime.broker import build_broker, declare_topology
 from strata.runtime.db import create_pool
 from strata.runtime.logs import setup_logging
 from strata.runtime.outbox import Outbox
+from strata.runtime.startup import until_up
 from strata.runtime.telemetry import setup_telemetry
 
 PRODUCER = "gateway"
@@ -31,10 +32,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         async with contextlib.AsyncExitStack() as stack:
             tracer_provider = setup_telemetry(PRODUCER)
             stack.callback(tracer_provider.shutdown)
-            pool = await create_pool(common.database_url, size=common.db_pool_size)
+            pool = await until_up(
+                "postgres",
+                lambda: create_pool(common.database_url, size=common.db_pool_size),
+                within_s=common.startup_timeout_s,
+            )
             stack.push_async_callback(pool.close)
             broker = build_broker(common.amqp_url, tracer_provider=tracer_provider)
-            await broker.connect()
+            await until_up("rabbitmq", broker.connect, within_s=common.startup_timeout_s)
             stack.push_async_callback(broker.stop)
             await declare_topology(broker)
             outbox = Outbox(pool, broker, producer=PRODUCER)

@@ -55,6 +55,30 @@ RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks,
 -- Runs whose counters may still move.
 SELECT id FROM runs WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT $1;
 
+-- name: reoffer_stalled_run
+-- A running run with pending blocks, nothing claimed and no overlay touched for two leases has
+-- lost the messages that would move it (dead-lettered or purged pack.ready / run.created). Its
+-- pending blocks are touched (so the next offer is two leases later) and returned by pack, to be
+-- offered again; a NULL pack_id means unplanned blocks. Blocks that wait on purpose (for a key,
+-- a budget, or after a cancel) stay where they are.
+WITH run AS (
+    SELECT id, (policy ->> 'lease_seconds')::int AS lease FROM runs
+    WHERE id = $1 AND status = 'running'
+), stalled AS (
+    SELECT run.id FROM run
+    WHERE NOT EXISTS (
+        SELECT 1 FROM overlays o
+        WHERE o.run_id = run.id
+          AND (o.status = 'claimed' OR o.updated_at > now() - make_interval(secs => 2 * run.lease))
+    )
+)
+UPDATE overlays o SET updated_at = now()
+FROM stalled s
+WHERE o.run_id = s.id AND o.status = 'pending'
+  AND (o.last_error_code IS NULL
+       OR o.last_error_code NOT IN ('no_api_key', 'invalid_api_key', 'budget_exhausted', 'cancelled'))
+RETURNING o.pack_id;
+
 -- name: reap_expired_claims
 -- Claims whose lease ran out (their worker died or hung) go back to pending, counting the
 -- attempt; a block that used up the run's max_attempts fails instead of looping forever.

@@ -11,6 +11,7 @@ from strata.contracts.messages import (
     PackReady,
     RunCompleted,
     RunCounters,
+    RunCreated,
     RunProgress,
 )
 from strata.contracts.overlays import RunStatus
@@ -106,12 +107,38 @@ class RunRollup:
             logger.warning("reaped %d expired claim(s) in %d pack(s)", len(rows), len(offered))
         return len(rows)
 
+    async def reoffer_if_stalled(self, run_id: UUID) -> int:
+        """Offer again the work of a run whose messages were lost; returns packs offered."""
+        async with self._outbox.transaction() as uow:
+            rows = await uow.conn.fetch(self._queries.reoffer_stalled_run, run_id)
+            packs = Counter(r["pack_id"] for r in rows)
+            for pack_id, count in packs.items():
+                if pack_id is None:
+                    uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
+                else:
+                    uow.emit(
+                        routing.PACK_READY.routing_key,
+                        PackReady(run_id=run_id, pack_id=pack_id, block_count=count),
+                    )
+        if rows:
+            logger.warning(
+                "run %s stalled with %d pending block(s): offered %d pack(s) again",
+                run_id, len(rows), len(packs),
+            )  # fmt: skip
+        return len(packs)
+
     async def sweep_once(self) -> None:
         await self.reap_expired_claims()
         async with self._outbox.pool.acquire() as conn:
             run_ids = [r["id"] for r in await conn.fetch(self._queries.active_runs, 1000)]
         for run_id in run_ids:
-            await self.recompute(run_id)
+            progress = await self.recompute(run_id)
+            if (
+                progress
+                and progress.counters.pending_blocks
+                and not progress.counters.claimed_blocks
+            ):
+                await self.reoffer_if_stalled(run_id)
 
     async def run_sweeps(self, every_s: float) -> None:
         while True:
