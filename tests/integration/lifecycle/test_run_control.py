@@ -74,28 +74,32 @@ async def test_resume_reoffers_each_pending_pack_and_replans_unpacked_blocks(gw)
     run = await make_run(gw, auth, blocks=6)
     packs = await _plan(gw, run["id"])
     await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=auth)
-    # Block 5 is done; block 4 lost its pack (as if never planned).
+    # Cancel detached every pending block from its pack (a claim racing the cancel re-checks
+    # its pack on the rows it locks, so it claims nothing).
+    states = await overlay_states(gw, run["id"])
+    assert all(r["pack_id"] is None for r in states)
+    # Block 5 is done meanwhile; block 0 sits in a pack again, as if resumed once already.
     await gw.pool.execute(
         "UPDATE overlays SET status = 'ai_complete', staged = '{}' WHERE run_id = $1"
         " AND block_index = 5",
         UUID(run["id"]),
     )
     await gw.pool.execute(
-        "UPDATE overlays SET pack_id = NULL WHERE run_id = $1 AND block_index = 4",
+        "UPDATE overlays SET pack_id = $2 WHERE run_id = $1 AND block_index = 0",
         UUID(run["id"]),
+        packs[0],
     )
     gw.events.received.clear()
     response = await gw.client.post(f"/v1/runs/{run['id']}/resume", headers=auth)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["run"]["status"] == "running" and body["run"]["status_reason"] is None
-    assert body["packs_offered"] == 2 and body["replanned"] is True
-    for pack_id in packs[:2]:
-        offered = await gw.events.wait_for("pack.ready", pack_id=str(pack_id))
-        assert offered["block_count"] == 2
-    await gw.events.wait_for("run.created", run_id=run["id"])
+    assert body["packs_offered"] == 1 and body["replanned"] is True
+    offered = await gw.events.wait_for("pack.ready", pack_id=str(packs[0]))
+    assert offered["block_count"] == 1
+    await gw.events.wait_for("run.created", run_id=run["id"])  # plans blocks 1-4 afresh
     assert not [
-        b for k, b in gw.events.received if k == "pack.ready" and b["pack_id"] == str(packs[2])
+        b for k, b in gw.events.received if k == "pack.ready" and b["pack_id"] != str(packs[0])
     ]
     states = await overlay_states(gw, run["id"])
     pending = [r for r in states if r["status"] == "pending"]

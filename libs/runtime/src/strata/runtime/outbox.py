@@ -32,6 +32,7 @@ SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[
 _LOCK_STALE = """
 SELECT id, routing_key, payload, headers FROM outbox
 WHERE producer = $1 AND published_at IS NULL AND created_at < now() - make_interval(secs => $2)
+  AND NOT (id = ANY($4::uuid[]))
 ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
 """
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])"
@@ -45,11 +46,18 @@ class UnitOfWork:
     conn: asyncpg.Connection
     producer: str
     pending: list[tuple[str, Message, dict[str, str]]] = field(default_factory=list)
+    notices: list[tuple[str, Message]] = field(default_factory=list)
 
     def emit(self, routing_key: str, message: Message) -> None:
         headers: dict[str, str] = {}
         propagate.inject(headers)  # keep the causing trace for a relayed publish
         self.pending.append((routing_key, message, headers))
+
+    def notify(self, routing_key: str, message: Message) -> None:
+        """A message about derived state, published after commit with no outbox row: for
+        notices whose loss a periodic re-derivation heals (overlays.settled: the rollup sweep
+        recounts active runs), so the hot path saves an insert and an update per message."""
+        self.notices.append((routing_key, message))
 
     async def _write(self) -> list[UUID]:
         if not self.pending:
@@ -80,6 +88,7 @@ class Outbox:
         self.broker = broker
         self.producer = producer
         self._publishing: set[asyncio.Task[None]] = set()
+        self._in_flight: set[UUID] = set()
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -97,21 +106,41 @@ class Outbox:
             unit = UnitOfWork(conn=conn, producer=self.producer)
             yield unit
             ids = await unit._write()
-        if ids:
-            rows = [
-                {"id": i, "routing_key": key, "payload": m.model_dump(mode="json"), "headers": h}
-                for i, (key, m, h) in zip(ids, unit.pending, strict=True)
-            ]
-            task = asyncio.create_task(self._publish_committed(rows))
+        rows = [
+            {"id": i, "routing_key": key, "payload": m.model_dump(mode="json"), "headers": h}
+            for i, (key, m, h) in zip(ids, unit.pending, strict=True)
+        ]
+        notices = [
+            {
+                "id": m.message_id,
+                "routing_key": key,
+                "payload": m.model_dump(mode="json"),
+                "headers": {},
+            }
+            for key, m in unit.notices
+        ]
+        if rows or notices:
+            task = asyncio.create_task(self._publish_committed(rows, notices))
             self._publishing.add(task)
             task.add_done_callback(self._publishing.discard)
 
-    async def _publish_committed(self, rows: list[dict[str, Any]]) -> None:
+    async def _publish_committed(
+        self, rows: list[dict[str, Any]], notices: list[dict[str, Any]]
+    ) -> None:
+        # While this process is publishing them, its relay leaves them alone (a burst of many
+        # messages can take longer than the relay's age threshold).
+        ids = [row["id"] for row in rows]
+        self._in_flight.update(ids)
         try:
-            await self._publish_rows(rows)
-            await self.pool.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
+            for start in range(0, len(rows), _PUBLISH_CONCURRENCY):
+                chunk = rows[start : start + _PUBLISH_CONCURRENCY]
+                await asyncio.gather(*(self._publish_row(row) for row in chunk))
+                await self.pool.execute(_MARK_PUBLISHED, [row["id"] for row in chunk])
+            await self._publish_rows(notices)
         except Exception:
             logger.warning("publish after commit failed; the relay will retry", exc_info=True)
+        finally:
+            self._in_flight.difference_update(ids)
 
     async def drain(self) -> None:
         """Wait for the background publishes of committed units (at shutdown)."""
@@ -120,7 +149,9 @@ class Outbox:
 
     async def relay_once(self, *, older_than_s: float, limit: int = 500) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_LOCK_STALE, self.producer, older_than_s, limit)
+            rows = await conn.fetch(
+                _LOCK_STALE, self.producer, older_than_s, limit, list(self._in_flight)
+            )
             await self._send(conn, rows)
         if rows:
             logger.warning("outbox relay re-published %d message(s)", len(rows))

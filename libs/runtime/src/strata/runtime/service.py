@@ -25,10 +25,11 @@ logger = logging.getLogger(__name__)
 
 
 class ServiceRuntime:
-    def __init__(self, name: str, common: CommonSettings) -> None:
+    def __init__(self, name: str, common: CommonSettings, *, pool_size: int | None = None) -> None:
         setup_logging(name, level=common.log_level, as_json=common.log_json)
         self.name = name
         self.common = common
+        self.pool_size = pool_size or common.db_pool_size
         self.tracer_provider = setup_telemetry(name)
         self.broker = build_broker(common.amqp_url, tracer_provider=self.tracer_provider)
         self.blobs = LocalBlobStore(common.blob_root)
@@ -52,7 +53,7 @@ class ServiceRuntime:
         within = self.common.startup_timeout_s
         self._pool = await until_up(
             "postgres",
-            lambda: create_pool(self.common.database_url, size=self.common.db_pool_size),
+            lambda: create_pool(self.common.database_url, size=self.pool_size),
             within_s=within,
         )
         await until_up("rabbitmq", self.broker.connect, within_s=within)

@@ -100,6 +100,7 @@ CREATE TABLE runs (
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX runs_project_idx ON runs (project_id, created_at);
+CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('pending', 'running');
 
 CREATE TABLE run_documents (
     run_id       uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -130,9 +131,8 @@ CREATE TABLE overlays (
     FOREIGN KEY (document_id, block_index) REFERENCES blocks (document_id, block_index),
     -- A claim always carries its owner and lease; nothing else does.
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
-);
+) WITH (fillfactor = 70);
 CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
-CREATE INDEX overlays_claim_expiry_idx ON overlays (claim_expires_at) WHERE status = 'claimed';
 
 CREATE TABLE llm_calls (
     id                           uuid PRIMARY KEY,

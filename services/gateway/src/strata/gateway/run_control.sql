@@ -15,9 +15,12 @@ WHERE id = $1;
 
 -- name: release_for_cancel
 -- Pending and claimed overlays go (back) to pending with no claim residue; a claim's late answer
--- is then discarded by the worker, which settles only claims still its own.
+-- is then discarded by the worker, which settles only claims still its own. They also leave
+-- their packs: a claim racing this cancel re-checks `pack_id = <its pack>` on the rows it locks
+-- and so claims nothing, without any lock on the run row (resume plans them again).
 WITH released AS (
     UPDATE overlays SET status = 'pending', claimed_by = NULL, claim_expires_at = NULL,
+        pack_id = NULL,
         last_error_code = 'cancelled',
         last_error_message = 'the run was cancelled; resume continues it',
         updated_at = now()

@@ -82,10 +82,13 @@ RETURNING o.pack_id;
 -- name: reap_expired_claims
 -- Claims whose lease ran out (their worker died or hung) go back to pending, counting the
 -- attempt; a block that used up the run's max_attempts fails instead of looping forever.
+-- Only active runs hold claims (cancel releases them; complete means none are left), and their
+-- overlays are read through the primary key: no index on claim_expires_at to maintain.
 WITH expired AS (
     SELECT o.run_id, o.document_id, o.block_index
-    FROM overlays o
-    WHERE o.status = 'claimed' AND o.claim_expires_at < now()
+    FROM runs r JOIN overlays o ON o.run_id = r.id
+    WHERE r.status IN ('pending', 'running')
+      AND o.status = 'claimed' AND o.claim_expires_at < now()
     ORDER BY o.claim_expires_at
     LIMIT $1
     FOR UPDATE OF o SKIP LOCKED

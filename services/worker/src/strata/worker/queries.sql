@@ -24,15 +24,13 @@ WHERE o.run_id = $1 AND o.document_id = v.document_id AND o.block_index = v.bloc
 
 -- name: claim_pack
 -- Claim a pack's pending overlays in block_index order with a lease; returns their texts.
--- The run row is share-locked (KEY SHARE: it waits for a cancel's FOR UPDATE, not for the
--- rollup's NO KEY UPDATE), so a claim racing a cancel sees the cancel and claims nothing.
-WITH run_ok AS (
-    SELECT 1 FROM runs WHERE id = $1 AND status IN ('pending', 'running') FOR KEY SHARE
-), picked AS (
+-- No lock on the run row (every pack would contend for it): a cancel detaches pending overlays
+-- from their packs, and a claim racing it re-checks `pack_id = $2` on each row it locks.
+WITH picked AS (
     SELECT o.document_id, o.block_index
     FROM overlays o
     WHERE o.run_id = $1 AND o.pack_id = $2 AND o.status = 'pending'
-      AND EXISTS (SELECT 1 FROM run_ok)
+      AND EXISTS (SELECT 1 FROM runs WHERE id = $1 AND status IN ('pending', 'running'))
     ORDER BY o.document_id, o.block_index
     FOR UPDATE OF o SKIP LOCKED
 ), claimed AS (
@@ -40,7 +38,8 @@ WITH run_ok AS (
     SET status = 'claimed', claimed_by = $3,
         claim_expires_at = now() + make_interval(secs => $4), updated_at = now()
     FROM picked p
-    WHERE o.run_id = $1 AND o.document_id = p.document_id AND o.block_index = p.block_index
+    WHERE o.run_id = $1 AND o.pack_id = $2
+      AND o.document_id = p.document_id AND o.block_index = p.block_index
     RETURNING o.document_id, o.block_index, o.attempt_count
 )
 SELECT c.document_id, c.block_index, c.attempt_count, b.text
@@ -54,7 +53,8 @@ WHERE run_id = $1 AND pack_id = $2 AND status = 'claimed' AND claimed_by = $3;
 
 -- name: settle_overlays
 -- Write each claimed block's outcome; only claims still ours (a reaped or cancelled claim is
--- not ours any more, and its late answer is discarded).
+-- not ours any more, and its late answer is discarded). Each row is found by its primary key;
+-- a filter on pack_id here makes Postgres rescan the unnest once per overlay (n² per pack).
 UPDATE overlays o SET
     status = v.status,
     staged = COALESCE(v.staged, o.staged),

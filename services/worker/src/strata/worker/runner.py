@@ -224,7 +224,7 @@ class PackRunner:
                 )
             if settled:
                 statuses = [row["status"] for row in settled]
-                uow.emit(
+                uow.notify(  # derived state: a lost one is healed by the rollup's sweep
                     routing.OVERLAYS_SETTLED.routing_key,
                     OverlaysSettled(
                         run_id=msg.run_id,
