@@ -122,14 +122,16 @@ SELECT document_id, block_index, text FROM blocks
 WHERE document_id = ANY($1::uuid[])
 ORDER BY document_id, block_index;
 
+-- name: blocks_to_plan
+-- The run's blocks in claim order (numeric block_index), with the token estimates packs are sized by.
+SELECT document_id, block_index, token_estimate FROM blocks
+WHERE document_id = ANY($1::uuid[])
+ORDER BY document_id, block_index;
+
 -- name: insert_overlays
--- One pending overlay per block of the run's documents; answers how many.
-WITH created AS (
-    INSERT INTO overlays (run_id, document_id, block_index)
-    SELECT $1, document_id, block_index FROM blocks WHERE document_id = ANY($2::uuid[])
-    RETURNING 1
-)
-SELECT count(*) FROM created;
+-- One pending overlay per block, already in its pack.
+INSERT INTO overlays (run_id, document_id, block_index, pack_id)
+SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::uuid[]);
 
 -- name: set_run_total
 -- The run's block count, known once its overlays exist.

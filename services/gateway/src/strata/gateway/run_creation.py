@@ -1,5 +1,11 @@
-"""Creating a run: resolve its documents, freeze its policy, make one overlay per block, and
-announce it — all in one transaction, so a run never exists half-made (or unannounced)."""
+"""Creating a run: resolve its documents, freeze its policy, plan its packs, make one overlay per
+block already in its pack, and announce the run and its packs — all in one transaction, so a run
+never exists half-made (or unannounced).
+
+Packs are planned here, with the cost model the worker and the dry run use (`strata.planning`),
+because this is where the overlays are born: writing each overlay once with its pack saves a
+second pass over every overlay of the run, and the plan a dry run shows is exactly the plan that
+runs. The worker still plans whatever is left without a pack (after a cancel, a retry-failed)."""
 
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -7,7 +13,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from strata.contracts import routing
-from strata.contracts.messages import RunCreated
+from strata.contracts.messages import PackReady, RunCreated
 from strata.contracts.overlays import DocumentStatus
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
@@ -17,6 +23,9 @@ from strata.gateway.errors import ApiError, not_found
 from strata.gateway.policy import InvalidPolicyOverrideError, run_policy
 from strata.gateway.sql import Q
 from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
+from strata.planning.planner import PlannedBlock, plan_packs
+from strata.planning.prompt import system_prompt
+from strata.planning.tokens import estimate_tokens
 
 
 async def _documents(
@@ -84,15 +93,37 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
         await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
         if run.policy.budget_usd is not None:
             await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
-        total = await conn.fetchval(Q.insert_overlays, run_id, run.document_ids)
-        if total == 0:
+        blocks = [
+            PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
+            for r in await conn.fetch(Q.blocks_to_plan, run.document_ids)
+        ]
+        if not blocks:
             # Raising inside the unit of work rolls the run back: no empty run is left behind.
             raise ApiError(
                 409, "no_blocks", "the selected documents have no blocks to extract from"
             )
-        await conn.execute(Q.set_run_total, run_id, total)
+        packs = plan_packs(blocks, run.policy, fixed_prompt_tokens=_system_tokens(run.schema))
+        pack_ids = [uuid4() for _ in packs]
+        await conn.execute(
+            Q.insert_overlays,
+            run_id,
+            [b.key[0] for pack in packs for b in pack],
+            [b.key[1] for pack in packs for b in pack],
+            [pack_id for pack_id, pack in zip(pack_ids, packs, strict=True) for _ in pack],
+        )
+        await conn.execute(Q.set_run_total, run_id, len(blocks))
         uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
+        for pack_id, pack in zip(pack_ids, packs, strict=True):
+            uow.emit(
+                routing.PACK_READY.routing_key,
+                PackReady(run_id=run_id, pack_id=pack_id, block_count=len(pack)),
+            )
     return run_id
+
+
+def _system_tokens(schema: asyncpg.Record) -> int:
+    config = PromptConfig.model_validate(schema["prompt_config"])
+    return estimate_tokens(system_prompt(schema["definition"], config))
 
 
 async def estimate(
