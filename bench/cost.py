@@ -67,8 +67,7 @@ def main() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(business_report(SECTIONS))
         doc = client.upload(project["id"], path)
-        doc = wait_for(lambda: client.document(doc["id"]), lambda d: d["status"] == "ready",
-                       timeout_s=120, what="document ready")
+        doc = client.converted(doc["id"])
         schema = client.create_schema(project["id"], schema_body)
         target = {"schema_id": schema["id"], "document_ids": [doc["id"]]}
         naive_overrides = {"batching_enabled": False, "prompt_caching_enabled": False}

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benches run as scripts from the repo root
     sys.path.insert(0, str(ROOT))
 
-from tests.e2e.stack import Stack  # noqa: E402
+from tests.e2e.stack import Stack, fresh_stack  # noqa: E402
 from tests.support import infra  # noqa: E402
 
 from strata.client import StrataClient  # noqa: E402
@@ -20,24 +20,18 @@ from strata.client import StrataClient  # noqa: E402
 @contextlib.contextmanager
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[Stack, StrataClient]]:
     template = infra.run(infra.create_template())
-    database = infra.run(infra.clone_database(template))
-    vhost, amqp_url = infra.create_vhost()
-    with tempfile.TemporaryDirectory(prefix="strata-bench-") as tmp:
-        root = Path(tmp)
-        (root / "logs").mkdir()
-        stack = Stack(infra.dsn_for(database), amqp_url, root / "blobs", root / "logs")
-        try:
-            stack.start(extra_env=extra_env)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="strata-bench-") as tmp,
+            fresh_stack(template, Path(tmp), extra_env=extra_env) as stack,
+        ):
             client = StrataClient(stack.gateway_url, stack.create_account("bench"), timeout=300)
             try:
                 yield stack, client
             finally:
                 client.close()
-        finally:
-            stack.stop()
-            infra.delete_vhost(vhost)
-            infra.run(infra.drop_database(database))
-            infra.run(infra.drop_database(template))
+    finally:
+        infra.run(infra.drop_database(template))
 
 
 def log(text: str) -> None:

@@ -73,8 +73,7 @@ def main() -> None:
             path.write_text(_document(doc, args.blocks_per_document))
             docs.append(client.upload(project["id"], path))
         for doc in docs:
-            wait_for(lambda d=doc: client.document(d["id"]), lambda d: d["status"] == "ready",
-                     timeout_s=600, what="document ready")
+            client.converted(doc["id"], timeout_s=600)
         log(f"{len(docs)} documents uploaded and converted in {time.monotonic() - started:.1f}s")
         schema = client.create_schema(project["id"], {
             "name": "invoice-facts",

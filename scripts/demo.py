@@ -39,12 +39,7 @@ def main() -> None:
     documents = []
     for path in sorted((EXAMPLES / "documents").iterdir()):
         doc = client.upload(project["id"], path)
-        doc = wait_for(
-            lambda d=doc: client.document(d["id"]),
-            lambda d: d["status"] in ("ready", "failed"),
-            timeout_s=120,
-            what=f"{path.name} converted",
-        )
+        doc = client.converted(doc["id"])
         log(f"  {path.name}: {doc['status']}, {doc['block_count']} blocks")
         documents.append(doc)
     ready = [d for d in documents if d["status"] == "ready"]

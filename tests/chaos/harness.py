@@ -303,15 +303,7 @@ def prepare_run(
         set_policy(sc, policy)
     project = sc.client.create_project("chaos")
     uploaded = [sc.client.upload(project["id"], p) for p in docs]
-    ready = [
-        wait_for(
-            lambda d=d: sc.client.document(d["id"]),
-            lambda d: d["status"] in ("ready", "failed"),
-            timeout_s=120,
-            what="conversion",
-        )
-        for d in uploaded
-    ]
+    ready = [sc.client.converted(d["id"]) for d in uploaded]
     assert all(d["status"] == "ready" for d in ready), ready
     schema = sc.client.create_schema(project["id"], SCHEMA)
     total = sum(d["block_count"] for d in ready)

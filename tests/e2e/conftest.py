@@ -6,24 +6,14 @@ from pathlib import Path
 import pytest
 
 from strata.client import StrataClient
-from tests.e2e.stack import Stack
-from tests.support import infra
+from tests.e2e.stack import Stack, fresh_stack
 
 
 @pytest.fixture(scope="module")
 def stack(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    database = infra.run(infra.clone_database(pg_template))
-    vhost, amqp_url = infra.create_vhost()
-    root = tmp_path_factory.mktemp("e2e")
-    (root / "logs").mkdir()
-    stack = Stack(infra.dsn_for(database), amqp_url, root / "blobs", root / "logs")
-    try:
-        stack.start(extra_env={"GATEWAY_MAX_UPLOAD_BYTES": str(256 * 1024)})
+    extra_env = {"GATEWAY_MAX_UPLOAD_BYTES": str(256 * 1024)}
+    with fresh_stack(pg_template, tmp_path_factory.mktemp("e2e"), extra_env=extra_env) as stack:
         yield stack
-    finally:
-        stack.stop()
-        infra.delete_vhost(vhost)
-        infra.run(infra.drop_database(database))
 
 
 @pytest.fixture(scope="module")

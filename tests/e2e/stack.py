@@ -1,14 +1,18 @@
 """Every Strata service as a real process, plus the simulator, on a fresh database and vhost."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tests.support import infra
 
 BIN = Path(sys.executable).parent
 SERVICES = ("ingest", "conversion", "worker", "rollup", "export")
@@ -31,7 +35,9 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def start(self, *, extra_env: dict[str, str] | None = None) -> None:
+    def start(
+        self, *, extra_env: dict[str, str] | None = None, unset_env: tuple[str, ...] = ()
+    ) -> None:
         gateway_port, sim_port = free_port(), free_port()
         self.gateway_url = f"http://127.0.0.1:{gateway_port}"
         self.sim_url = f"http://127.0.0.1:{sim_port}"
@@ -49,6 +55,8 @@ class Stack:
             "HF_HUB_OFFLINE": "1",
             **(extra_env or {}),
         }
+        for key in unset_env:  # e.g. no platform key, however the caller's shell is set up
+            self.env.pop(key, None)
         self._spawn("llm-sim", [str(BIN / "strata-llm-sim"), "--port", str(sim_port)])
         self._wait_http("llm-sim", f"{self.sim_url}/health")
         for name in SERVICES:
@@ -101,3 +109,27 @@ class Stack:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextlib.contextmanager
+def fresh_stack(
+    template: str,
+    root: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    unset_env: tuple[str, ...] = (),
+    stack_cls: type[Stack] = Stack,
+) -> Iterator[Stack]:
+    """A started stack on a database cloned from `template` and a vhost of its own; everything
+    is stopped and dropped on exit."""
+    database = infra.run(infra.clone_database(template))
+    vhost, amqp_url = infra.create_vhost()
+    (root / "logs").mkdir(parents=True, exist_ok=True)
+    stack = stack_cls(infra.dsn_for(database), amqp_url, root / "blobs", root / "logs")
+    try:
+        stack.start(extra_env=extra_env, unset_env=unset_env)
+        yield stack
+    finally:
+        stack.stop()
+        infra.delete_vhost(vhost)
+        infra.run(infra.drop_database(database))

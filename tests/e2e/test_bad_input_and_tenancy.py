@@ -12,12 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _settled(client: StrataClient, doc: dict) -> dict:
-    return wait_for(
-        lambda: client.document(doc["id"]),
-        lambda d: d["status"] in ("ready", "failed"),
-        timeout_s=60,
-        what="conversion",
-    )
+    return client.converted(doc["id"])
 
 
 def _error(call) -> StrataApiError:

@@ -29,14 +29,8 @@ def workspace(client, examples):
     docs = []
     for path in sorted((examples / "documents").iterdir()):
         doc = client.upload(project["id"], path)
-        docs.append(
-            wait_for(
-                lambda d=doc: client.document(d["id"]),
-                lambda d: d["status"] == "ready",
-                timeout_s=60,
-                what="ready",
-            )
-        )
+        docs.append(client.converted(doc["id"]))
+        assert docs[-1]["status"] == "ready", docs[-1]
     schema = client.create_schema(project["id"], json.loads((examples / "schema.json").read_text()))
     return {
         "project": project,

@@ -70,12 +70,8 @@ async def _snapshot(dsn: str, run_id: str, document_id: str) -> dict:
 def test_settled_and_conversion_messages_delivered_twice_change_nothing(stack, client, examples):
     project = client.create_project("duplicates")
     doc = client.upload(project["id"], examples / "documents" / "supplier-agreement.md")
-    doc = wait_for(
-        lambda: client.document(doc["id"]),
-        lambda d: d["status"] == "ready",
-        timeout_s=60,
-        what="ready",
-    )
+    doc = client.converted(doc["id"])
+    assert doc["status"] == "ready", doc
     schema = client.create_schema(project["id"], json.loads((examples / "schema.json").read_text()))
     run = client.create_run({"schema_id": schema["id"], "document_ids": [doc["id"]]})
     wait_for(

@@ -12,12 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _wait_ready(client: StrataClient, doc: dict) -> dict:
-    return wait_for(
-        lambda: client.document(doc["id"]),
-        lambda d: d["status"] in ("ready", "failed"),
-        timeout_s=60,
-        what="conversion",
-    )
+    return client.converted(doc["id"])
 
 
 def test_documents_flow_to_a_complete_run_and_an_exact_export(stack, client, examples, tmp_path):

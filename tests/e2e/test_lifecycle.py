@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from strata.client import StrataApiError, StrataClient, wait_for
-from tests.e2e.stack import Stack
+from tests.e2e.stack import Stack, fresh_stack
 from tests.support import infra
 
 pytestmark = pytest.mark.e2e
@@ -27,31 +27,9 @@ TERMINAL = ("ai_complete", "failed")
 RETRYABLE_CODES = {"rate_limited", "overloaded", "provider_error", "timeout", "invalid_output"}
 
 
-class LifecycleStack(Stack):
-    """A Stack whose processes do not see some inherited variables (e.g. the platform key)."""
-
-    unset: tuple[str, ...] = ()
-
-    def _spawn(self, name: str, cmd: list[str]) -> None:
-        for key in self.unset:
-            self.env.pop(key, None)
-        super()._spawn(name, cmd)
-
-
 def _stack(pg_template, factory, name: str, env: dict[str, str], unset=()) -> Iterator[Stack]:
-    database = infra.run(infra.clone_database(pg_template))
-    vhost, amqp_url = infra.create_vhost()
-    root = factory.mktemp(name)
-    (root / "logs").mkdir()
-    stack = LifecycleStack(infra.dsn_for(database), amqp_url, root / "blobs", root / "logs")
-    stack.unset = tuple(unset)
-    try:
-        stack.start(extra_env=env)
-        yield stack
-    finally:
-        stack.stop()
-        infra.delete_vhost(vhost)
-        infra.run(infra.drop_database(database))
+    with fresh_stack(pg_template, factory.mktemp(name), extra_env=env, unset_env=tuple(unset)) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +78,8 @@ def _client(stack: Stack, name: str) -> StrataClient:
 def _ready(client: StrataClient, path: Path) -> dict:
     project = client.create_project(path.stem)
     doc = client.upload(project["id"], path)
-    doc = wait_for(
-        lambda: client.document(doc["id"]),
-        lambda d: d["status"] == "ready",
-        timeout_s=60,
-        what="document ready",
-    )
+    doc = client.converted(doc["id"])
+    assert doc["status"] == "ready", doc
     return {"project": project, "doc": doc}
 
 
@@ -333,14 +307,8 @@ def test_steady_faults_every_overlay_ends_terminal_with_exact_counters(faulty):
     docs = []
     for path in sorted((EXAMPLES / "documents").iterdir()):
         doc = client.upload(project["id"], path)
-        docs.append(
-            wait_for(
-                lambda d=doc: client.document(d["id"]),
-                lambda d: d["status"] == "ready",
-                timeout_s=60,
-                what="ready",
-            )
-        )
+        docs.append(client.converted(doc["id"]))
+        assert docs[-1]["status"] == "ready", docs[-1]
     _sim_rules(
         faulty,
         [

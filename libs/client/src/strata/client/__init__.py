@@ -45,6 +45,15 @@ class StrataClient:
     def document(self, document_id: str) -> dict[str, Any]:
         return self.request("GET", f"/v1/documents/{document_id}")
 
+    def converted(self, document_id: str, *, timeout_s: float = 120) -> dict[str, Any]:
+        """Wait until the document is `ready` or `failed`, and return it."""
+        return wait_for(
+            lambda: self.document(document_id),
+            lambda d: d["status"] in ("ready", "failed"),
+            timeout_s=timeout_s,
+            what=f"document {document_id} converted",
+        )
+
     def blocks(self, document_id: str, *, page_size: int = 200) -> Iterator[dict[str, Any]]:
         yield from self._paged(f"/v1/documents/{document_id}/blocks", page_size)
 
