@@ -178,6 +178,24 @@ def test_no_key_waits_then_a_key_and_resume_complete_the_run(keyless):
         assert "user-key-good-0001" not in keyless.log(name)  # never logged
 
 
+def test_a_run_with_an_openai_compatible_key_completes(keyless):
+    client = _client(keyless, "openai-compatible")
+    made = _ready(client, EXAMPLES / "documents" / "incident-review.md")
+    key = client.request(
+        "POST",
+        "/v1/keys",
+        json={"provider": "openai_compatible", "api_key": "oa-key-0042",
+              "base_url": f"{keyless.sim_url}/v1"},
+    )  # fmt: skip
+    assert client.request("POST", f"/v1/keys/{key['id']}/validate")["status"] == "valid"
+    run = _start_run(client, [made["doc"]], made["project"]["id"])
+    run = _wait_run(client, run["id"], lambda r: r["status"] == "complete", what="complete")
+    assert run["failed_blocks"] == 0
+    overlays = _assert_exact(keyless, run)
+    assert all(o["staged"] is not None for o in overlays)
+    assert _calls(keyless, run["id"])  # billed through the chat endpoint, accounted the same
+
+
 def test_an_invalid_key_is_marked_invalid_and_the_run_waits_for_a_valid_one(keyless):
     client = _client(keyless, "bad-key")
     made = _ready(client, EXAMPLES / "documents" / "meeting-notes.txt")

@@ -8,8 +8,9 @@ import pytest
 
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import MasterKey, provider_key_context, seal_secret
-from strata.worker.keys import AccountKeyResolver, KeyedProvider, NotImplementedProvider
-from strata.worker.provider import ModelError, ModelRequest
+from strata.worker.keys import AccountKeyResolver, KeyedProvider
+from strata.worker.openai_compat import OpenAICompatibleProvider
+from strata.worker.provider import ModelError
 
 ACCOUNT = uuid4()
 
@@ -90,7 +91,7 @@ def _resolver(pool, *, platform=None, master=None, clock=None):
 
     def factory(provider, secret, base_url):
         built.append((provider, secret, base_url))
-        return NotImplementedProvider() if provider != "anthropic" else FakeProvider(secret)
+        return FakeProvider(secret)
 
     resolver = AccountKeyResolver(
         pool=lambda: pool,
@@ -182,15 +183,19 @@ async def test_unreadable_keys_wait_with_a_reason_and_never_use_the_platform():
         await resolver.provider_for(ACCOUNT)
 
 
-async def test_openai_compatible_keys_answer_provider_error_not_implemented():
+async def test_openai_compatible_keys_get_an_openai_compatible_provider():
     pool, master = FakePool(), MasterKey.generate()
     pool.add(master, "oa-key-00001", provider="openai_compatible", base_url="http://localhost:1/v1")
-    resolver, _ = _resolver(pool, master=master)
+    resolver = AccountKeyResolver(
+        pool=lambda: pool,
+        platform=None,
+        master=master,
+        anthropic_base_url="http://sim",
+        timeout_s=5,
+    )
     provider = await resolver.provider_for(ACCOUNT)
-    with pytest.raises(ModelError) as caught:
-        await provider.complete(ModelRequest("m", [], [], 16, 0.0))
-    assert caught.value.error_code is ModelErrorCode.PROVIDER_ERROR
-    assert not caught.value.retryable and "not implemented" in caught.value.message
+    assert isinstance(provider, KeyedProvider)
+    assert isinstance(provider.inner, OpenAICompatibleProvider)
 
 
 async def test_a_valid_anthropic_key_is_preferred():

@@ -31,6 +31,7 @@ import asyncpg
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import DecryptError, MasterKey, open_secret, provider_key_context
 from strata.runtime.db import Queries
+from strata.worker.openai_compat import OpenAICompatibleProvider
 from strata.worker.provider import (
     AnthropicProvider,
     ModelError,
@@ -44,19 +45,6 @@ KEYS_SQL = Queries.load(Path(__file__).with_name("keys.sql"))
 
 ANTHROPIC = "anthropic"
 OPENAI_COMPATIBLE = "openai_compatible"
-
-
-class NotImplementedProvider:
-    """What an `openai_compatible` key resolves to until an OpenAI-compatible chat provider
-    exists in the worker: every call fails with a final `provider_error`."""
-
-    async def complete(self, request: ModelRequest) -> ModelResponse:
-        raise ModelError(
-            ModelErrorCode.PROVIDER_ERROR,
-            "not implemented: runs with an openai_compatible key are not supported by the worker "
-            "yet; add an anthropic key (or remove this one) and retry the failed blocks",
-            retryable=False,
-        )
 
 
 @dataclass(frozen=True)
@@ -117,7 +105,11 @@ class AccountKeyResolver:
                 base_url=base_url or self._anthropic_base_url,
                 timeout_s=self._timeout_s,
             )
-        return NotImplementedProvider()
+        if not base_url:
+            raise _no_key("an openai_compatible key needs a base_url")
+        return OpenAICompatibleProvider(
+            api_key=secret, base_url=base_url, timeout_s=self._timeout_s
+        )
 
     async def provider_for(self, account_id: UUID) -> ModelProvider:
         choice = self._choices.get(account_id)

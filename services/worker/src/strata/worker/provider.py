@@ -147,14 +147,26 @@ _BY_STATUS = {
 }
 
 
+def classify_status(status: int | None) -> tuple[ModelErrorCode, bool]:
+    """(error code, retryable) for a failed call's HTTP status (None: no answer at all)."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ModelErrorCode.PROVIDER_ERROR, status is None or status >= 500
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 def _typed(exc: anthropic.APIError, *, latency_ms: int) -> ModelError:
     status: int | None = getattr(exc, "status_code", None)
     if isinstance(exc, anthropic.APITimeoutError):
         code, retryable = ModelErrorCode.TIMEOUT, True
-    elif status in _BY_STATUS:
-        code, retryable = _BY_STATUS[status]
     else:
-        code, retryable = ModelErrorCode.PROVIDER_ERROR, status is None or status >= 500
+        code, retryable = classify_status(status)
     return ModelError(
         code,
         _describe(exc),
@@ -166,11 +178,7 @@ def _typed(exc: anthropic.APIError, *, latency_ms: int) -> ModelError:
 
 def _retry_after(exc: anthropic.APIError) -> float | None:
     response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return parse_retry_after(response.headers.get("retry-after") if response is not None else None)
 
 
 def _describe(exc: anthropic.APIError) -> str:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from strata.llm_sim.engine import SimError, Simulator, invalid
 from strata.llm_sim.faults import KINDS, parse_rules
+from strata.llm_sim.openai_shape import as_chat_completion, as_messages_body
 from strata.llm_sim.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body=body, api_key=api_key, forced_kind=forced_kind, request_rate=request_rate
         )
         return _respond(sim, 200, result)
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> JSONResponse:
+        """The same simulation behind an OpenAI-compatible endpoint (no cache_control there)."""
+        sim.stats.requests += 1
+        api_key = _api_key(request, settings)
+        body = await _json(request, dict)
+        forced_kind, request_rate = _fault_headers(request)
+        result = await sim.messages(
+            body=as_messages_body(body), api_key=api_key, forced_kind=forced_kind,
+            request_rate=request_rate,
+        )  # fmt: skip
+        return _respond(sim, 200, as_chat_completion(result))
+
+    @app.get("/v1/models")
+    async def models(request: Request) -> JSONResponse:
+        _api_key(request, settings)
+        return _respond(sim, 200, {"object": "list", "data": [{"id": "sim", "object": "model"}]})
 
     @app.post("/v1/messages/count_tokens")
     async def count_tokens(request: Request) -> JSONResponse:
