@@ -82,7 +82,8 @@ async def test_validate_marks_valid_or_invalid_with_a_timestamp(kgw, sim_url):
     assert checked.json()["status"] == "valid" and checked.json()["validated_at"]
     checked = (await kgw.client.post(f"/v1/keys/{bad['id']}/validate", headers=auth)).json()
     assert checked["status"] == "invalid" and "401" in checked["status_message"]
-    # openai_compatible: GET {base_url}/models; the simulator has none → inconclusive, unchanged.
+    # openai_compatible: GET {base_url}/models (the simulator serves it); a base_url that answers
+    # something else (here: the Anthropic root, no /models) is inconclusive and changes nothing.
     oa = (
         await kgw.client.post(
             "/v1/keys",
@@ -90,14 +91,23 @@ async def test_validate_marks_valid_or_invalid_with_a_timestamp(kgw, sim_url):
             headers=auth,
         )
     ).json()
+    checked = (await kgw.client.post(f"/v1/keys/{oa['id']}/validate", headers=auth)).json()
+    assert checked["status"] == "valid" and checked["validated_at"]
+    elsewhere = (
+        await kgw.client.post(
+            "/v1/keys",
+            json={"api_key": SECRET + "x", "provider": "openai_compatible", "base_url": sim_url},
+            headers=auth,
+        )
+    ).json()
     _error(
-        await kgw.client.post(f"/v1/keys/{oa['id']}/validate", headers=auth),
+        await kgw.client.post(f"/v1/keys/{elsewhere['id']}/validate", headers=auth),
         502,
         "provider_unavailable",
     )
-    assert (await kgw.client.get(f"/v1/keys/{oa['id']}", headers=auth)).json()["status"] == (
-        "unvalidated"
-    )
+    assert (await kgw.client.get(f"/v1/keys/{elsewhere['id']}", headers=auth)).json()[
+        "status"
+    ] == "unvalidated"
 
 
 async def test_an_unreachable_provider_changes_nothing(kgw):
