@@ -4,21 +4,11 @@ uploaded right after converts fine (nothing else was hurt)."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
-from uuid import uuid4
 
-import asyncpg
 import pytest
-from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitQueue
 
-from strata.conversion.main import build as build_conversion
-from strata.conversion.settings import ConversionSettings
-from strata.ingest.main import build as build_ingest
-from strata.ingest.settings import IngestSettings
-from strata.runtime.broker import EVENTS
-from strata.runtime.settings import CommonSettings
-from tests.integration.pipeline.test_ingest_conversion import Pipeline
 from tests.support import hostile
+from tests.support.pipeline import Pipeline, running_pipeline
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -28,47 +18,15 @@ CASES = hostile.hostile(MAX_BYTES)
 
 @pytest.fixture
 async def pipeline(database_url: str, amqp_url: str, blob_root: Path) -> AsyncIterator[Pipeline]:
-    common = CommonSettings(
-        database_url=database_url, amqp_url=amqp_url, blob_root=blob_root, db_pool_size=4
-    )
-    ingest = build_ingest(IngestSettings(common=common, max_bytes=MAX_BYTES))
-    conversion = build_conversion(ConversionSettings(common=common, timeout_s=90))
-    observer = RabbitBroker(amqp_url)
-    events: list[tuple[str, dict[str, Any]]] = []
-
-    @observer.subscriber(
-        RabbitQueue("test.observer.hostile", routing_key="document.*", auto_delete=True), EVENTS
-    )
-    async def observe(body: dict[str, Any], message: RabbitMessage) -> None:
-        events.append((message.raw_message.routing_key, body))
-
-    conn = await asyncpg.connect(database_url)
-    account_id, project_id = uuid4(), uuid4()
-    await conn.execute("INSERT INTO accounts (id, name) VALUES ($1, 'acme')", account_id)
-    await conn.execute(
-        "INSERT INTO projects (id, account_id, name) VALUES ($1, $2, 'p')", project_id, account_id
-    )
-    await observer.start()
-    for runtime in (ingest, conversion.runtime):
-        await runtime.start()
-    for runtime in (ingest, conversion.runtime):
-        await runtime.broker.start()
-    try:
-        yield Pipeline(
-            ingest=ingest,
-            conversion=conversion,
-            conn=conn,
-            account_id=account_id,
-            project_id=project_id,
-            events=events,
-        )
-    finally:
-        for runtime in (ingest, conversion.runtime):
-            await runtime.broker.stop()
-            await runtime.stop()
-        await conversion.pool.close()
-        await observer.stop()
-        await conn.close()
+    async with running_pipeline(
+        database_url=database_url,
+        amqp_url=amqp_url,
+        blob_root=blob_root,
+        max_bytes=MAX_BYTES,
+        observer_queue="test.observer.hostile",
+        timeout_s=90,
+    ) as running:
+        yield running
 
 
 async def test_every_hostile_file_fails_with_its_own_code_and_the_next_converts(
