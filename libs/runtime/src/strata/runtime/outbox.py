@@ -4,8 +4,8 @@ committed (invariant 6).
 A unit of work inserts its messages into `outbox` inside its own transaction, then publishes
 exactly those messages right after commit, in the background (the fast path). If the process
 dies between commit and publish, the relay loop finds rows older than a few seconds and
-publishes them. Consumers are
-idempotent, so the rare double publish (crash after publish, before marking) changes nothing.
+publishes them. Consumers are idempotent, so the rare double publish (crash after publish,
+before marking) changes nothing.
 """
 
 import asyncio
@@ -45,33 +45,42 @@ class UnitOfWork:
 
     conn: asyncpg.Connection
     producer: str
-    pending: list[tuple[str, Message, dict[str, str]]] = field(default_factory=list)
-    notices: list[tuple[str, Message]] = field(default_factory=list)
+    # Each message as it is stored and published (serialised once): id, routing_key, payload,
+    # headers.
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(self, routing_key: str, message: Message) -> None:
         headers: dict[str, str] = {}
         propagate.inject(headers)  # keep the causing trace for a relayed publish
-        self.pending.append((routing_key, message, headers))
+        self.pending.append(_row(routing_key, message, headers))
 
     def notify(self, routing_key: str, message: Message) -> None:
         """A message about derived state, published after commit with no outbox row: for
         notices whose loss a periodic re-derivation heals (overlays.settled: the rollup sweep
         recounts active runs), so the hot path saves an insert and an update per message."""
-        self.notices.append((routing_key, message))
+        self.notices.append(_row(routing_key, message, {}))
 
-    async def _write(self) -> list[UUID]:
+    async def _write(self) -> None:
         if not self.pending:
-            return []
-        ids = [m.message_id for _, m, _ in self.pending]
+            return
         await self.conn.execute(
             _INSERT,
-            ids,
-            [self.producer] * len(ids),
-            [key for key, _, _ in self.pending],
-            [m.model_dump(mode="json") for _, m, _ in self.pending],
-            [h for _, _, h in self.pending],
+            [row["id"] for row in self.pending],
+            [self.producer] * len(self.pending),
+            [row["routing_key"] for row in self.pending],
+            [row["payload"] for row in self.pending],
+            [row["headers"] for row in self.pending],
         )
-        return ids
+
+
+def _row(routing_key: str, message: Message, headers: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": message.message_id,
+        "routing_key": routing_key,
+        "payload": message.model_dump(mode="json"),
+        "headers": headers,
+    }
 
 
 class Outbox:
@@ -105,22 +114,9 @@ class Outbox:
         async with self.pool.acquire() as conn, conn.transaction():
             unit = UnitOfWork(conn=conn, producer=self.producer)
             yield unit
-            ids = await unit._write()
-        rows = [
-            {"id": i, "routing_key": key, "payload": m.model_dump(mode="json"), "headers": h}
-            for i, (key, m, h) in zip(ids, unit.pending, strict=True)
-        ]
-        notices = [
-            {
-                "id": m.message_id,
-                "routing_key": key,
-                "payload": m.model_dump(mode="json"),
-                "headers": {},
-            }
-            for key, m in unit.notices
-        ]
-        if rows or notices:
-            task = asyncio.create_task(self._publish_committed(rows, notices))
+            await unit._write()
+        if unit.pending or unit.notices:
+            task = asyncio.create_task(self._publish_committed(unit.pending, unit.notices))
             self._publishing.add(task)
             task.add_done_callback(self._publishing.discard)
 
@@ -132,9 +128,9 @@ class Outbox:
         ids = [row["id"] for row in rows]
         self._in_flight.update(ids)
         try:
-            for start in range(0, len(rows), _PUBLISH_CONCURRENCY):
-                chunk = rows[start : start + _PUBLISH_CONCURRENCY]
-                await asyncio.gather(*(self._publish_row(row) for row in chunk))
+            # Marked chunk by chunk: a long burst leaves little for the relay if it is cut.
+            for chunk in _chunks(rows):
+                await self._publish_rows(chunk)
                 await self.pool.execute(_MARK_PUBLISHED, [row["id"] for row in chunk])
             await self._publish_rows(notices)
         except Exception:
@@ -172,8 +168,7 @@ class Outbox:
             await conn.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
 
     async def _publish_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        for start in range(0, len(rows), _PUBLISH_CONCURRENCY):
-            chunk = rows[start : start + _PUBLISH_CONCURRENCY]
+        for chunk in _chunks(rows):
             await asyncio.gather(*(self._publish_row(row) for row in chunk))
 
     async def _publish_row(self, row: Mapping[str, Any]) -> None:
@@ -189,3 +184,8 @@ class Outbox:
             message_id=str(row["id"]),
             headers=row["headers"],
         )
+
+
+def _chunks(rows: Sequence[Mapping[str, Any]]) -> list[Sequence[Mapping[str, Any]]]:
+    """Publishes are awaited this many at a time (confirms pipelined, memory bounded)."""
+    return [rows[i : i + _PUBLISH_CONCURRENCY] for i in range(0, len(rows), _PUBLISH_CONCURRENCY)]
