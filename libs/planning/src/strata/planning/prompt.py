@@ -41,6 +41,7 @@ class PackPrompt:
     system: list[dict[str, Any]]
     messages: list[dict[str, Any]]
     tags: list[str]  # the pack-local id of each block, in order
+    body: str  # the tagged blocks, as sent in the user message
 
     def uid_for(self, blocks: list[PromptBlock]) -> dict[str, str]:
         return {tag: block.uid for tag, block in zip(self.tags, blocks, strict=True)}
@@ -72,4 +73,4 @@ def build_prompt(*, system: str, blocks: list[PromptBlock], cache: bool) -> Pack
     tags = [str(i) for i in range(1, len(blocks) + 1)]
     text = block_body(blocks, tags)
     messages = [{"role": "user", "content": [{"type": "text", "text": text}]}]
-    return PackPrompt([system_block], messages, tags)
+    return PackPrompt([system_block], messages, tags, text)

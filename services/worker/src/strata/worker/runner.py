@@ -99,9 +99,7 @@ class PackRunner:
             return
         reserved = None
         if policy.budget_usd is not None:
-            reserved = worst_case_cost(
-                policy=policy, system=context.system, body=prompt.messages[0]["content"][0]["text"]
-            )
+            reserved = worst_case_cost(policy=policy, system=context.system, body=prompt.body)
             if not await self._budget.reserve(self._outbox.pool, msg.run_id, reserved):
                 await self._settle(msg, budget_exhausted(blocks, policy), model=policy.model)
                 return
