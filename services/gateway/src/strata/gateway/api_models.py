@@ -118,32 +118,31 @@ class RunCreate(ApiRequest):
         return self
 
 
-class RunEstimateOut(BaseModel):
+class TokenTotals(BaseModel):
+    """Calls, tokens by kind and their cost: estimated before a run, billed during it."""
+
+    calls: int
+    input_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
+class RunEstimateOut(TokenTotals):
     """What a run would cost under its effective policy, before any model call."""
 
     dry_run: bool = True
     model: str
     blocks: int
     packs: int
-    calls: int
-    input_tokens: int
-    cache_write_tokens: int
-    cache_read_tokens: int
-    output_tokens: int
-    cost_usd: Decimal
     pack_sizes: list[int]
     policy: dict[str, Any]
 
 
-class RunUsage(BaseModel):
+class RunUsage(TokenTotals):
     """The run's model usage so far: exactly the sum of its `llm_calls` rows."""
 
-    calls: int
-    input_tokens: int
-    cache_write_tokens: int
-    cache_read_tokens: int
-    output_tokens: int
-    cost_usd: Decimal
     budget_usd: Decimal | None
     reserved_usd: Decimal | None = Field(description="worst case of the calls in flight")
 
