@@ -20,9 +20,9 @@ POLICY = {"lease_seconds": 10, "batching_mode": "fixed", "fixed_pack_size": 4}
 COPIED_KEYS = (
     "document.received",
     "conversion.requested",
-    "run.created",
+    "run.plan-requested",
     "pack.ready",
-    "overlays.settled",
+    "run.recount-requested",
 )
 
 

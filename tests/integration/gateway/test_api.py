@@ -212,7 +212,7 @@ async def test_run_creation_snapshots_policy_and_makes_overlays(gw: Gateway):
     assert (policy["max_pack_size"], policy["temperature"], policy["max_tokens"]) == (42, 0.5, 2000)
     stored = await gw.pool.fetchval("SELECT policy FROM runs WHERE id = $1", UUID(run["id"]))
     assert stored == policy
-    await gw.events.wait_for("run.created", run_id=run["id"])
+    await gw.events.wait_for("run.plan-requested", run_id=run["id"])
 
     url = f"/v1/runs/{run['id']}/overlays"
     first = (await gw.client.get(url, params={"limit": 3}, headers=auth)).json()

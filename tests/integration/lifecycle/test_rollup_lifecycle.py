@@ -48,7 +48,7 @@ async def test_expired_claims_go_back_to_pending_and_their_pack_is_offered_again
     assert states[3]["status"] == "claimed"  # a live lease is left alone
     offered = await gw.events.wait_for("pack.ready", pack_id=str(pack))
     assert offered["block_count"] == 3
-    await gw.events.wait_for("overlays.settled", run_id=run["id"])
+    await gw.events.wait_for("run.recount-requested", run_id=run["id"])
     assert await rollup.reap_expired_claims() == 0
 
     progress = await rollup.recompute(run_id)
@@ -149,7 +149,7 @@ async def test_every_dead_letter_is_copied_once_with_its_reason(gw, amqp_url):
         await _publish(
             amqp_url,
             exchange=routing.EXCHANGE,
-            routing_key=routing.OVERLAYS_SETTLED.routing_key,
+            routing_key=routing.RECOUNT_REQUESTED.routing_key,
             body=json.dumps({"not": "a run"}).encode(),
             headers={},
             message_id="poison-1",
@@ -174,8 +174,8 @@ async def test_every_dead_letter_is_copied_once_with_its_reason(gw, amqp_url):
         assert set(rows) == {"poison-1", "poison-2"}
         first = rows["poison-1"]
         assert first["error_code"] == "invalid_message" and "run_id" in first["error"]
-        assert first["queue"] == routing.OVERLAYS_SETTLED.queue
-        assert first["routing_key"] == "overlays.settled" and first["payload"] == {"not": "a run"}
+        assert first["queue"] == routing.RECOUNT_REQUESTED.queue
+        assert first["routing_key"] == routing.RECOUNT_REQUESTED.routing_key and first["payload"] == {"not": "a run"}
         second = rows["poison-2"]
         assert (second["error_code"], second["error"]) == ("unexpected_error", "boom")
         assert isinstance(second["payload"], str) and "not json" in second["payload"]

@@ -60,7 +60,7 @@ async def test_cancel_releases_claims_without_residue_and_announces_it(gw):
         assert row["attempt_count"] == 0
     assert states[5]["status"] == "ai_complete" and states[5]["last_error_code"] is None
     await gw.events.wait_for("run.cancelled", run_id=run["id"])
-    await gw.events.wait_for("overlays.settled", run_id=run["id"])
+    await gw.events.wait_for("run.recount-requested", run_id=run["id"])
 
     again = await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=auth)
     assert again.status_code == 200 and again.json()["overlays_changed"] == 0
@@ -97,7 +97,7 @@ async def test_resume_reoffers_each_pending_pack_and_replans_unpacked_blocks(gw)
     assert body["packs_offered"] == 1 and body["replanned"] is True
     offered = await gw.events.wait_for("pack.ready", pack_id=str(packs[0]))
     assert offered["block_count"] == 1
-    await gw.events.wait_for("run.created", run_id=run["id"])  # plans blocks 1-4 afresh
+    await gw.events.wait_for("run.plan-requested", run_id=run["id"])  # plans blocks 1-4 afresh
     assert not [
         b for k, b in gw.events.received if k == "pack.ready" and b["pack_id"] != str(packs[0])
     ]
@@ -135,8 +135,8 @@ async def test_retry_failed_moves_only_failed_blocks_and_reopens_a_complete_run(
             assert row["pack_id"] is None and row["settled_at"] is None
         else:
             assert row["status"] == "ai_complete" and row["pack_id"] is not None
-    await gw.events.wait_for("run.created", run_id=run["id"])
-    await gw.events.wait_for("overlays.settled", run_id=run["id"])
+    await gw.events.wait_for("run.plan-requested", run_id=run["id"])
+    await gw.events.wait_for("run.recount-requested", run_id=run["id"])
     _error(
         await gw.client.post(f"/v1/runs/{run['id']}/retry-failed", headers=auth),
         409,

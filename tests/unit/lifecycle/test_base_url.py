@@ -2,7 +2,8 @@
 
 import pytest
 
-from strata.gateway.keys_store import InvalidBaseUrlError, Provider, check_base_url
+from strata.contracts.keys import Provider
+from strata.gateway.keys_store import InvalidBaseUrlError, check_base_url
 
 
 @pytest.mark.parametrize(

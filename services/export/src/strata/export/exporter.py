@@ -5,9 +5,8 @@ import os
 import uuid
 from uuid import UUID
 
-from strata.contracts import routing
+from strata.contracts.exports import ExportStatus
 from strata.contracts.messages import ExportCompleted, ExportRequested
-from strata.contracts.overlays import ExportStatus
 from strata.export.formats import jsonl_line
 from strata.runtime.blobs import LocalBlobStore
 from strata.runtime.db import Queries
@@ -36,7 +35,6 @@ class Exporter:
             run_id = await uow.conn.fetchval(self._queries.mark_ready, msg.export_id, key, rows)
             if run_id is not None:
                 uow.emit(
-                    routing.EXPORT_COMPLETED,
                     ExportCompleted(
                         export_id=msg.export_id,
                         run_id=run_id,

@@ -4,7 +4,6 @@ from typing import Protocol
 
 from faststream.rabbit import RabbitBroker
 
-from strata.contracts import routing
 from strata.contracts.messages import ExportRequested
 from strata.runtime.consumer import consume
 
@@ -14,6 +13,6 @@ class ExportBuilder(Protocol):
 
 
 def register(broker: RabbitBroker, *, exporter: ExportBuilder, prefetch: int) -> None:
-    @consume(broker, routing.EXPORT_REQUESTED, ExportRequested, prefetch=prefetch)
+    @consume(broker, ExportRequested, prefetch=prefetch)
     async def on_export_requested(msg: ExportRequested) -> None:
         await exporter.export(msg)

@@ -7,14 +7,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from strata.contracts.overlays import (
-    DocumentStatus,
-    ExportFormat,
-    ExportStatus,
-    OverlayStatus,
-    ReviewStatus,
-    RunStatus,
-)
+from strata.contracts.documents import DocumentStatus
+from strata.contracts.exports import ExportFormat, ExportStatus
+from strata.contracts.overlays import OverlayStatus, ReviewStatus
+from strata.contracts.runs import RunStatus
 
 T = TypeVar("T")
 

@@ -5,7 +5,6 @@ while a request seals or validates it; it is never logged, traced or returned.""
 import ipaddress
 import logging
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +13,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 
+from strata.contracts.keys import KeyStatus, Provider
 from strata.crypto import (
     DecryptError,
     MasterKey,
@@ -29,17 +29,6 @@ KQ = Queries.load(Path(__file__).with_name("keys.sql"))
 MAX_KEYS_PER_ACCOUNT = 20
 ANTHROPIC_VERSION = "2023-06-01"
 _LOCAL_HOSTS = {"localhost"}
-
-
-class Provider(StrEnum):
-    ANTHROPIC = "anthropic"
-    OPENAI_COMPATIBLE = "openai_compatible"
-
-
-class KeyStatus(StrEnum):
-    UNVALIDATED = "unvalidated"
-    VALID = "valid"
-    INVALID = "invalid"
 
 
 class InvalidBaseUrlError(ValueError):

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from strata.contracts import routing
-from strata.contracts.messages import OverlaysSettled, PackReady, RunCancelled, RunCreated
-from strata.contracts.overlays import RunStatus
+from strata.contracts.messages import PackReady, PlanRequested, RecountRequested, RunCancelled
+from strata.contracts.runs import RunStatus
 from strata.gateway.errors import ApiError, not_found
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox, UnitOfWork
@@ -56,9 +55,9 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
             RQ.set_run_status, run_id, RunStatus.CANCELLED.value, CANCELLED_BY_USER
         )
         released = await uow.conn.fetchval(RQ.release_for_cancel, run_id)
-        uow.emit(routing.RUN_CANCELLED, RunCancelled(run_id=run_id))
+        uow.emit(RunCancelled(run_id=run_id))
         uow.emit(
-            routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id, released=released)
+            RecountRequested(run_id=run_id, released=released)
         )
     return ActionResult(overlays_changed=released)
 
@@ -69,13 +68,12 @@ async def _offer_pending(uow: UnitOfWork, run_id: UUID) -> ActionResult:
     packs = await uow.conn.fetch(RQ.pending_packs, run_id)
     for row in packs:
         uow.emit(
-            routing.PACK_READY.routing_key,
             PackReady(run_id=run_id, pack_id=row["pack_id"], block_count=row["block_count"]),
         )
     replan = bool(await uow.conn.fetchval(RQ.has_unplanned, run_id))
     if replan:
-        uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
-    uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id))
+        uow.emit(PlanRequested(run_id=run_id))
+    uow.emit(RecountRequested(run_id=run_id))
     return ActionResult(packs_offered=len(packs), replanned=replan)
 
 
@@ -105,6 +103,6 @@ async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Act
         if retried == 0:
             raise _conflict("no_failed_blocks", "the run has no failed blocks to retry")
         await uow.conn.execute(RQ.set_run_status, run_id, RunStatus.RUNNING.value, None)
-        uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
-        uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id))
+        uow.emit(PlanRequested(run_id=run_id))
+        uow.emit(RecountRequested(run_id=run_id))
     return ActionResult(overlays_changed=retried, replanned=True)

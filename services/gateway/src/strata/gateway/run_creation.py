@@ -12,9 +12,8 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from strata.contracts import routing
-from strata.contracts.messages import PackReady, RunCreated
-from strata.contracts.overlays import DocumentStatus
+from strata.contracts.documents import DocumentStatus
+from strata.contracts.messages import PackReady, PlanRequested
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.gateway.api_models import RunCreate
@@ -112,10 +111,9 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
             [pack_id for pack_id, pack in zip(pack_ids, packs, strict=True) for _ in pack],
         )
         await conn.execute(Q.set_run_total, run_id, len(blocks))
-        uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
+        uow.emit(PlanRequested(run_id=run_id))
         for pack_id, pack in zip(pack_ids, packs, strict=True):
             uow.emit(
-                routing.PACK_READY.routing_key,
                 PackReady(run_id=run_id, pack_id=pack_id, block_count=len(pack)),
             )
     return run_id

@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 import asyncpg
 from fastapi import UploadFile
 
-from strata.contracts import routing
 from strata.contracts.messages import DocumentReceived
 from strata.gateway.deps import Resources
 from strata.gateway.errors import ApiError
@@ -54,7 +53,7 @@ async def receive_upload(
             )
             if row is not None:
                 message = DocumentReceived(document_id=document_id, project_id=project_id)
-                uow.emit(routing.DOCUMENT_RECEIVED.routing_key, message)
+                uow.emit(message)
             else:
                 row = await uow.conn.fetchrow(Q.document_by_sha, project_id, sha256, account_id)
     except Exception:

@@ -5,16 +5,15 @@ import logging
 from collections import Counter
 from uuid import UUID
 
-from strata.contracts import routing
 from strata.contracts.messages import (
-    OverlaysSettled,
     PackReady,
+    PlanRequested,
+    RecountRequested,
     RunCompleted,
     RunCounters,
-    RunCreated,
     RunProgress,
 )
-from strata.contracts.overlays import RunStatus
+from strata.contracts.runs import RunStatus
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 
@@ -32,7 +31,7 @@ class RunRollup:
         self._in_flight: set[UUID] = set()
         self._dirty: set[UUID] = set()
 
-    async def on_settled(self, msg: OverlaysSettled) -> None:
+    async def on_settled(self, msg: RecountRequested) -> None:
         """Coalesced per run: while a recompute of a run is in flight, further settles of that run
         only mark it dirty, and the in-flight one runs once more when it ends. A 50,000-block run
         settles hundreds of packs; each recompute counts every overlay of the run, so doing it
@@ -81,11 +80,10 @@ class RunRollup:
             progress = RunProgress(
                 run_id=run_id, status=status, counters=counters, status_reason=row["status_reason"]
             )
-            uow.emit(routing.RUN_PROGRESS, progress)
+            uow.emit(progress)
             # Exactly once: only the recompute that moves the run into `complete` announces it.
             if status is RunStatus.COMPLETE and row["old_status"] != RunStatus.COMPLETE:
                 uow.emit(
-                    routing.RUN_COMPLETED,
                     RunCompleted(run_id=run_id, status=status, counters=counters),
                 )
                 logger.info("run %s complete: %s", run_id, counters.model_dump())
@@ -98,11 +96,10 @@ class RunRollup:
             offered = Counter((r["run_id"], r["pack_id"]) for r in rows if r["status"] == "pending")
             for (run_id, pack_id), count in offered.items():
                 uow.emit(
-                    routing.PACK_READY.routing_key,
                     PackReady(run_id=run_id, pack_id=pack_id, block_count=count),
                 )
             for run_id in {r["run_id"] for r in rows}:
-                uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id))
+                uow.emit(RecountRequested(run_id=run_id))
         if rows:
             logger.warning("reaped %d expired claim(s) in %d pack(s)", len(rows), len(offered))
         return len(rows)
@@ -114,10 +111,9 @@ class RunRollup:
             packs = Counter(r["pack_id"] for r in rows)
             for pack_id, count in packs.items():
                 if pack_id is None:
-                    uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
+                    uow.emit(PlanRequested(run_id=run_id))
                 else:
                     uow.emit(
-                        routing.PACK_READY.routing_key,
                         PackReady(run_id=run_id, pack_id=pack_id, block_count=count),
                     )
         if rows:

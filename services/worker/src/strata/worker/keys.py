@@ -28,6 +28,7 @@ from uuid import UUID
 
 import asyncpg
 
+from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import DecryptError, MasterKey, open_secret, provider_key_context
 from strata.runtime.db import Queries
@@ -42,10 +43,6 @@ from strata.worker.provider import (
 
 logger = logging.getLogger(__name__)
 KEYS_SQL = Queries.load(Path(__file__).with_name("keys.sql"))
-
-ANTHROPIC = "anthropic"
-OPENAI_COMPATIBLE = "openai_compatible"
-
 
 @dataclass(frozen=True)
 class KeyedProvider:
@@ -99,7 +96,7 @@ class AccountKeyResolver:
         self._clients: OrderedDict[UUID, KeyedProvider] = OrderedDict()
 
     def _build(self, provider: str, secret: str, base_url: str | None) -> ModelProvider:
-        if provider == ANTHROPIC:
+        if provider == Provider.ANTHROPIC:
             return AnthropicProvider(
                 api_key=secret,
                 base_url=base_url or self._anthropic_base_url,
@@ -129,7 +126,7 @@ class AccountKeyResolver:
                     "platform key, then resume the run"
                 )
             return self._platform, None
-        usable = [r for r in rows if r["status"] != "invalid"]
+        usable = [r for r in rows if r["status"] != KeyStatus.INVALID]
         if not usable:
             raise _no_key(
                 "the account's provider key was rejected by the provider (invalid); add a valid "

@@ -4,8 +4,7 @@ a lock on the run row, so a redelivered run.created finds nothing left to do."""
 import logging
 from uuid import uuid4
 
-from strata.contracts import routing
-from strata.contracts.messages import PackReady, RunCreated
+from strata.contracts.messages import PackReady, PlanRequested
 from strata.planning.planner import PlannedBlock, plan_packs
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
@@ -20,7 +19,7 @@ class RunPlanner:
         self._queries = queries
         self._contexts = contexts
 
-    async def plan(self, msg: RunCreated) -> int:
+    async def plan(self, msg: PlanRequested) -> int:
         """Returns the number of packs planned now."""
         async with self._outbox.transaction() as uow:
             status = await uow.conn.fetchval(self._queries.lock_run, msg.run_id)
@@ -43,7 +42,6 @@ class RunPlanner:
                     indexes.append(block.key[1])
                     pack_ids.append(pack_id)
                 uow.emit(
-                    routing.PACK_READY.routing_key,
                     PackReady(run_id=msg.run_id, pack_id=pack_id, block_count=len(pack)),
                 )
             await uow.conn.execute(

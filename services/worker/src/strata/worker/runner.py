@@ -10,8 +10,7 @@ from uuid import UUID, uuid4
 
 from opentelemetry import trace
 
-from strata.contracts import routing
-from strata.contracts.messages import OverlaysSettled, PackReady
+from strata.contracts.messages import PackReady, RecountRequested
 from strata.contracts.overlays import ModelErrorCode, OverlayStatus
 from strata.planning.pricing import call_cost
 from strata.planning.prompt import PromptBlock, build_prompt
@@ -212,7 +211,6 @@ class PackRunner:
                     pending_by_pack[row["pack_id"]] = pending_by_pack.get(row["pack_id"], 0) + 1
             for pack_id, count in pending_by_pack.items():
                 uow.emit(
-                    routing.PACK_READY.routing_key,
                     PackReady(
                         run_id=msg.run_id,
                         pack_id=pack_id,
@@ -223,8 +221,7 @@ class PackRunner:
             if settled:
                 statuses = [row["status"] for row in settled]
                 uow.notify(  # derived state: a lost one is healed by the rollup's sweep
-                    routing.OVERLAYS_SETTLED.routing_key,
-                    OverlaysSettled(
+                    RecountRequested(
                         run_id=msg.run_id,
                         completed=statuses.count(OverlayStatus.AI_COMPLETE),
                         failed=statuses.count(OverlayStatus.FAILED),

@@ -5,9 +5,8 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from strata.contracts import routing
+from strata.contracts.exports import ExportStatus
 from strata.contracts.messages import ExportRequested
-from strata.contracts.overlays import ExportStatus
 from strata.gateway.api_models import Export, ExportCreate
 from strata.gateway.auth import Caller
 from strata.gateway.deps import Res
@@ -23,7 +22,7 @@ async def request_export(run_id: UUID, body: ExportCreate, caller: Caller, res: 
         if not await uow.conn.fetchval(Q.run_exists, run_id, caller.id):
             raise not_found("run")
         row = await uow.conn.fetchrow(Q.insert_export, uuid4(), caller.id, run_id, body.format)
-        uow.emit(routing.EXPORT_REQUESTED.routing_key, ExportRequested(export_id=row["id"]))
+        uow.emit(ExportRequested(export_id=row["id"]))
     return Export.model_validate(dict(row))
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, SecretStr
 
+from strata.contracts.keys import KeyStatus, Provider
 from strata.crypto import MasterKey
 from strata.gateway.api_models import ApiRequest, ErrorBody, Page
 from strata.gateway.auth import Caller
@@ -19,9 +20,7 @@ from strata.gateway.keys_store import (
     KQ,
     MAX_KEYS_PER_ACCOUNT,
     InvalidBaseUrlError,
-    KeyStatus,
     KeyUnreadableError,
-    Provider,
     ValidationUnavailableError,
     add_key,
     check_base_url,
