@@ -12,12 +12,16 @@ from faststream.rabbit import RabbitBroker
 from strata.contracts import routing
 from strata.rollup.dead_letters import DeadLetterCopier
 from strata.rollup.handlers import register
-from strata.rollup.main import QUERIES
 from strata.rollup.rollup import RunRollup
+from strata.rollup.store import PgRollupStore
 from strata.runtime.broker import build_broker, declare_topology
 from tests.integration.lifecycle.conftest import make_run, outbox_for, overlay_states
 
 pytestmark = pytest.mark.integration
+
+
+def _rollup(gw, broker: RabbitBroker) -> RunRollup:
+    return RunRollup(store=PgRollupStore(outbox=outbox_for(gw, broker, "rollup")))
 
 
 async def test_expired_claims_go_back_to_pending_and_their_pack_is_offered_again(gw, broker):
@@ -38,7 +42,7 @@ async def test_expired_claims_go_back_to_pending_and_their_pack_is_offered_again
         run_id,
         uuid4(),
     )
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
     assert await rollup.reap_expired_claims() == 3
     states = await overlay_states(gw, run["id"])
     for row in states[:3]:
@@ -64,7 +68,7 @@ async def test_reaping_at_max_attempts_fails_the_block(gw, broker):
         UUID(run["id"]),
         uuid4(),
     )
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
     assert await rollup.reap_expired_claims() == 1
     (row,) = await overlay_states(gw, run["id"])
     assert row["status"] == "failed" and row["attempt_count"] == 3 and row["settled_at"]
@@ -76,7 +80,7 @@ async def test_status_reason_says_the_run_waits_for_a_key(gw, broker):
     auth = await gw.account()
     run = await make_run(gw, auth, blocks=3)
     run_id = UUID(run["id"])
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
 
     async def reason() -> str | None:
         await rollup.recompute(run_id)
@@ -135,12 +139,12 @@ async def _wait_rows(gw, count: int) -> list[dict]:
 
 async def test_every_dead_letter_is_copied_once_with_its_reason(gw, amqp_url):
     broker: RabbitBroker = build_broker(amqp_url)
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    store = PgRollupStore(outbox=outbox_for(gw, broker, "rollup"))
     register(
         broker,
-        rollup=rollup,
+        rollup=RunRollup(store=store),
         prefetch=4,
-        dead_letters=DeadLetterCopier(pool=lambda: gw.pool, queries=QUERIES),
+        dead_letters=DeadLetterCopier(store=store),
     )
     await broker.start()
     try:
@@ -209,7 +213,7 @@ async def test_a_stalled_run_gets_its_lost_packs_offered_again(gw, broker):
         " AND block_index = 4",
         run_id,
     )
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
     await rollup.sweep_once()
     offered = await gw.events.wait_for("pack.ready", pack_id=str(lost))
     assert offered["block_count"] == 3

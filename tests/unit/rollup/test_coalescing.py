@@ -7,7 +7,7 @@ from strata.rollup.rollup import RunRollup
 
 class CountingRollup(RunRollup):
     def __init__(self) -> None:
-        super().__init__(outbox=None, queries=None)  # type: ignore[arg-type]
+        super().__init__(store=None)  # type: ignore[arg-type]
         self.recomputes: list[tuple[object, int]] = []
         self.seen = 0
 
