@@ -2,7 +2,7 @@
 
 import pytest
 
-from strata.gateway.keys_store import InvalidBaseUrlError, Provider, check_base_url
+from strata.gateway.domain.keys_store import InvalidBaseUrlError, Provider, check_base_url
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from strata.gateway.api_models import ErrorBody
-from strata.gateway.deps import Res, Resources
-from strata.gateway.errors import ApiError, install_error_handlers
 from strata.gateway.routes import api_router
 from strata.gateway.settings import GatewaySettings
 from strata.gateway.sql import Q
+from strata.gateway.web.deps import Res, Resources
+from strata.gateway.web.errors import ApiError, install_error_handlers
 from strata.runtime.logs import setup_logging
 from strata.runtime.service import ServiceRuntime
 
