@@ -5,7 +5,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from strata.gateway.auth import create_account
+from strata.gateway.web.auth import create_account
 from tests.integration.lifecycle.conftest import make_run, overlay_states
 
 pytestmark = pytest.mark.integration

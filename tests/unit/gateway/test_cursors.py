@@ -2,7 +2,7 @@ from uuid import uuid4
 
 import pytest
 
-from strata.gateway.cursors import (
+from strata.gateway.web.cursors import (
     InvalidCursorError,
     decode_overlay_cursor,
     encode_overlay_cursor,

@@ -3,7 +3,7 @@
 import pytest
 
 from strata.contracts.keys import Provider
-from strata.gateway.keys_store import InvalidBaseUrlError, check_base_url
+from strata.gateway.domain.keys_store import InvalidBaseUrlError, check_base_url
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,11 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportFormat, ExportStatus
+from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import OverlayStatus, ReviewStatus
 from strata.contracts.runs import RunStatus
 
@@ -193,6 +194,75 @@ class Export(BaseModel):
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+
+
+class RunAction(BaseModel):
+    run: Run
+    overlays_changed: int = Field(description="overlays released (cancel) or retried")
+    packs_offered: int = Field(description="packs offered to the workers again (resume)")
+    replanned: bool = Field(description="unpacked overlays were sent to planning again")
+
+
+class ProviderKeyCreate(ApiRequest):
+    provider: Provider = Provider.ANTHROPIC
+    # SecretStr: never in a repr, a log line or a validation error message.
+    api_key: SecretStr = Field(description="the provider's API key; never shown again")
+    base_url: str | None = Field(
+        None,
+        max_length=500,
+        description="https endpoint (http only for localhost); required for openai_compatible",
+    )
+    label: str | None = Field(None, max_length=200)
+
+
+class ProviderKey(BaseModel):
+    id: UUID
+    provider: Provider
+    label: str | None
+    base_url: str | None
+    hint: str = Field(description="the key's last characters; the key itself is never shown")
+    status: KeyStatus
+    status_message: str | None
+    validated_at: datetime | None
+    created_at: datetime
+
+
+class Policy(BaseModel):
+    settings: dict[str, Any]  # every key, effective value (stored value or default)
+    updated_at: datetime
+    updated_by: UUID | None
+
+
+class PolicyChange(BaseModel):
+    id: int
+    changed_by: UUID
+    changed_by_name: str
+    changed_at: datetime
+    changed_keys: list[str]
+    old_settings: dict[str, Any]
+    new_settings: dict[str, Any]
+
+
+class PolicyAuditPage(BaseModel):
+    items: list[PolicyChange]
+    next_cursor: int | None
+
+
+class DeadLetter(BaseModel):
+    id: UUID
+    message_id: str | None
+    queue: str | None = Field(description="the consumer queue that gave up on it")
+    routing_key: str
+    error_code: str | None
+    error: str | None
+    payload: Any
+    headers: dict[str, Any]
+    received_at: datetime
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetter]
+    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
 
 
 class Page(BaseModel, Generic[T]):

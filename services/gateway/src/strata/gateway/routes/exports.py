@@ -8,10 +8,10 @@ from fastapi.responses import FileResponse
 from strata.contracts.exports import ExportStatus
 from strata.contracts.messages import ExportRequested
 from strata.gateway.api_models import Export, ExportCreate
-from strata.gateway.auth import Caller
-from strata.gateway.deps import Res
-from strata.gateway.errors import ApiError, not_found
 from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.deps import Res
+from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["exports"])
 

@@ -19,18 +19,18 @@ from strata.gateway.api_models import (
     RunEstimateOut,
     RunUsage,
 )
-from strata.gateway.auth import Caller
-from strata.gateway.cursors import (
+from strata.gateway.domain.run_creation import create_run, estimate
+from strata.gateway.routes.projects import require_project
+from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.cursors import (
     InvalidCursorError,
     decode_overlay_cursor,
     encode_overlay_cursor,
     split_page,
 )
-from strata.gateway.deps import Limit, Res
-from strata.gateway.errors import ApiError, not_found
-from strata.gateway.routes.projects import require_project
-from strata.gateway.run_creation import create_run, estimate
-from strata.gateway.sql import Q
+from strata.gateway.web.deps import Limit, Res
+from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["runs"])
 

@@ -6,16 +6,16 @@ import asyncpg
 from fastapi import APIRouter
 
 from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionCreate
-from strata.gateway.auth import Caller
-from strata.gateway.deps import Res
-from strata.gateway.errors import ApiError, not_found
-from strata.gateway.routes.projects import require_project
-from strata.gateway.schema_rules import (
+from strata.gateway.domain.schema_rules import (
     InvalidSchemaError,
     validate_definition,
     validate_prompt_config,
 )
+from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.deps import Res
+from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["schemas"])
 

@@ -17,10 +17,10 @@ from strata.contracts.messages import PackReady, PlanRequested
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.gateway.api_models import RunCreate
-from strata.gateway.deps import Resources
-from strata.gateway.errors import ApiError, not_found
-from strata.gateway.policy import InvalidPolicyOverrideError, run_policy
+from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy
 from strata.gateway.sql import Q
+from strata.gateway.web.deps import Resources
+from strata.gateway.web.errors import ApiError, not_found
 from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
 from strata.planning.planner import PlannedBlock, plan_packs
 from strata.planning.prompt import system_prompt

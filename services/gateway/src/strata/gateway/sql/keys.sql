@@ -8,6 +8,10 @@ INSERT INTO provider_keys
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING id, provider, label, base_url, hint, status, status_message, validated_at, created_at;
 
+-- name: lock_account_keys
+-- Serialise adds per account (until the transaction ends) so the cap holds under concurrency.
+SELECT pg_advisory_xact_lock(hashtext($1::text));
+
 -- name: count_keys
 -- How many keys the account holds.
 SELECT count(*) FROM provider_keys WHERE account_id = $1;

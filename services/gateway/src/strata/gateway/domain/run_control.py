@@ -10,16 +10,14 @@ emits `overlays.settled`, and the rollup recomputes them from the overlays.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 from uuid import UUID
 
 from strata.contracts.messages import PackReady, PlanRequested, RecountRequested, RunCancelled
 from strata.contracts.runs import RunStatus
-from strata.gateway.errors import ApiError, not_found
-from strata.runtime.db import Queries
+from strata.gateway.sql import Q
+from strata.gateway.web.errors import ApiError, not_found
 from strata.runtime.outbox import Outbox, UnitOfWork
 
-RQ = Queries.load(Path(__file__).with_name("run_control.sql"))
 CANCELLED_BY_USER = "cancelled_by_user"
 
 
@@ -31,7 +29,7 @@ class ActionResult:
 
 
 async def _locked_status(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> RunStatus:
-    row = await uow.conn.fetchrow(RQ.lock_run, run_id, account_id)
+    row = await uow.conn.fetchrow(Q.lock_run, run_id, account_id)
     if row is None:
         raise not_found("run")
     return RunStatus(row["status"])
@@ -52,9 +50,9 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
         if status is RunStatus.COMPLETE:
             raise _conflict("run_complete", "the run is complete; there is nothing to cancel")
         await uow.conn.execute(
-            RQ.set_run_status, run_id, RunStatus.CANCELLED.value, CANCELLED_BY_USER
+            Q.set_run_status, run_id, RunStatus.CANCELLED.value, CANCELLED_BY_USER
         )
-        released = await uow.conn.fetchval(RQ.release_for_cancel, run_id)
+        released = await uow.conn.fetchval(Q.release_for_cancel, run_id)
         uow.emit(RunCancelled(run_id=run_id))
         uow.emit(
             RecountRequested(run_id=run_id, released=released)
@@ -65,12 +63,12 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
 async def _offer_pending(uow: UnitOfWork, run_id: UUID) -> ActionResult:
     """pack.ready for each pack still holding pending overlays, run.created when some pending
     overlays are in no pack. A pack offered twice is harmless: claims take only pending rows."""
-    packs = await uow.conn.fetch(RQ.pending_packs, run_id)
+    packs = await uow.conn.fetch(Q.pending_packs, run_id)
     for row in packs:
         uow.emit(
             PackReady(run_id=run_id, pack_id=row["pack_id"], block_count=row["block_count"]),
         )
-    replan = bool(await uow.conn.fetchval(RQ.has_unplanned, run_id))
+    replan = bool(await uow.conn.fetchval(Q.has_unplanned, run_id))
     if replan:
         uow.emit(PlanRequested(run_id=run_id))
     uow.emit(RecountRequested(run_id=run_id))
@@ -87,8 +85,8 @@ async def resume_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
                 "run_complete", "the run is complete; use retry-failed to redo its failed blocks"
             )
         next_status = RunStatus.RUNNING if status is RunStatus.CANCELLED else status
-        await uow.conn.execute(RQ.set_run_status, run_id, next_status.value, None)
-        await uow.conn.execute(RQ.clear_wait_reasons, run_id)
+        await uow.conn.execute(Q.set_run_status, run_id, next_status.value, None)
+        await uow.conn.execute(Q.clear_wait_reasons, run_id)
         return await _offer_pending(uow, run_id)
 
 
@@ -99,10 +97,10 @@ async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Act
         status = await _locked_status(uow, run_id, account_id)
         if status is RunStatus.CANCELLED:
             raise _conflict("run_cancelled", "the run is cancelled; resume it first")
-        retried = await uow.conn.fetchval(RQ.retry_failed_overlays, run_id)
+        retried = await uow.conn.fetchval(Q.retry_failed_overlays, run_id)
         if retried == 0:
             raise _conflict("no_failed_blocks", "the run has no failed blocks to retry")
-        await uow.conn.execute(RQ.set_run_status, run_id, RunStatus.RUNNING.value, None)
+        await uow.conn.execute(Q.set_run_status, run_id, RunStatus.RUNNING.value, None)
         uow.emit(PlanRequested(run_id=run_id))
         uow.emit(RecountRequested(run_id=run_id))
     return ActionResult(overlays_changed=retried, replanned=True)

@@ -8,9 +8,9 @@ import asyncpg
 from fastapi import UploadFile
 
 from strata.contracts.messages import DocumentReceived
-from strata.gateway.deps import Resources
-from strata.gateway.errors import ApiError
 from strata.gateway.sql import Q
+from strata.gateway.web.deps import Resources
+from strata.gateway.web.errors import ApiError
 from strata.runtime.blobs import BlobTooLargeError
 
 logger = logging.getLogger(__name__)

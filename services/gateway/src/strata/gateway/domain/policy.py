@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from strata.contracts.policy import RUN_OVERRIDABLE_KEYS, PolicySnapshot
 from strata.contracts.schemas import PromptConfig
-from strata.gateway.errors import describe_validation_errors
+from strata.gateway.web.errors import describe_validation_errors
 
 
 class InvalidPolicyOverrideError(ValueError):

@@ -7,7 +7,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 
 from strata.contracts.schemas import PromptConfig, SchemaDefinition
-from strata.gateway.errors import describe_validation_errors
+from strata.gateway.web.errors import describe_validation_errors
 
 
 class InvalidSchemaError(ValueError):

@@ -6,8 +6,8 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Query, Request
 
-from strata.gateway.errors import ApiError
 from strata.gateway.settings import GatewaySettings
+from strata.gateway.web.errors import ApiError
 from strata.runtime.blobs import LocalBlobStore
 from strata.runtime.outbox import Outbox
 

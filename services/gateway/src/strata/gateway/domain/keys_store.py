@@ -5,7 +5,6 @@ while a request seals or validates it; it is never logged, traced or returned.""
 import ipaddress
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
@@ -22,10 +21,9 @@ from strata.crypto import (
     seal_secret,
     secret_hint,
 )
-from strata.runtime.db import Queries
+from strata.gateway.sql import Q
 
 logger = logging.getLogger(__name__)
-KQ = Queries.load(Path(__file__).with_name("keys.sql"))
 MAX_KEYS_PER_ACCOUNT = 20
 ANTHROPIC_VERSION = "2023-06-01"
 _LOCAL_HOSTS = {"localhost"}
@@ -149,12 +147,11 @@ async def add_key(
     key_id = uuid4()
     sealed = seal_secret(master, api_key, context=provider_key_context(key_id, account_id))
     async with pool.acquire() as conn, conn.transaction():
-        # Serialise adds per account so the cap holds under concurrency.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(account_id))
-        if await conn.fetchval(KQ.count_keys, account_id) >= MAX_KEYS_PER_ACCOUNT:
+        await conn.execute(Q.lock_account_keys, str(account_id))
+        if await conn.fetchval(Q.count_keys, account_id) >= MAX_KEYS_PER_ACCOUNT:
             return None
         return await conn.fetchrow(
-            KQ.insert_key,
+            Q.insert_key,
             key_id,
             account_id,
             provider.value,
@@ -168,7 +165,7 @@ async def add_key(
 
 async def open_key(pool: asyncpg.Pool, master: MasterKey, *, key_id: UUID, account_id: UUID):
     """(row, secret) or None for an unknown key; KeyUnreadableError when it does not open."""
-    row = await pool.fetchrow(KQ.get_key_secret, key_id, account_id)
+    row = await pool.fetchrow(Q.get_key_secret, key_id, account_id)
     if row is None:
         return None
     try:
@@ -178,3 +175,29 @@ async def open_key(pool: asyncpg.Pool, master: MasterKey, *, key_id: UUID, accou
     except DecryptError:
         raise KeyUnreadableError(KeyUnreadableError.__doc__) from None
     return row, secret
+
+
+# The rows below carry the public columns only: the sealed secret leaves the table only through
+# open_key.
+
+
+async def list_keys(pool: asyncpg.Pool, *, account_id: UUID) -> list[asyncpg.Record]:
+    return await pool.fetch(Q.list_keys, account_id)
+
+
+async def get_key(pool: asyncpg.Pool, *, key_id: UUID, account_id: UUID) -> asyncpg.Record | None:
+    return await pool.fetchrow(Q.get_key, key_id, account_id)
+
+
+async def delete_key(pool: asyncpg.Pool, *, key_id: UUID, account_id: UUID) -> bool:
+    """False for an unknown key (or another account's)."""
+    return await pool.fetchval(Q.delete_key, key_id, account_id) is not None
+
+
+async def mark_key(
+    pool: asyncpg.Pool, *, key_id: UUID, account_id: UUID, verdict: Verdict
+) -> asyncpg.Record | None:
+    """The key with its new status; None when it was deleted meanwhile."""
+    return await pool.fetchrow(
+        Q.mark_key, key_id, account_id, verdict.status.value, verdict.message
+    )

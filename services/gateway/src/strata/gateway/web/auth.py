@@ -8,10 +8,10 @@ import asyncpg
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from strata.gateway.deps import Res
-from strata.gateway.errors import ApiError
 from strata.gateway.sql import Q
-from strata.gateway.tokens import hash_token, new_token, token_hint
+from strata.gateway.web.deps import Res
+from strata.gateway.web.errors import ApiError
+from strata.gateway.web.tokens import hash_token, new_token, token_hint
 
 # auto_error=False: a missing header must answer our error shape, not FastAPI's.
 _bearer = HTTPBearer(auto_error=False, description="an API token: `strata admin create-account`")
