@@ -9,10 +9,10 @@ from uuid import UUID
 import asyncpg
 from jsonschema import Draft202012Validator
 
-from strata.contracts.blocks import estimate_tokens
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.planning.prompt import system_prompt
+from strata.planning.tokens import estimate_tokens
 from strata.runtime.db import Queries
 
 
