@@ -2,11 +2,11 @@
 a lock on the run row, so a redelivered run.created finds nothing left to do."""
 
 import logging
-from uuid import uuid4
 
 from strata.contracts import routing
-from strata.contracts.messages import PackReady, RunCreated
-from strata.planning.planner import PlannedBlock, plan_packs
+from strata.contracts.messages import RunCreated
+from strata.planning.assignment import assign_packs
+from strata.planning.planner import PlannedBlock
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 from strata.worker.context import RunContexts
@@ -34,20 +34,22 @@ class RunPlanner:
                 PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
                 for r in rows
             ]
-            packs = plan_packs(blocks, context.policy, fixed_prompt_tokens=context.system_tokens)
-            doc_ids, indexes, pack_ids = [], [], []
-            for pack in packs:
-                pack_id = uuid4()
-                for block in pack:
-                    doc_ids.append(block.key[0])
-                    indexes.append(block.key[1])
-                    pack_ids.append(pack_id)
-                uow.emit(
-                    routing.PACK_READY.routing_key,
-                    PackReady(run_id=msg.run_id, pack_id=pack_id, block_count=len(pack)),
-                )
-            await uow.conn.execute(
-                self._queries.assign_packs, msg.run_id, doc_ids, indexes, pack_ids
+            packs = assign_packs(
+                blocks,
+                run_id=msg.run_id,
+                policy=context.policy,
+                fixed_prompt_tokens=context.system_tokens,
             )
-        logger.info("run %s: %d blocks planned into %d packs", msg.run_id, len(blocks), len(packs))
-        return len(packs)
+            for ready in packs.messages:
+                uow.emit(routing.PACK_READY.routing_key, ready)
+            await uow.conn.execute(
+                self._queries.assign_packs,
+                msg.run_id,
+                packs.document_ids,
+                packs.block_indexes,
+                packs.pack_ids,
+            )
+        logger.info(
+            "run %s: %d blocks planned into %d packs", msg.run_id, len(blocks), len(packs.messages)
+        )
+        return len(packs.messages)
