@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from strata.contracts.blocks import BlockDraft, BlockType, TableCells, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType, TableCells
 from strata.conversion.tables import table_markdown
+from strata.planning.tokens import estimate_tokens
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _HTML_DROP = re.compile(
