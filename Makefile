@@ -41,6 +41,7 @@ test: install infra ## unit, integration and e2e tests (real RabbitMQ and Postgr
 	$(PY) -m pytest tests/unit tests/integration tests/e2e $(wildcard tests/chaos)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit
@@ -51,9 +52,10 @@ test-int: install infra ## integration tests only
 test-e2e: install infra ## e2e tests only
 	$(PY) -m pytest tests/e2e
 
-lint: install ## ruff and the import contracts
+lint: install ## ruff, the import contracts and the type checker
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench-cost: install infra ## naive vs default policy on a 200-block document; cost figures
 	$(PY) bench/cost.py

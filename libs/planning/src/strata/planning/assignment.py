@@ -20,7 +20,7 @@ class PackAssignment:
     """One entry per block in claim order (the columns of an `unnest` write), and one message
     per pack in the same order."""
 
-    document_ids: list[UUID]
+    document_ids: list[str]  # as the planner keys blocks; the write casts to uuid
     block_indexes: list[int]
     pack_ids: list[UUID]
     messages: list[PackReady]

@@ -113,7 +113,7 @@ class _Walker:
                 text=text,
                 section_path=self._path(),
                 token_estimate=estimate_tokens(text),
-                **extra,  # type: ignore[arg-type]
+                **extra,
             )
         )
 
