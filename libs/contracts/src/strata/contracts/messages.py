@@ -125,10 +125,15 @@ class ExportRequested(Message):
 class ExportCompleted(Message):
     route = routing.EXPORT_COMPLETED
     export_id: UUID
-    run_id: UUID
+    # None for a project-scope export, which spans runs.
+    run_id: UUID | None = None
     status: ExportStatus
     row_count: int = 0
     error_message: str | None = None
+    account_id: UUID | None = None
+    project_id: UUID | None = None
+    # The gateway route that serves the file, when the export is ready.
+    download_path: str | None = None
 
 
 # The names before 0.2, kept for one version for integrations that import them.

@@ -1,0 +1,19 @@
+"""What every format's writer does."""
+
+from typing import Any, Protocol
+
+Metadata = list[tuple[str, Any]]
+
+
+class RowWriter(Protocol):
+    def write(self, row: dict[str, Any], source: str | None, values: dict[str, Any] | None) -> None:
+        """Append one block's row (rows arrive in document and block order)."""
+        ...
+
+    def finish(self, metadata: Metadata) -> None:
+        """Write what comes after the rows (XLSX: the metadata sheet) and close the file."""
+        ...
+
+    def abort(self) -> None:
+        """Close the file without finishing it (the caller throws it away)."""
+        ...
