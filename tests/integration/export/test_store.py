@@ -146,8 +146,20 @@ class World:
 
 
 async def _rows(store: PgExportStore, job: ExportJob, runs: list[UUID]) -> list[dict]:
-    async with aclosing(store.rows(job, runs)) as stream:
-        return [row async for row in stream]
+    """The rows as Python values: the store gives ids as text and values as JSON text."""
+    out = []
+    async with aclosing(store.rows(job, runs)) as batches:
+        async for batch in batches:
+            assert 0 < len(batch) <= 2  # fetch_rows
+            for raw in batch:
+                row = dict(raw)
+                assert isinstance(row["document_id"], str) and isinstance(row["run_id"], str)
+                for key in ("document_id", "run_id"):
+                    row[key] = UUID(row[key])
+                for key in ("staged", "confirmed"):
+                    row[key] = None if row[key] is None else json.loads(row[key])
+                out.append(row)
+    return out
 
 
 async def test_rows_per_scope(pool: asyncpg.Pool, broker: RabbitBroker):

@@ -1,5 +1,6 @@
-"""An in-memory `ExportStore` for unit tests: exports as jobs, each (run, document)'s rows as a
-list streamed one row at a time, committed messages in a list."""
+"""An in-memory `ExportStore` for unit tests: exports as jobs, each run's rows as a list (shaped
+as the Postgres store yields them: ids and values as text) streamed in small batches, committed
+messages in a list."""
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
@@ -73,14 +74,18 @@ class MemoryExportStore:
     async def run_metadata(self, runs: list[UUID]) -> dict[str, Any]:
         return {"runs": len(runs), "policy": {"model": "claude-test"}, "usage.cost_usd": 0.25}
 
-    async def rows(self, job: ExportJob, runs: list[UUID]) -> AsyncGenerator[dict[str, Any], None]:
+    async def rows(self, job: ExportJob, runs: list[UUID]) -> AsyncGenerator[list[dict], None]:
         # Counts open streams, so a test sees a stream given back (a connection, in Postgres).
         self.open_streams += 1
         try:
             for run_id in runs:
-                for row in self.rows_by_run.get(run_id, []):
-                    if job.document_id is None or row["document_id"] == job.document_id:
-                        yield row
+                rows = [
+                    row
+                    for row in self.rows_by_run.get(run_id, [])
+                    if job.document_id is None or row["document_id"] == str(job.document_id)
+                ]
+                for start in range(0, len(rows), 2):
+                    yield rows[start : start + 2]
         finally:
             self.open_streams -= 1
 

@@ -48,8 +48,8 @@ def _row(
     flags=(),
 ) -> dict:
     return {
-        "run_id": run_id,
-        "document_id": document_id,
+        "run_id": str(run_id),
+        "document_id": str(document_id),
         "filename": filename,
         "block_index": index,
         "block_type": "paragraph",
@@ -60,8 +60,8 @@ def _row(
         "status": "ai_complete",
         "review_status": review,
         "flags": list(flags),
-        "staged": staged,
-        "confirmed": confirmed,
+        "staged": None if staged is None else json.dumps(staged),
+        "confirmed": None if confirmed is None else json.dumps(confirmed),
     }
 
 
@@ -223,7 +223,7 @@ def test_xlsx_starts_a_new_sheet_with_a_header_when_one_is_full(tmp_path: Path):
     writer = XlsxWriter(path, columns=[], max_sheet_rows=3)  # header + 2 rows per sheet
     run_id, doc = uuid4(), uuid4()
     for i in range(5):
-        writer.write(_row(run_id, doc, i), None, None)
+        writer.write(_row(run_id, doc, i), None, None)  # header + 2 rows per sheet
     writer.finish([("rows", 5)])
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["rows", "rows 2", "rows 3", "metadata"]

@@ -3,6 +3,7 @@
 from pathlib import Path
 from uuid import uuid4
 
+from strata.export.columns import ValueColumn
 from strata.export.writers.markdown import MarkdownWriter
 from strata.export.writers.mdtext import block_markdown, escape_inline, values_line
 
@@ -45,30 +46,36 @@ def test_values_line_says_where_values_come_from():
     staged = values_line(
         _row(doc, 0, "paragraph", "t", flags=["number_not_in_text"]),
         "staged",
-        {"amount": 12, "who": "A|B"},
+        [("amount", 12), ("who", "A|B"), ("paid", False)],
     )
     assert staged.startswith("> **staged (unreviewed)**")
-    assert "amount: 12" in staged and r"who: A\|B" in staged
+    assert "amount: 12" in staged and r"who: A\|B" in staged and "paid: false" in staged
     assert "flags: number\\_not\\_in\\_text" in staged and f"`{doc}:0`" in staged
-    confirmed = values_line(_row(doc, 1, "paragraph", "t", review="edited"), "confirmed", {"a": 1})
+    confirmed = values_line(
+        _row(doc, 1, "paragraph", "t", review="edited"), "confirmed", [("a", 1)]
+    )
     assert confirmed.startswith("> **edited**")
-    rejected = values_line(_row(doc, 2, "paragraph", "t", review="rejected"), None, None)
+    rejected = values_line(_row(doc, 2, "paragraph", "t", review="rejected"), None, [])
     assert rejected.startswith("> **rejected**")
-    assert values_line(_row(doc, 3, "paragraph", "t"), None, None).startswith("> **no value**")
+    assert values_line(_row(doc, 3, "paragraph", "t"), None, []).startswith("> **no value**")
 
 
 def test_writer_rebuilds_each_document_in_order(tmp_path: Path):
     first, second = uuid4(), uuid4()
     path = tmp_path / "out.md"
-    writer = MarkdownWriter(path, title="facts v1")
+    columns = [ValueColumn("days", ("days",)), ValueColumn("party.city", ("party", "city"))]
+    writer = MarkdownWriter(path, title="facts v1", columns=columns)
     writer.write(_row(first, 0, "heading", "Terms"), None, None)
     writer.write(
-        _row(first, 1, "paragraph", "Pay in 30 days.", section=["Terms"]), "staged", {"days": 30}
+        _row(first, 1, "paragraph", "Pay in 30 days.", section=["Terms"]),
+        "staged",
+        '{"days": 30, "party": {"city": "Lyon"}}',
     )
     writer.write(_row(second, 0, "paragraph", "Other."), None, None)
     writer.finish([])
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# facts v1\n")
     assert text.count(r"## contrat \*final\* \<v2\>.docx") == 2
+    assert "**no value**" in text
     assert text.index("### Terms") < text.index("Pay in 30 days.") < text.index("days: 30")
-    assert text.index("days: 30") < text.index("Other.")
+    assert text.index("days: 30") < text.index("Other.") and "party.city: Lyon" in text

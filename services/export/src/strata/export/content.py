@@ -6,7 +6,7 @@ no confirmed values, and in `merged` its staged values are not offered in their 
 person said they are wrong.
 """
 
-from typing import Any
+from typing import TypeVar
 
 from strata.contracts.exports import ExportContent
 from strata.contracts.overlays import ReviewStatus
@@ -17,9 +17,12 @@ SOURCE_CONFIRMED = "confirmed"
 SOURCE_STAGED = "staged"
 
 
+V = TypeVar("V")  # the values however they are carried (a dict, or JSON text)
+
+
 def select_values(
-    content: ExportContent, *, review_status: str, staged: Any, confirmed: Any
-) -> tuple[str | None, dict[str, Any] | None]:
+    content: ExportContent, *, review_status: str, staged: V | None, confirmed: V | None
+) -> tuple[str | None, V | None]:
     """(where the values came from, the values); (None, None) when the block has none to give."""
     has_confirmed = review_status in _REVIEWED and confirmed is not None
     if content is ExportContent.CONFIRMED:

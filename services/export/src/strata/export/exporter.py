@@ -72,17 +72,18 @@ class Exporter:
         )
         counts, content = ReviewCounts(), job.content
         try:
-            async with aclosing(self._store.rows(job, runs)) as rows:
-                async for row in rows:
-                    status = row["review_status"]
-                    counts.add(status, row["flags"])
-                    source, values = select_values(
-                        content,
-                        review_status=status,
-                        staged=row["staged"],
-                        confirmed=row["confirmed"],
-                    )
-                    writer.write(row, source, values)
+            async with aclosing(self._store.rows(job, runs)) as batches:
+                async for batch in batches:
+                    for row in batch:
+                        status = row["review_status"]
+                        counts.add(status, row["flags"])
+                        source, values_json = select_values(
+                            content,
+                            review_status=status,
+                            staged=row["staged"],
+                            confirmed=row["confirmed"],
+                        )
+                        writer.write(row, source, values_json)
         except BaseException:
             writer.abort()
             tmp.unlink(missing_ok=True)

@@ -42,8 +42,11 @@ ORDER BY d.created_at, d.id;
 
 -- name: document_rows
 -- One document's rows of one run in block order: the primary key's own order, so no sort.
-SELECT o.run_id, o.document_id, o.block_index, b.block_type, b.section_path, b.text,
-       b.page_start, b.page_end, o.status, o.review_status, o.flags, o.staged, o.confirmed
+-- Ids and values come as text: the exporter only copies ids, and decodes values only when a
+-- format needs them (JSONL splices the JSON text as is).
+SELECT o.run_id::text AS run_id, o.document_id::text AS document_id, $3::text AS filename,
+       o.block_index, b.block_type, b.section_path, b.text, b.page_start, b.page_end, o.status,
+       o.review_status, o.flags, o.staged::text AS staged, o.confirmed::text AS confirmed
 FROM overlays o
 JOIN blocks b ON b.document_id = o.document_id AND b.block_index = o.block_index
 WHERE o.run_id = $1 AND o.document_id = $2
@@ -54,8 +57,9 @@ ORDER BY o.block_index;
 -- content asked for ($3: confirmed | staged | merged; merged prefers confirmed), else the latest
 -- run. Confirmed means confirmed or edited with values; a rejected block never counts as one.
 SELECT DISTINCT ON (o.block_index)
-       o.run_id, o.document_id, o.block_index, b.block_type, b.section_path, b.text,
-       b.page_start, b.page_end, o.status, o.review_status, o.flags, o.staged, o.confirmed
+       o.run_id::text AS run_id, o.document_id::text AS document_id, $4::text AS filename,
+       o.block_index, b.block_type, b.section_path, b.text, b.page_start, b.page_end, o.status,
+       o.review_status, o.flags, o.staged::text AS staged, o.confirmed::text AS confirmed
 FROM overlays o
 JOIN runs r ON r.id = o.run_id
 JOIN blocks b ON b.document_id = o.document_id AND b.block_index = o.block_index

@@ -3,7 +3,7 @@ cursors, one document at a time in primary-key order (no sort of a whole run), i
 read-only repeatable-read transaction so a long export sees one consistent snapshot. Marking an
 export ready or failed commits with its `export.completed` (outbox)."""
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,6 +16,7 @@ from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 
 QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
+Row = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,11 @@ class ExportStore(Protocol):
         """Policy snapshot (one run only), run status, usage and cost summed over `runs`."""
         ...
 
-    def rows(self, job: ExportJob, runs: list[UUID]) -> AsyncGenerator[dict[str, Any], None]:
-        """The export's rows in document and block order, streamed: never a run in memory.
-        Close it (`contextlib.aclosing`) so an abandoned stream gives its connection back."""
+    def rows(self, job: ExportJob, runs: list[UUID]) -> AsyncGenerator[Sequence[Row], None]:
+        """The export's rows in document and block order, in batches, streamed: never a run in
+        memory. Each row maps column names to values, ids as text and `staged`/`confirmed` as
+        JSON text. Close it (`contextlib.aclosing`) so an abandoned stream gives its
+        connection back at once."""
         ...
 
     async def mark_ready(self, job: ExportJob, *, blob_key: str, row_count: int) -> bool:
@@ -107,8 +110,8 @@ class PgExportStore:
         meta |= {f"usage.{key}": value for key, value in dict(usage).items()}
         return meta
 
-    async def rows(self, job: ExportJob, runs: list[UUID]) -> AsyncGenerator[dict[str, Any], None]:
-        q, prefetch = self._q, self._fetch_rows
+    async def rows(self, job: ExportJob, runs: list[UUID]) -> AsyncGenerator[Sequence[Row], None]:
+        q, batch = self._q, self._fetch_rows
         async with (
             self._outbox.pool.acquire() as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),
@@ -119,13 +122,14 @@ class PgExportStore:
                 documents = await conn.fetch(q.run_documents, job.run_id, job.document_id)
             for document in documents:
                 if job.scope is ExportScope.PROJECT:
-                    args = (q.project_document_rows, runs, document["id"], job.content.value)
+                    query = q.project_document_rows
+                    args: tuple[Any, ...] = (runs, document["id"], job.content.value)
                 else:
-                    args = (q.document_rows, job.run_id, document["id"])
-                async for record in conn.cursor(*args, prefetch=prefetch):
-                    row = dict(record)
-                    row["filename"] = document["filename"]
-                    yield row
+                    query, args = q.document_rows, (job.run_id, document["id"])
+                cursor = await conn.cursor(query, *args, document["filename"])
+                # Batches, not rows: one await per `fetch_rows` rows instead of one per row.
+                while records := await cursor.fetch(batch):
+                    yield records
 
     async def mark_ready(self, job: ExportJob, *, blob_key: str, row_count: int) -> bool:
         async with self._outbox.transaction() as uow:

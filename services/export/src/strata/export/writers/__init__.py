@@ -22,4 +22,4 @@ def open_writer(
         return CsvWriter(path, columns=columns)
     if fmt is ExportFormat.XLSX:
         return XlsxWriter(path, columns=columns)
-    return MarkdownWriter(path, title=title)
+    return MarkdownWriter(path, title=title, columns=columns)

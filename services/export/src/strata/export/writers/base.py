@@ -6,8 +6,9 @@ Metadata = list[tuple[str, Any]]
 
 
 class RowWriter(Protocol):
-    def write(self, row: dict[str, Any], source: str | None, values: dict[str, Any] | None) -> None:
-        """Append one block's row (rows arrive in document and block order)."""
+    def write(self, row: Any, source: str | None, values_json: str | None) -> None:
+        """Append one block's row (rows arrive in document and block order). `row` is a
+        mapping with ids as text; `values_json` the chosen values as JSON text, or None."""
         ...
 
     def finish(self, metadata: Metadata) -> None:

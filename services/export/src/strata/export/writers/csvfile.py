@@ -5,6 +5,7 @@ mangles every accent; the `csv` module and pandas read it with `utf-8-sig`.
 """
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ class CsvWriter:
         header = [*PROVENANCE_COLUMNS, *(c.name for c in columns)]
         self._csv.writerow(_safe(header))
 
-    def write(self, row: dict[str, Any], source: str | None, values: dict[str, Any] | None) -> None:
+    def write(self, row: Any, source: str | None, values_json: str | None) -> None:
+        values = json.loads(values_json) if values_json else None
         cells = provenance_cells(row, source)
         cells += flatten(values, self._columns)
         self._csv.writerow(_safe(cells))

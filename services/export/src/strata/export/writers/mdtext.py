@@ -4,18 +4,15 @@ The export's title is `#` and each document `##`, so a block heading sits at `##
 depth (its section path holds its ancestors), capped at Markdown's six levels.
 """
 
-import json
 import re
 from typing import Any
 
-from strata.contracts.blocks import make_block_uid
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
+_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>#|!"})
 
 
 def escape_inline(text: str) -> str:
     """Text shown as-is inside a line: Markdown and HTML syntax escaped, line breaks folded."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return " ".join(str(text).split()).translate(_ESCAPES)
 
 
 def block_markdown(block_type: str, text: str, section_path: list[str] | None) -> str:
@@ -32,16 +29,23 @@ def block_markdown(block_type: str, text: str, section_path: list[str] | None) -
     return text
 
 
+# What makes a value need escaping or folding; most values need neither.
+_NEEDS_WORK = re.compile(r"[\\`*_{}\[\]<>#|!\n\r\t\f\v]|  |^\s|\s$")
+
+
 def _value_text(value: Any) -> str:
-    if isinstance(value, str):
-        return escape_inline(value)
-    return escape_inline(json.dumps(value, ensure_ascii=False))
+    if value is True or value is False:
+        return "true" if value else "false"
+    if value.__class__ is not str:
+        return str(value)  # a number: digits, sign, dot, exponent; nothing to escape
+    return value if _NEEDS_WORK.search(value) is None else escape_inline(value)
 
 
-def values_line(row: dict[str, Any], source: str | None, values: dict[str, Any] | None) -> str:
-    """A quoted line under the block: where the values come from, then each field; a rejected
+def values_line(row: Any, source: str | None, fields: list[tuple[str, Any]]) -> str:
+    """A quoted line under the block: where the values come from, then each (flattened) field
+    (names already escaped: they come from the schema, escaped once per export); a rejected
     block or a block without values says so; flags are listed."""
-    uid = make_block_uid(row["document_id"], row["block_index"])
+    uid = f"{row['document_id']}:{row['block_index']}"
     if source is None:
         label = "rejected" if row["review_status"] == "rejected" else "no value"
     elif source == "staged":
@@ -49,7 +53,7 @@ def values_line(row: dict[str, Any], source: str | None, values: dict[str, Any] 
     else:
         label = row["review_status"]
     parts = [f"**{label}**"]
-    parts += [f"{escape_inline(key)}: {_value_text(v)}" for key, v in (values or {}).items()]
+    parts += [f"{key}: {_value_text(v)}" for key, v in fields]
     if row["flags"]:
         parts.append("flags: " + ", ".join(escape_inline(f) for f in row["flags"]))
     parts.append(f"`{uid}` run `{row['run_id']}`")
