@@ -62,21 +62,42 @@ def value_columns(definition: dict[str, Any]) -> list[ValueColumn]:
     return columns
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def cell_value(value: Any) -> Any:
     """A scalar stays itself; a list (or an object the schema did not describe) becomes JSON."""
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _dumps(value)
     return value
 
 
+class Flattener:
+    """Values → the row's cells for `columns`, a missing value (or no values at all) as None.
+    Built once per export: the walk over each column's path is the hot loop of CSV, XLSX and
+    Markdown, so top-level columns (most of them) take a one-lookup path."""
+
+    def __init__(self, columns: list[ValueColumn]) -> None:
+        self._paths = [c.path[0] if len(c.path) == 1 else c.path for c in columns]
+        self._empty = [None] * len(columns)
+
+    def __call__(self, values: dict[str, Any] | None) -> list[Any]:
+        if not values:
+            return self._empty.copy()
+        cells = []
+        get = values.get
+        for path in self._paths:
+            if path.__class__ is str:
+                value = get(path)
+            else:
+                value = values
+                for key in path:
+                    value = value.get(key) if value.__class__ is dict else None
+            kind = value.__class__
+            cells.append(_dumps(value) if kind is list or kind is dict else value)
+        return cells
+
+
 def flatten(values: dict[str, Any] | None, columns: list[ValueColumn]) -> list[Any]:
-    """The row's cells for `columns`; a missing value (or no values at all) is None."""
-    if not values:
-        return [None] * len(columns)
-    cells = []
-    for column in columns:
-        current: Any = values
-        for key in column.path:
-            current = current.get(key) if isinstance(current, dict) else None
-        cells.append(cell_value(current))
-    return cells
+    """One row's cells (see `Flattener`, which writers build once and reuse)."""
+    return Flattener(columns)(values)

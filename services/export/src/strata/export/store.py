@@ -3,6 +3,8 @@ cursors, one document at a time in primary-key order (no sort of a whole run), i
 read-only repeatable-read transaction so a long export sees one consistent snapshot. Marking an
 export ready or failed commits with its `export.completed` (outbox)."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +71,23 @@ class ExportStore(Protocol):
     async def mark_failed(self, export_id: UUID, message: str) -> bool: ...
 
 
+async def _read_ahead(cursor: Any, size: int) -> AsyncGenerator[list[Any], None]:
+    """Batches, not rows (one await per `size` rows), each asked for before the previous one is
+    handed out: Postgres reads the next batch while the caller writes this one, instead of the
+    two taking turns."""
+    pending = asyncio.ensure_future(cursor.fetch(size))
+    try:
+        while records := await pending:
+            pending = asyncio.ensure_future(cursor.fetch(size))
+            await asyncio.sleep(0)  # let the request go out before the caller's CPU-bound work
+            yield records
+    finally:
+        if not pending.done():
+            pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await pending  # never leave a fetch running on a connection going back to the pool
+
+
 class PgExportStore:
     def __init__(self, *, outbox: Outbox, fetch_rows: int, queries: Queries = QUERIES) -> None:
         self._outbox = outbox
@@ -127,8 +146,7 @@ class PgExportStore:
                 else:
                     query, args = q.document_rows, (job.run_id, document["id"])
                 cursor = await conn.cursor(query, *args, document["filename"])
-                # Batches, not rows: one await per `fetch_rows` rows instead of one per row.
-                while records := await cursor.fetch(batch):
+                async for records in _read_ahead(cursor, batch):
                     yield records
 
     async def mark_ready(self, job: ExportJob, *, blob_key: str, row_count: int) -> bool:

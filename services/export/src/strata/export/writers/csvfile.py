@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from strata.export.cells import FORMULA_TRIGGERS
-from strata.export.columns import PROVENANCE_COLUMNS, ValueColumn, flatten
+from strata.export.columns import PROVENANCE_COLUMNS, Flattener, ValueColumn
 from strata.export.provenance import provenance_cells
 from strata.export.writers.base import Metadata
 
@@ -22,7 +22,7 @@ def _safe(cells: list[Any]) -> list[Any]:
 
 class CsvWriter:
     def __init__(self, path: Path, *, columns: list[ValueColumn]) -> None:
-        self._columns = columns
+        self._flatten = Flattener(columns)
         self._out = path.open("w", encoding="utf-8-sig", newline="", buffering=1 << 20)
         self._csv = csv.writer(self._out)
         header = [*PROVENANCE_COLUMNS, *(c.name for c in columns)]
@@ -31,7 +31,7 @@ class CsvWriter:
     def write(self, row: Any, source: str | None, values_json: str | None) -> None:
         values = json.loads(values_json) if values_json else None
         cells = provenance_cells(row, source)
-        cells += flatten(values, self._columns)
+        cells += self._flatten(values)
         self._csv.writerow(_safe(cells))
 
     def finish(self, metadata: Metadata) -> None:

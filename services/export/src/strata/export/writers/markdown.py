@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from strata.export.columns import ValueColumn, flatten
+from strata.export.columns import Flattener, ValueColumn
 from strata.export.writers.base import Metadata
 from strata.export.writers.mdtext import block_markdown, escape_inline, values_line
 
@@ -14,7 +14,7 @@ class MarkdownWriter:
     def __init__(self, path: Path, *, title: str, columns: list[ValueColumn]) -> None:
         self._out = path.open("w", encoding="utf-8", buffering=1 << 20)
         self._out.write(f"# {escape_inline(title)}\n")
-        self._columns = columns
+        self._flatten = Flattener(columns)
         self._names = [escape_inline(c.name) for c in columns]
         self._document: object = None
 
@@ -28,7 +28,7 @@ class MarkdownWriter:
         parts.append(block_markdown(row["block_type"], row["text"], row["section_path"]))
         fields: list[tuple[str, Any]] = []
         if values_json:
-            cells = flatten(json.loads(values_json), self._columns)
+            cells = self._flatten(json.loads(values_json))
             fields = [(n, v) for n, v in zip(self._names, cells, strict=True) if v is not None]
         parts.append("\n\n")
         parts.append(values_line(row, source, fields))

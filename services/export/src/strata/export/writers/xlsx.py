@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from strata.export.cells import FORMULA_TRIGGERS
-from strata.export.columns import PROVENANCE_COLUMNS, ValueColumn, flatten
+from strata.export.columns import PROVENANCE_COLUMNS, Flattener, ValueColumn
 from strata.export.provenance import provenance_cells
 from strata.export.writers import ooxml
 from strata.export.writers.base import Metadata
@@ -31,7 +31,7 @@ class XlsxWriter:
     ) -> None:
         # Level 1: sheet XML is very repetitive, so the fastest level still shrinks it ~10x.
         self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
-        self._columns = columns
+        self._flatten = Flattener(columns)
         self._header = [*PROVENANCE_COLUMNS, *(c.name for c in columns)]
         self._letters = [ooxml.column_letters(i) for i in range(len(self._header))]
         self._max_rows = max_sheet_rows
@@ -80,7 +80,7 @@ class XlsxWriter:
             self._write_cells(self._header)
         values = json.loads(values_json) if values_json else None
         cells = provenance_cells(row, source)
-        cells += flatten(values, self._columns)
+        cells += self._flatten(values)
         self._write_cells(cells)
 
     def finish(self, metadata: Metadata) -> None:
