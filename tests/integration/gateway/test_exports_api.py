@@ -6,7 +6,8 @@ from uuid import uuid4
 import pytest
 
 from tests.integration.gateway.conftest import Gateway
-from tests.integration.gateway.test_api import _error, _project, _ready_document, _schema
+from tests.integration.gateway.test_api import _project, _ready_document, _schema
+from tests.support.api import assert_error
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +58,7 @@ async def test_scopes_validation_download_headers_and_delete(gw: Gateway):
         ({"document_id": str(uuid4())}, "document_not_in_run"),
         ({"unknown": 1}, "invalid_request"),
     ]:
-        _error(await gw.client.post(url, json=bad, headers=auth), 422, code)
+        assert_error(await gw.client.post(url, json=bad, headers=auth), 422, code)
 
     await _finish(gw, export["id"], b"PK fake", "xlsx")
     got = (await gw.client.get(f"/v1/exports/{export['id']}", headers=auth)).json()
@@ -80,9 +81,9 @@ async def test_scopes_validation_download_headers_and_delete(gw: Gateway):
     project_export = response.json()
     assert (project_export["scope"], project_export["run_id"]) == ("project", None)
     assert project_export["content"] == "confirmed"
-    _error(await gw.client.post(purl, json={"schema_id": str(uuid4())}, headers=auth), 404,
+    assert_error(await gw.client.post(purl, json={"schema_id": str(uuid4())}, headers=auth), 404,
            "not_found")
-    _error(await gw.client.post(purl, json={}, headers=auth), 422, "invalid_request")
+    assert_error(await gw.client.post(purl, json={}, headers=auth), 422, "invalid_request")
     await _finish(gw, project_export["id"], b"# md\n", "md")
     file = await gw.client.get(f"/v1/exports/{project_export['id']}/download", headers=auth)
     assert file.headers["content-type"] == "text/markdown; charset=utf-8"
@@ -92,12 +93,12 @@ async def test_scopes_validation_download_headers_and_delete(gw: Gateway):
     path = gw.blob_root / "exports" / f"{export['id']}.xlsx"
     deleted = await gw.client.delete(f"/v1/exports/{export['id']}", headers=auth)
     assert deleted.status_code == 204 and not path.exists()
-    _error(await gw.client.get(f"/v1/exports/{export['id']}", headers=auth), 404, "not_found")
-    _error(await gw.client.delete(f"/v1/exports/{export['id']}", headers=auth), 404, "not_found")
+    assert_error(await gw.client.get(f"/v1/exports/{export['id']}", headers=auth), 404, "not_found")
+    assert_error(await gw.client.delete(f"/v1/exports/{export['id']}", headers=auth), 404, "not_found")
     other = await gw.account("other")
-    _error(await gw.client.delete(f"/v1/exports/{project_export['id']}", headers=other), 404,
+    assert_error(await gw.client.delete(f"/v1/exports/{project_export['id']}", headers=other), 404,
            "not_found")
-    _error(await gw.client.post(purl, json={"schema_id": schema["id"]}, headers=other), 404,
+    assert_error(await gw.client.post(purl, json={"schema_id": schema["id"]}, headers=other), 404,
            "not_found")
 
 
@@ -133,10 +134,10 @@ async def test_exports_list_in_pages_newest_first(gw: Gateway):
     bad = await gw.client.get(
         f"/v1/runs/{run['id']}/exports", params={"cursor": "nope"}, headers=auth
     )
-    _error(bad, 422, "invalid_cursor")
+    assert_error(bad, 422, "invalid_cursor")
     other = await gw.account("other")
-    _error(await gw.client.get(f"/v1/runs/{run['id']}/exports", headers=other), 404, "not_found")
-    _error(
+    assert_error(await gw.client.get(f"/v1/runs/{run['id']}/exports", headers=other), 404, "not_found")
+    assert_error(
         await gw.client.get(f"/v1/projects/{project['id']}/exports", headers=other),
         404,
         "not_found",
