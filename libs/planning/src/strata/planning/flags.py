@@ -95,7 +95,8 @@ class _Checker:
         if isinstance(value, dict):
             yield from self.object(spec, value, path)
         elif isinstance(value, list):
-            items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
+            items = spec.get("items")
+            items = items if isinstance(items, dict) else {}
             for i, item in enumerate(value):
                 yield from self.walk(items, item, f"{path}[{i}]", required=False)
         else:

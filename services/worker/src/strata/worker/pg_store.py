@@ -80,6 +80,7 @@ class PgPackStore:
                 [o.error_code for o in outcomes],
                 [o.error_message for o in outcomes],
                 settlement.worker_id,
+                [list(o.flags) for o in outcomes],
             )
             call = settlement.call
             if call is not None:

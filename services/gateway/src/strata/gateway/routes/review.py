@@ -4,6 +4,7 @@ in bulk; the review queue; the audit of every action. Another account's run or b
 from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Path, Query
 
 from strata.contracts.blocks import make_block_uid
@@ -110,7 +111,7 @@ async def get_review_queue(
     )
 
 
-def _event_page(rows: list, limit: int) -> ReviewEventPage:
+def _event_page(rows: list[asyncpg.Record], limit: int) -> ReviewEventPage:
     items = [
         ReviewEvent.model_validate(
             {**dict(r), "block_uid": make_block_uid(r["document_id"], r["block_index"])}
