@@ -145,7 +145,3 @@ SELECT EXISTS (
     SELECT 1 FROM overlays o JOIN runs r ON r.id = o.run_id
     WHERE o.run_id = $1 AND o.document_id = $2 AND o.block_index = $3 AND r.account_id = $4
 );
-
--- name: run_has_document
--- Whether a document is one of the run's.
-SELECT EXISTS (SELECT 1 FROM run_documents WHERE run_id = $1 AND document_id = $2);

@@ -1,9 +1,10 @@
 -- Review (issue 10): a person confirms, edits or rejects what the model staged.
 -- Every action names the revision it was made against; the conditional update on
 -- review_revision lets exactly one of two concurrent reviewers win.
+-- (0006, exports, may have added flags already: IF NOT EXISTS keeps either order.)
 ALTER TABLE overlays
     ADD COLUMN review_revision integer NOT NULL DEFAULT 0,
-    ADD COLUMN flags text[] NOT NULL DEFAULT '{}';
+    ADD COLUMN IF NOT EXISTS flags text[] NOT NULL DEFAULT '{}';
 -- The review queue's first part (flagged blocks, most flags first), keyset-paged. Partial, so a
 -- settle that leaves flags empty changes no indexed value and stays a HOT update.
 CREATE INDEX overlays_flagged_idx ON overlays (run_id, (- cardinality(flags)), document_id, block_index)
