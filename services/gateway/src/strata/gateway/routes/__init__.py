@@ -6,6 +6,7 @@ from strata.gateway.api_models import ErrorBody
 from strata.gateway.routes import (
     admin_dead_letters,
     admin_policies,
+    builder,
     documents,
     exports,
     keys,
@@ -28,6 +29,7 @@ def api_router() -> APIRouter:
         projects,
         documents,
         schemas,
+        builder,
         runs,
         run_control,
         exports,
