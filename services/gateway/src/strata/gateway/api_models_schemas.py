@@ -4,10 +4,12 @@ previews, comparisons, evaluations). Kept apart from `api_models.py` so each sta
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from strata.gateway.api_models import ApiRequest
+from strata.gateway.api_models import ApiRequest, Run, Schema
 from strata.gateway.domain.fields import BuilderSpec
+from strata.gateway.domain.template_params import Parameter
+from strata.gateway.domain.template_use import Exposure
 
 
 class SchemaContentOut(BaseModel):
@@ -66,3 +68,58 @@ class SchemaDiff(BaseModel):
     removed: list[dict[str, Any]]
     changed: list[ChangedField]
     settings: list[dict[str, Any]] = Field(description="run-wide instructions, model settings")
+
+
+class TemplateOut(BaseModel):
+    id: UUID
+    slug: str
+    name: str
+    category: str
+    description: str
+    example_output: dict[str, Any]
+    parameters: list[Parameter]
+    body: dict[str, Any] = Field(description="the builder spec with {{placeholders}}")
+    scope: Literal["global", "account"]
+    builtin: bool
+
+
+class TemplateRunRequest(ApiRequest):
+    document_ids: list[UUID] = Field(min_length=1, max_length=10_000)
+    policy_overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateInstantiate(ApiRequest):
+    project_id: UUID
+    name: str | None = Field(None, min_length=1, max_length=200, description="default: the slug")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    base_version: int | None = Field(
+        None, ge=1, description="save as a new version of the existing schema of this name"
+    )
+    run: TemplateRunRequest | None = Field(None, description="also start a run on these")
+
+
+class TemplateRender(ApiRequest):
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateRendered(BuilderPreviewOut):
+    builder: BuilderSpec
+    values: dict[str, Any] = Field(description="every parameter, defaults filled in")
+
+
+class Instantiated(BaseModel):
+    schema_: Schema = Field(alias="schema")
+    run: Run | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class SaveAsTemplate(ApiRequest):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    name: str = Field(min_length=1, max_length=200)
+    category: str = Field("custom", min_length=1, max_length=100)
+    description: str = Field("", max_length=4000)
+    example_output: dict[str, Any] = Field(default_factory=dict)
+    parameters: list[Exposure] = Field(
+        default_factory=list, max_length=50, description="which parts become parameters"
+    )

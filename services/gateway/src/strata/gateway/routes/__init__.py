@@ -14,6 +14,7 @@ from strata.gateway.routes import (
     run_control,
     runs,
     schemas,
+    templates,
 )
 
 _ERRORS = {
@@ -30,6 +31,7 @@ def api_router() -> APIRouter:
         documents,
         schemas,
         builder,
+        templates,
         runs,
         run_control,
         exports,

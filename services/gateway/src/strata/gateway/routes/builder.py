@@ -35,7 +35,9 @@ def check_out(result: CheckResult) -> CheckOut:
     )
 
 
-async def _check(res: Res, definition: dict[str, Any], prompt: dict[str, Any] | None) -> CheckOut:
+async def check_content(
+    res: Res, definition: dict[str, Any], prompt: dict[str, Any] | None
+) -> CheckOut:
     settings = await res.pool.fetchval(Q.policy_settings)
     return check_out(check(definition=definition, prompt_config=prompt, admin_settings=settings))
 
@@ -47,7 +49,7 @@ async def builder_schema(body: BuilderSpec, _: Caller, res: Res) -> BuilderPrevi
     return BuilderPreviewOut(
         definition=definition,
         prompt_config=prompt_config,
-        check=await _check(res, definition, prompt_config),
+        check=await check_content(res, definition, prompt_config),
     )
 
 
@@ -67,6 +69,6 @@ async def check_schema(body: CheckRequest, _: Caller, res: Res) -> CheckOut:
         raise ApiError(422, "invalid_request", "give exactly one of definition and builder")
     if body.builder is not None:
         definition, prompt_config = to_schema(body.builder)
-        return await _check(res, definition, prompt_config)
+        return await check_content(res, definition, prompt_config)
     assert body.definition is not None
-    return await _check(res, body.definition, body.prompt_config)
+    return await check_content(res, body.definition, body.prompt_config)

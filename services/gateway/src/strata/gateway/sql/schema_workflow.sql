@@ -32,3 +32,15 @@ SELECT * FROM schemas WHERE project_id = $1 AND name = $2 AND account_id = $3 OR
 -- name: schema_version_by_number
 -- One version of a schema name.
 SELECT * FROM schemas WHERE project_id = $1 AND name = $2 AND version = $3 AND account_id = $4;
+
+-- name: insert_run_of_kind
+-- A preview or evaluation run with its frozen policy snapshot.
+INSERT INTO runs (id, account_id, project_id, schema_id, status, policy, kind, baseline_run_id)
+VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7);
+
+-- name: chosen_blocks_to_plan
+-- The chosen blocks (document_id, block_index pairs) in claim order, with their token estimates.
+SELECT b.document_id, b.block_index, b.token_estimate
+FROM blocks b JOIN unnest($1::uuid[], $2::int[]) AS c (document_id, block_index)
+    USING (document_id, block_index)
+ORDER BY b.document_id, b.block_index;
