@@ -1,6 +1,7 @@
 """Request and response bodies of the schema workflow (builder, check, versions, templates,
 previews, comparisons, evaluations). Kept apart from `api_models.py` so each stays readable."""
 
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -123,3 +124,58 @@ class SaveAsTemplate(ApiRequest):
     parameters: list[Exposure] = Field(
         default_factory=list, max_length=50, description="which parts become parameters"
     )
+
+
+class PreviewRequest(ApiRequest):
+    document_id: UUID
+    first_blocks: int | None = Field(None, ge=1, description="the first N blocks (default 5)")
+    block_indexes: list[int] | None = Field(None, min_length=1, description="or these blocks")
+    wait_s: float | None = Field(None, ge=0, le=120, description="default: the gateway's")
+
+
+class PreviewBlock(BaseModel):
+    block_uid: str
+    block_index: int
+    block_type: str
+    text: str = Field(description="the block's first 300 characters")
+    status: str
+    values: dict[str, Any] | None
+    error_code: str | None
+
+
+class PreviewOut(BaseModel):
+    run: Run = Field(description="the preview run (kind `preview`), with its billed usage")
+    complete: bool = Field(description="false: the wait ran out; the run goes on")
+    blocks: list[PreviewBlock]
+    full_run_estimate: dict[str, Any] = Field(description="the whole document, as a dry run")
+
+
+class CompareOut(BaseModel):
+    left_run_id: UUID
+    right_run_id: UUID
+    blocks_compared: int
+    only_left: int
+    only_right: int
+    fields: dict[str, float | None] = Field(description="per field: share of blocks that agree")
+    differing: list[dict[str, Any]] = Field(description="blocks with a difference, both values")
+
+
+class EvaluationCreate(ApiRequest):
+    schema_id: UUID = Field(description="the version to evaluate")
+    reviewed_run_id: UUID = Field(description="a run with confirmed or edited blocks")
+
+
+class EvaluationScore(BaseModel):
+    fields: dict[str, dict[str, Any]]
+    overall: float | None
+    cost_per_block_usd: Decimal | None
+
+
+class EvaluationReport(BaseModel):
+    run_id: UUID
+    schema_id: UUID
+    baseline_run_id: UUID
+    complete: bool
+    blocks: int = Field(description="confirmed or edited blocks scored")
+    new: EvaluationScore = Field(description="the evaluated version")
+    old: EvaluationScore = Field(description="the reviewed run's staged answers, same blocks")

@@ -44,3 +44,30 @@ SELECT b.document_id, b.block_index, b.token_estimate
 FROM blocks b JOIN unnest($1::uuid[], $2::int[]) AS c (document_id, block_index)
     USING (document_id, block_index)
 ORDER BY b.document_id, b.block_index;
+
+-- name: run_answers
+-- Every overlay of one of the caller's runs: its answer, its review and its state.
+SELECT o.document_id, o.block_index, o.status, o.staged, o.confirmed, o.review_status,
+       o.last_error_code
+FROM overlays o JOIN runs r ON r.id = o.run_id
+WHERE o.run_id = $1 AND r.account_id = $2
+ORDER BY o.document_id, o.block_index;
+
+-- name: run_state
+-- A run's kind, status, counters and billed cost.
+SELECT r.id, r.kind, r.status, r.schema_id, r.baseline_run_id, r.total_blocks,
+       r.completed_blocks, r.failed_blocks,
+       (SELECT coalesce(sum(cost_usd), 0) FROM llm_calls c WHERE c.run_id = r.id) AS cost_usd
+FROM runs r WHERE r.id = $1 AND r.account_id = $2;
+
+-- name: reviewed_blocks
+-- The blocks of a run that a person confirmed or edited: an evaluation's test set.
+SELECT o.document_id, o.block_index FROM overlays o JOIN runs r ON r.id = o.run_id
+WHERE o.run_id = $1 AND r.account_id = $2 AND o.review_status IN ('confirmed', 'edited')
+ORDER BY o.document_id, o.block_index;
+
+-- name: preview_block_texts
+-- The texts of a preview's blocks, to show beside their values.
+SELECT document_id, block_index, block_type, text FROM blocks
+WHERE document_id = $1 AND block_index = ANY($2::int[])
+ORDER BY block_index;
