@@ -13,10 +13,8 @@ Key = tuple[Any, int]  # (document_id, block_index)
 
 
 def normalise(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool):  # tagged: True must not equal 1
-        return ("bool", value)
+    if value is None or isinstance(value, bool):  # tagged: True must not equal 1
+        return ("const", value)
     if isinstance(value, int | float):
         number = float(value)
         return round(number, 9) if math.isfinite(number) else str(number)
