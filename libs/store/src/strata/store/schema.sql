@@ -148,6 +148,8 @@ CREATE TABLE overlays (
     confirmed           jsonb,
     review_status       text NOT NULL DEFAULT 'unreviewed'
                         CHECK (review_status IN ('unreviewed', 'confirmed', 'edited', 'rejected')),
+    -- Review flags computed when the block settles (e.g. a required field that is null).
+    flags               text[] NOT NULL DEFAULT '{}',
     attempt_count       integer NOT NULL DEFAULT 0,
     claimed_by          text,
     claim_expires_at    timestamptz,
@@ -184,15 +186,30 @@ CREATE INDEX llm_calls_run_idx ON llm_calls (run_id, created_at);
 CREATE TABLE exports (
     id             uuid PRIMARY KEY,
     account_id     uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    run_id         uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    format         text NOT NULL CHECK (format IN ('jsonl')),
+    project_id     uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    -- Run and document scope name the run; project scope spans runs of one schema.
+    run_id         uuid REFERENCES runs (id) ON DELETE CASCADE,
+    scope          text NOT NULL DEFAULT 'run' CHECK (scope IN ('run', 'document', 'project')),
+    content        text NOT NULL DEFAULT 'confirmed'
+                   CHECK (content IN ('confirmed', 'staged', 'merged')),
+    document_id    uuid REFERENCES documents (id) ON DELETE CASCADE,
+    schema_id      uuid REFERENCES schemas (id) ON DELETE CASCADE,
+    format         text NOT NULL,
     status         text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ready', 'failed')),
     blob_key       text,
     row_count      integer,
     error_message  text,
     created_at     timestamptz NOT NULL DEFAULT now(),
-    completed_at   timestamptz
+    completed_at   timestamptz,
+    CONSTRAINT exports_format_check CHECK (format IN ('jsonl', 'csv', 'xlsx', 'md')),
+    CONSTRAINT exports_scope_fields_check CHECK (
+        (scope = 'run' AND run_id IS NOT NULL AND document_id IS NULL)
+        OR (scope = 'document' AND run_id IS NOT NULL AND document_id IS NOT NULL)
+        OR (scope = 'project' AND run_id IS NULL AND schema_id IS NOT NULL)
+    )
 );
+CREATE INDEX exports_run_idx ON exports (run_id, created_at) WHERE run_id IS NOT NULL;
+CREATE INDEX exports_project_idx ON exports (project_id, created_at);
 
 -- Transactional outbox: a message row commits with the change that caused it; the producer
 -- publishes it after commit and a relay re-publishes whatever a crash left behind.

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from strata.contracts.documents import DocumentStatus
-from strata.contracts.exports import ExportFormat, ExportStatus
+from strata.contracts.exports import ExportContent, ExportFormat, ExportScope, ExportStatus
 from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import OverlayStatus, ReviewStatus
 from strata.contracts.runs import RunStatus
@@ -202,17 +202,40 @@ class OverlayPage(BaseModel):
 
 class ExportCreate(ApiRequest):
     format: ExportFormat = ExportFormat.JSONL
+    content: ExportContent = Field(
+        ExportContent.CONFIRMED,
+        description="confirmed (only confirmed/edited values), staged, or merged "
+        "(confirmed where present, else staged; a column says which)",
+    )
+    document_id: UUID | None = Field(None, description="export only this document of the run")
+
+
+class ProjectExportCreate(ApiRequest):
+    schema_id: UUID = Field(description="the schema version whose runs the export spans")
+    format: ExportFormat = ExportFormat.JSONL
+    content: ExportContent = ExportContent.CONFIRMED
 
 
 class Export(BaseModel):
     id: UUID
-    run_id: UUID
+    project_id: UUID
+    run_id: UUID | None = Field(description="null for a project export, which spans runs")
+    scope: ExportScope
+    content: ExportContent
+    document_id: UUID | None
+    schema_id: UUID | None
     format: ExportFormat
     status: ExportStatus
     row_count: int | None
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+    download_path: str | None = Field(None, description="where the file is, once ready")
+
+
+class ExportPage(BaseModel):
+    items: list[Export]
+    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
 
 
 class RunAction(BaseModel):

@@ -5,6 +5,7 @@ clients, but kept human-readable (`<uuid>:<index>`, the block_uid) so it is easy
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -36,3 +37,22 @@ def decode_overlay_cursor(cursor: str | None) -> tuple[UUID, int] | tuple[None, 
 def split_page(rows: Sequence[R], limit: int) -> tuple[list[R], bool]:
     """Pages are fetched with one extra row: its presence says whether another page follows."""
     return list(rows[:limit]), len(rows) > limit
+
+
+def encode_time_cursor(created_at: datetime, row_id: UUID) -> str:
+    """A (created_at, id) cursor for lists ordered newest first."""
+    return f"{created_at.isoformat()}~{row_id}"
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, UUID] | tuple[None, None]:
+    if cursor is None or cursor == "":
+        return None, None
+    stamp, _, row_id = cursor.partition("~")
+    try:
+        created_at = datetime.fromisoformat(stamp)
+        parsed = UUID(row_id)
+    except ValueError:
+        raise InvalidCursorError(f"cursor {cursor!r} is not one this API gave out") from None
+    if created_at.tzinfo is None:
+        raise InvalidCursorError(f"cursor {cursor!r} is not one this API gave out")
+    return created_at, parsed
