@@ -19,6 +19,9 @@ T = TypeVar("T")
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable snake_case identifier")
     message: str
+    path: str | None = Field(
+        None, description="JSON Pointer of the offending value in the request body, if one is"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -194,6 +197,16 @@ class Export(BaseModel):
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+
+
+class BudgetChange(ApiRequest):
+    budget_usd: Decimal = Field(
+        gt=0,
+        lt=1_000_000,
+        decimal_places=8,
+        description="the run's new cap in USD (a decimal string); at least what it has spent"
+        " plus what calls in flight have reserved",
+    )
 
 
 class RunAction(BaseModel):

@@ -7,9 +7,14 @@ emits `overlays.settled`, and the rollup recomputes them from the overlays.
 
     pending|running --cancel--> cancelled --resume--> running
     complete --retry-failed--> running          (only failed overlays go back to pending)
+
+A run's budget can be raised (`raise_budget`): the cap lives in `run_budgets`, which every
+reservation reads, not in the frozen policy, so a run stopped by `budget_exhausted` continues on
+resume with the new cap.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
 from strata.contracts.messages import PackReady, PlanRequested, RecountRequested, RunCancelled
@@ -104,3 +109,23 @@ async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Act
         uow.emit(PlanRequested(run_id=run_id))
         uow.emit(RecountRequested(run_id=run_id))
     return ActionResult(overlays_changed=retried, replanned=True)
+
+
+async def raise_budget(
+    outbox: Outbox, *, run_id: UUID, account_id: UUID, budget_usd: Decimal
+) -> None:
+    """Set a run's cap, never below what it has spent plus what calls in flight reserved (the
+    ledger would then be over its cap). The run is not resumed: resume does that."""
+    async with outbox.transaction() as uow:
+        await _locked_status(uow, run_id, account_id)
+        ledger = await uow.conn.fetchrow(Q.lock_run_budget, run_id)
+        if ledger is None:
+            raise _conflict("no_budget", "the run was created without a budget: it has no cap")
+        floor = ledger["spent_usd"] + ledger["reserved_usd"]
+        if budget_usd < floor:
+            raise _conflict(
+                "budget_too_low",
+                f"the run has spent or reserved {floor.normalize():f} USD; the budget cannot be"
+                " lower",
+            )
+        await uow.conn.execute(Q.set_run_budget, run_id, budget_usd)

@@ -6,8 +6,11 @@ import asyncpg
 from fastapi import APIRouter
 
 from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionCreate
+from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy
 from strata.gateway.domain.schema_rules import (
     InvalidSchemaError,
+    PromptTooLargeError,
+    check_prompt_fits,
     validate_definition,
     validate_prompt_config,
 )
@@ -20,12 +23,26 @@ from strata.gateway.web.errors import ApiError, not_found
 router = APIRouter(tags=["schemas"])
 
 
-def _validated(definition: dict, prompt_config: dict | None) -> tuple[dict, dict]:
+async def _validated(
+    res: Res, definition: dict, prompt_config: dict | None
+) -> tuple[dict, dict]:
     try:
-        normalised = validate_definition(definition)
+        normalised = validate_definition(definition, limits=res.settings.schema_limits)
         prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])
+        # Checked against today's admin policy (with the schema's own model and max_tokens);
+        # each run checks again against the policy it freezes.
+        policy = run_policy(
+            admin_settings=await res.pool.fetchval(Q.policy_settings),
+            prompt_config=prompt,
+            overrides={},
+        )
+        check_prompt_fits(normalised, prompt, policy)
     except InvalidSchemaError as exc:
-        raise ApiError(422, "invalid_schema", str(exc)) from None
+        raise ApiError(422, "invalid_schema", str(exc), path=exc.path) from None
+    except InvalidPolicyOverrideError as exc:
+        raise ApiError(422, "invalid_schema", f"prompt_config: {exc}") from None
+    except PromptTooLargeError as exc:
+        raise ApiError(422, "invalid_schema", str(exc), path="/definition") from None
     return normalised, prompt.model_dump(mode="json")
 
 
@@ -40,7 +57,7 @@ def _stale(name: str, latest: int, base: int) -> ApiError:
 @router.post("/projects/{project_id}/schemas", status_code=201)
 async def create_schema(project_id: UUID, body: SchemaCreate, caller: Caller, res: Res) -> Schema:
     await require_project(res.pool, project_id, caller.id)
-    definition, prompt_config = _validated(body.definition, body.prompt_config)
+    definition, prompt_config = await _validated(res, body.definition, body.prompt_config)
     conflict = ApiError(
         409, "schema_exists", f"schema {body.name!r} exists: add a version to it instead"
     )
@@ -79,7 +96,7 @@ async def create_version(
         prompt_in = (
             body.prompt_config if body.prompt_config is not None else latest["prompt_config"]
         )
-        definition, prompt_config = _validated(body.definition, prompt_in)
+        definition, prompt_config = await _validated(res, body.definition, prompt_in)
         try:
             row = await conn.fetchrow(
                 Q.insert_schema,

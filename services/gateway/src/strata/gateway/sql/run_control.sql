@@ -58,3 +58,11 @@ WITH retried AS (
     RETURNING 1
 )
 SELECT count(*) FROM retried;
+
+-- name: lock_run_budget
+-- The run's spending cap and ledger, locked against the worker's reservations.
+SELECT budget_usd, spent_usd, reserved_usd FROM run_budgets WHERE run_id = $1 FOR UPDATE;
+
+-- name: set_run_budget
+-- A new cap; the worker's next reservation sees it (calls reserve against this row).
+UPDATE run_budgets SET budget_usd = $2 WHERE run_id = $1;

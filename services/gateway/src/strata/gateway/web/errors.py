@@ -1,4 +1,5 @@
-"""One error shape for every failure: `{"error": {"code": ..., "message": ...}}`.
+"""One error shape for every failure: `{"error": {"code": ..., "message": ...}}`, plus `path`
+(a JSON Pointer into the request body) when one value of the request is at fault.
 
 Codes are stable snake_case identifiers clients may branch on; messages are for people and never
 carry internal detail (no stack traces, no SQL).
@@ -28,13 +29,20 @@ _HTTP_CODES = {
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        path: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.path = path
 
 
 def not_found(what: str) -> ApiError:
@@ -43,10 +51,17 @@ def not_found(what: str) -> ApiError:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    path: str | None = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    error = {"code": code, "message": message}
+    if path is not None:
+        error["path"] = path
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def describe_validation_errors(errors: Any) -> str:
@@ -59,7 +74,7 @@ def describe_validation_errors(errors: Any) -> str:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.headers)
+    return error_response(exc.status, exc.code, exc.message, exc.headers, path=exc.path)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
