@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from tests.integration.gateway.conftest import Gateway, make_ready
-from tests.integration.gateway.test_api import _error, _project, _schema, _upload
+from tests.integration.gateway.test_api import _project, _schema, _upload
+from tests.support.api import assert_error as _error
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ class GatewaySettings(BaseSettings):
     schema_max_properties: int = Field(300, ge=1, le=100_000)
     schema_max_enum_values: int = Field(500, ge=1, le=100_000)
     schema_max_expanded_nodes: int = Field(20_000, ge=10, le=10_000_000)
-    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    common: CommonSettings = Field(default_factory=CommonSettings)
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     anthropic_base_url: str = Field("https://api.anthropic.com", min_length=1)

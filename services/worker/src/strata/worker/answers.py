@@ -53,7 +53,7 @@ def map_answer(text: str, uids: list[str], validator: Draft202012Validator) -> M
     if not isinstance(parsed, dict):
         mapped.problems = {uid: "answer is not a JSON object keyed by block uid" for uid in uids}
         return mapped
-    duplicates = getattr(parsed, "duplicates", set())
+    duplicates: set[str] = getattr(parsed, "duplicates", set())
     expected = set(uids)
     mapped.unknown_uids = [k for k in parsed if k not in expected]
     for uid in uids:

@@ -1,5 +1,6 @@
 """Extraction schemas: immutable versions; an edit is a new version based on the latest."""
 
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -24,8 +25,8 @@ router = APIRouter(tags=["schemas"])
 
 
 async def _validated(
-    res: Res, definition: dict, prompt_config: dict | None
-) -> tuple[dict, dict]:
+    res: Res, definition: dict[str, Any], prompt_config: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         normalised = validate_definition(definition, limits=res.settings.schema_limits)
         prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])

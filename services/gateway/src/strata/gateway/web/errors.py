@@ -6,6 +6,7 @@ carry internal detail (no stack traces, no SQL).
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -54,7 +55,7 @@ def error_response(
     status: int,
     code: str,
     message: str,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     *,
     path: str | None = None,
 ) -> JSONResponse:
