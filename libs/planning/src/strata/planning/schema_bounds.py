@@ -27,6 +27,19 @@ class SchemaLimits:
     max_expanded_nodes: int = 20_000  # subschemas evaluated per answer, each `$ref` expanded
 
 
+def run_time_limits() -> SchemaLimits:
+    """For re-checking a stored schema: only what makes it unsafe to evaluate (non-local, dangling
+    or cyclic refs, patterns RE2 refuses), not the sizes a deployment may have chosen."""
+    unbounded = 2**62
+    return SchemaLimits(
+        max_bytes=unbounded,
+        max_depth=unbounded,
+        max_properties=unbounded,
+        max_enum_values=unbounded,
+        max_expanded_nodes=10_000_000,  # the ceiling of GATEWAY_SCHEMA_MAX_EXPANDED_NODES
+    )
+
+
 class UnsafeSchemaError(ValueError):
     def __init__(self, pointer: str, message: str) -> None:
         super().__init__(f"{message} (at {pointer or '/'})")

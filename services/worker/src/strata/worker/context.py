@@ -1,16 +1,25 @@
 """A run's frozen inputs (policy snapshot, schema version, system prompt), read once per process:
-none of them can change after the run is created."""
+none of them can change after the run is created.
 
+The schema is untrusted: its validator never fetches and matches patterns with RE2
+(`strata.planning.schema_validator`), and it is checked once here with the gateway's own rules,
+so a schema that slipped past them (saved before they existed) fails its blocks before any call
+is paid for (`schema_problem`)."""
+
+import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from jsonschema.protocols import Validator
 
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.planning.prompt import system_prompt
+from strata.planning.schema_bounds import UnsafeSchemaError, check_structure, run_time_limits
+from strata.planning.schema_validator import answer_validator, metaschema_errors
 from strata.planning.tokens import estimate_tokens
 from strata.worker.store import PackStore
 
@@ -23,7 +32,20 @@ class RunContext:
     definition: dict[str, Any]
     system: str
     system_tokens: int
-    validator: Draft202012Validator
+    validator: Validator
+    schema_problem: str | None = None  # why no answer could be validated: fail, do not call
+
+
+def schema_problem(definition: dict[str, Any]) -> str | None:
+    """What makes the schema unusable at run time, or None. Limits the gateway may have raised
+    by setting are not applied again here: only what would fetch, loop or fail to evaluate."""
+    try:
+        check_structure(definition, run_time_limits())
+    except UnsafeSchemaError as exc:
+        return f"the run's schema cannot be used: {exc}"
+    if (error := best_match(metaschema_errors(definition))) is not None:
+        return f"the run's schema is not valid JSON Schema: {error.message[:300]}"
+    return None
 
 
 class RunContexts:
@@ -48,9 +70,15 @@ class RunContexts:
             definition=definition,
             system=system,
             system_tokens=estimate_tokens(system),
-            validator=Draft202012Validator(definition),
+            validator=answer_validator(definition),
+            schema_problem=schema_problem(definition),
         )
         self._cache[run_id] = context
         if len(self._cache) > self._capacity:
             self._cache.popitem(last=False)
         return context
+
+    def mark_broken(self, run_id: UUID, problem: str) -> None:
+        """Remember that this run's schema failed at run time: its next packs fail unpaid."""
+        if (cached := self._cache.get(run_id)) is not None:
+            self._cache[run_id] = dataclasses.replace(cached, schema_problem=problem)

@@ -168,3 +168,20 @@ def budget_exhausted(blocks: list[ClaimedBlock], policy: PolicySnapshot) -> Deci
             for b in blocks
         ]
     )
+
+
+def schema_failed(blocks: list[ClaimedBlock], message: str) -> Decision:
+    """The run's schema cannot be evaluated: every block fails now with `schema_error` (a retry
+    would pay for the same doomed validation; retry-failed after fixing nothing is the user's)."""
+    return Decision(
+        outcomes=[
+            BlockOutcome(
+                b,
+                OverlayStatus.FAILED,
+                attempt_inc=1,
+                error_code=ModelErrorCode.SCHEMA_ERROR,
+                error_message=message,
+            )
+            for b in blocks
+        ]
+    )
