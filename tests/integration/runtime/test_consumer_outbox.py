@@ -225,7 +225,7 @@ async def test_undecodable_bodies_are_dead_lettered_with_their_reason(
         for name, body in bodies.items():
             letter = by_id[name]
             assert letter.body == body  # the bytes as sent, for whoever looks at them
-            assert letter.headers["x-strata-error-code"] == "undecodable_message"
+            assert letter.headers["x-strata-error-code"] == "invalid_message"
             assert letter.headers["x-strata-queue"] == routing.PLAN_REQUESTED.queue
         assert "not UTF-8" in by_id["latin1"].headers["x-strata-error"]
         assert "not JSON" in by_id["truncated"].headers["x-strata-error"]

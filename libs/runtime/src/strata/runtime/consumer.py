@@ -102,7 +102,7 @@ def consume(
             try:
                 decoded = _decode(body)
             except ValueError as exc:
-                await _dead_letter(broker, message, route, "undecodable_message", str(exc))
+                await _dead_letter(broker, message, route, "invalid_message", str(exc))
                 return
             try:
                 payload = model.model_validate(decoded)
