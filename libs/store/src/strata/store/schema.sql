@@ -97,7 +97,9 @@ CREATE TABLE runs (
     created_at        timestamptz NOT NULL DEFAULT now(),
     started_at        timestamptz,
     completed_at      timestamptz,
-    updated_at        timestamptz NOT NULL DEFAULT now()
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    -- The last `sequence` given to one of the run's events (run.progress/completed/cancelled).
+    event_seq         bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX runs_project_idx ON runs (project_id, created_at);
 CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('pending', 'running');

@@ -14,6 +14,7 @@ ORDER BY d.created_at, o.document_id, o.block_index;
 
 -- name: mark_ready
 -- Finish the export; conditional so a duplicate never writes twice.
-UPDATE exports SET status = 'ready', blob_key = $2, row_count = $3, completed_at = now()
-WHERE id = $1 AND status = 'pending'
-RETURNING run_id;
+UPDATE exports e SET status = 'ready', blob_key = $2, row_count = $3, completed_at = now()
+FROM runs r
+WHERE e.id = $1 AND e.status = 'pending' AND r.id = e.run_id
+RETURNING e.run_id, e.account_id, r.project_id;

@@ -55,13 +55,15 @@ class PgExportStore:
 
     async def mark_ready(self, export_id: UUID, *, blob_key: str, row_count: int) -> bool:
         async with self._outbox.transaction() as uow:
-            run_id = await uow.conn.fetchval(self._q.mark_ready, export_id, blob_key, row_count)
-            if run_id is None:
+            done = await uow.conn.fetchrow(self._q.mark_ready, export_id, blob_key, row_count)
+            if done is None:
                 return False
             uow.emit(
                 ExportCompleted(
                     export_id=export_id,
-                    run_id=run_id,
+                    run_id=done["run_id"],
+                    account_id=done["account_id"],
+                    project_id=done["project_id"],
                     status=ExportStatus.READY,
                     row_count=row_count,
                 ),

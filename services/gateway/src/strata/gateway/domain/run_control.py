@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from asyncpg import Record
+
 from strata.contracts.messages import PackReady, PlanRequested, RecountRequested, RunCancelled
 from strata.contracts.runs import RunStatus
 from strata.gateway.sql import Q
@@ -33,11 +35,15 @@ class ActionResult:
     replanned: bool = False
 
 
-async def _locked_status(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> RunStatus:
+async def _locked_run(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> Record:
     row = await uow.conn.fetchrow(Q.lock_run, run_id, account_id)
     if row is None:
         raise not_found("run")
-    return RunStatus(row["status"])
+    return row
+
+
+async def _locked_status(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> RunStatus:
+    return RunStatus((await _locked_run(uow, run_id, account_id))["status"])
 
 
 def _conflict(code: str, message: str) -> ApiError:
@@ -49,7 +55,8 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
     every pending or claimed overlay to pending with last_error_code `cancelled`. Cancelling a
     cancelled run changes nothing."""
     async with outbox.transaction() as uow:
-        status = await _locked_status(uow, run_id, account_id)
+        run = await _locked_run(uow, run_id, account_id)
+        status = RunStatus(run["status"])
         if status is RunStatus.CANCELLED:
             return ActionResult()
         if status is RunStatus.COMPLETE:
@@ -58,7 +65,14 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
             Q.set_run_status, run_id, RunStatus.CANCELLED.value, CANCELLED_BY_USER
         )
         released = await uow.conn.fetchval(Q.release_for_cancel, run_id)
-        uow.emit(RunCancelled(run_id=run_id))
+        uow.emit(
+            RunCancelled(
+                run_id=run_id,
+                account_id=account_id,
+                project_id=run["project_id"],
+                sequence=await uow.conn.fetchval(Q.next_event_seq, run_id),
+            )
+        )
         uow.emit(
             RecountRequested(run_id=run_id, released=released)
         )
