@@ -6,6 +6,7 @@ The schema is untrusted: its validator never fetches and matches patterns with R
 so a schema that slipped past them (saved before they existed) fails its blocks before any call
 is paid for (`schema_problem`)."""
 
+import asyncio
 import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from strata.planning.prompt import system_prompt
 from strata.planning.schema_bounds import UnsafeSchemaError, check_structure, run_time_limits
 from strata.planning.schema_validator import answer_validator, metaschema_errors
 from strata.planning.tokens import estimate_tokens
-from strata.worker.store import PackStore
+from strata.worker.store import PackStore, RunInputs
 
 
 @dataclass(frozen=True)
@@ -48,31 +49,48 @@ def schema_problem(definition: dict[str, Any]) -> str | None:
     return None
 
 
+def _context(run_id: UUID, inputs: RunInputs) -> RunContext:
+    definition = inputs.definition
+    system = system_prompt(definition, PromptConfig.model_validate(inputs.prompt_config))
+    return RunContext(
+        run_id=run_id,
+        account_id=inputs.account_id,
+        policy=PolicySnapshot.model_validate(inputs.policy),
+        definition=definition,
+        system=system,
+        system_tokens=estimate_tokens(system),
+        validator=answer_validator(definition),
+        schema_problem=schema_problem(definition),
+    )
+
+
 class RunContexts:
     def __init__(self, store: PackStore, *, capacity: int = 256) -> None:
         self._store = store
         self._capacity = capacity
         self._cache: OrderedDict[UUID, RunContext] = OrderedDict()
+        self._building: dict[UUID, asyncio.Future[RunContext | None]] = {}
 
     async def get(self, run_id: UUID) -> RunContext | None:
         if (cached := self._cache.get(run_id)) is not None:
             self._cache.move_to_end(run_id)
             return cached
+        building = self._building.get(run_id)
+        if building is None:
+            building = asyncio.ensure_future(self._build(run_id))
+            self._building[run_id] = building
+            building.add_done_callback(lambda _: self._building.pop(run_id, None))
+        # Shielded: one pack giving up (cancelled) must not cancel the build the others await.
+        return await asyncio.shield(building)
+
+    async def _build(self, run_id: UUID) -> RunContext | None:
         inputs = await self._store.run_inputs(run_id)
         if inputs is None:
             return None
-        definition = inputs.definition
-        system = system_prompt(definition, PromptConfig.model_validate(inputs.prompt_config))
-        context = RunContext(
-            run_id=run_id,
-            account_id=inputs.account_id,
-            policy=PolicySnapshot.model_validate(inputs.policy),
-            definition=definition,
-            system=system,
-            system_tokens=estimate_tokens(system),
-            validator=answer_validator(definition),
-            schema_problem=schema_problem(definition),
-        )
+        # In a thread, once per run however many of its packs arrive together: checking a
+        # tenant's schema against the metaschema takes ~0.1 s for a few hundred properties, and
+        # on the event loop it would hold up every other tenant's packs in this process.
+        context = await asyncio.to_thread(_context, run_id, inputs)
         self._cache[run_id] = context
         if len(self._cache) > self._capacity:
             self._cache.popitem(last=False)

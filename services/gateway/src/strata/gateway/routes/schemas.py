@@ -1,5 +1,6 @@
 """Extraction schemas: immutable versions; an edit is a new version based on the latest."""
 
+import asyncio
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,7 +29,11 @@ async def _validated(
     res: Res, definition: dict[str, Any], prompt_config: dict[str, Any] | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
-        normalised = validate_definition(definition, limits=res.settings.schema_limits)
+        # In a thread: checking an untrusted schema costs up to ~0.1 s of CPU (the metaschema
+        # over a few hundred properties), which on the event loop would stall every request.
+        normalised = await asyncio.to_thread(
+            validate_definition, definition, limits=res.settings.schema_limits
+        )
         prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])
         # Checked against today's admin policy (with the schema's own model and max_tokens);
         # each run checks again against the policy it freezes.
