@@ -251,3 +251,16 @@ def test_budget_cap_holds_with_concurrent_packs(stack, client, workspace):
     assert Decimal(str(usage["budget_usd"])) == budget
     pending = [o for o in _staged(stack, run["id"]).values() if o["status"] == "pending"]
     assert pending and all(o["attempt_count"] == 0 for o in pending)
+
+    # The cap is the run's, not the frozen policy's: raised, then resumed, the run finishes.
+    raised = client.request("POST", f"/v1/runs/{run['id']}/budget", json={"budget_usd": "50"})
+    assert Decimal(str(raised["usage"]["budget_usd"])) == Decimal("50")
+    client.request("POST", f"/v1/runs/{run['id']}/resume")
+    done = wait_for(
+        lambda: client.run(run["id"]),
+        lambda r: r["status"] == "complete",
+        timeout_s=120,
+        what="run completes after its budget was raised",
+    )
+    assert done["failed_blocks"] == 0 and done["status_reason"] is None
+    assert Decimal(str(done["usage"]["cost_usd"])) > billed

@@ -8,6 +8,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from strata.export.store import PgExportStore
+from strata.runtime.outbox import Outbox
 from tests.integration.gateway.conftest import Gateway, make_ready
 from tests.support.api import assert_error
 
@@ -264,12 +266,16 @@ async def test_export_request_and_download(gw: Gateway):
     download = f"/v1/exports/{export['id']}/download"
     assert_error(await gw.client.get(download, headers=auth), 409, "export_not_ready")
 
-    # What the export service would do.
+    # What the export service does, through its own store.
     (gw.blob_root / "exports").mkdir()
     (gw.blob_root / "exports" / "e.jsonl").write_text('{"a": 1}\n')
-    await gw.pool.execute(
-        "UPDATE exports SET status = 'ready', blob_key = 'exports/e.jsonl', row_count = 1"
-    )
+    store = PgExportStore(outbox=Outbox(gw.pool, gw.broker, producer="export"), fetch_rows=10)
+    job = await store.pending_export(UUID(export["id"]))
+    assert job is not None
+    assert await store.mark_ready(job, blob_key="exports/e.jsonl", row_count=1)
+    completed = await gw.events.wait_for("export.completed", export_id=export["id"])
+    account_id = await gw.pool.fetchval("SELECT account_id FROM runs WHERE id = $1", UUID(run["id"]))
+    assert (completed["account_id"], completed["project_id"]) == (str(account_id), project["id"])
     file = await gw.client.get(download, headers=auth)
     assert file.status_code == 200 and file.text == '{"a": 1}\n'
     assert file.headers["content-type"].startswith("application/x-ndjson")

@@ -56,7 +56,12 @@ async def test_cancel_releases_claims_without_residue_and_announces_it(gw):
         assert row["claim_expires_at"] is None and row["last_error_code"] == "cancelled"
         assert row["attempt_count"] == 0
     assert states[5]["status"] == "ai_complete" and states[5]["last_error_code"] is None
-    await gw.events.wait_for("run.cancelled", run_id=run["id"])
+    cancelled = await gw.events.wait_for("run.cancelled", run_id=run["id"])
+    assert (cancelled["account_id"], cancelled["project_id"]) == (
+        str(await gw.pool.fetchval("SELECT account_id FROM runs WHERE id = $1", UUID(run["id"]))),
+        run["project_id"],
+    )
+    assert cancelled["sequence"] == 1
     await gw.events.wait_for("run.recount-requested", run_id=run["id"])
 
     again = await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=auth)

@@ -91,6 +91,11 @@ async def test_markdown_becomes_ready_with_ordered_blocks(pipeline: Pipeline) ->
     [(key, event)] = pipeline.events_for(doc["id"])
     assert key == routing.DOCUMENT_CONVERTED.routing_key
     assert event["block_count"] == len(blocks)
+    # An integration routes the event to its tenant.
+    assert (event["account_id"], event["project_id"]) == (
+        str(doc["account_id"]),
+        str(doc["project_id"]),
+    )
 
 
 async def test_plain_text_becomes_ready(pipeline: Pipeline) -> None:
@@ -151,6 +156,10 @@ async def test_a_failed_document_then_a_normal_one(
         routing.DOCUMENT_FAILED.routing_key,
         code,
         doc["error_message"],
+    )
+    assert (event["account_id"], event["project_id"]) == (
+        str(doc["account_id"]),
+        str(doc["project_id"]),
     )
     # The services carry on: the next document converts.
     after = await pipeline.ingest_and_wait("next.md", b"# Next\n\nfine\n")

@@ -185,3 +185,50 @@ async def test_a_command_published_under_its_name_before_0_2_still_reaches_its_c
         assert {m.run_id for m in seen} == {legacy.run_id, current.run_id}
     finally:
         await _stop(rt)
+
+
+async def test_undecodable_bodies_are_dead_lettered_with_their_reason(
+    database_url, amqp_url, blob_root
+):
+    seen: list[PlanRequested] = []
+
+    async def handle(msg: PlanRequested) -> None:
+        seen.append(msg)
+
+    rt = await _started(database_url, amqp_url, blob_root, handle)
+    bodies = {
+        "invalid": b"{not json",
+        "latin1": b'{"run_id": "caf\xe9"}',
+        "truncated": b'{"run_id": "' + str(uuid4()).encode()[:10],
+    }
+    try:
+        # A plain AMQP publish, as any client on the broker could make it.
+        conn = await aio_pika.connect(amqp_url)
+        try:
+            channel = await conn.channel()
+            exchange = await channel.get_exchange(routing.EXCHANGE)
+            for name, body in bodies.items():
+                await exchange.publish(
+                    aio_pika.Message(body, content_type="application/json", message_id=name),
+                    routing_key=routing.PLAN_REQUESTED.routing_key,
+                )
+        finally:
+            await conn.close()
+        letters: list = []
+        for _ in range(100):
+            letters.extend(await _dead_letters(amqp_url))
+            if len(letters) >= len(bodies):
+                break
+            await asyncio.sleep(0.1)
+        by_id = {m.message_id: m for m in letters}
+        assert set(by_id) == set(bodies)
+        for name, body in bodies.items():
+            letter = by_id[name]
+            assert letter.body == body  # the bytes as sent, for whoever looks at them
+            assert letter.headers["x-strata-error-code"] == "invalid_message"
+            assert letter.headers["x-strata-queue"] == routing.PLAN_REQUESTED.queue
+        assert "not UTF-8" in by_id["latin1"].headers["x-strata-error"]
+        assert "not JSON" in by_id["truncated"].headers["x-strata-error"]
+        assert seen == []
+    finally:
+        await _stop(rt)

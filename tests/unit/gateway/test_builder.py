@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 from strata.gateway.domain.builder import from_schema, to_schema
 from strata.gateway.domain.fields import BuilderSpec, FieldSpec, ItemSpec
 from strata.gateway.domain.schema_rules import validate_definition, validate_prompt_config
+from strata.planning.schema_bounds import SchemaLimits
+
+LIMITS = SchemaLimits()
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -74,7 +77,7 @@ def specs(draw: st.DrawFn) -> BuilderSpec:
 def test_every_spec_round_trips_through_the_stored_form(spec: BuilderSpec) -> None:
     definition, prompt_config = to_schema(spec)
     # What is stored is what the validator normalises; reading it back gives the same fields.
-    stored = validate_definition(definition)
+    stored = validate_definition(definition, limits=LIMITS)
     prompt = validate_prompt_config(prompt_config, properties=stored["properties"])
     stored = json.loads(json.dumps(stored, sort_keys=True))  # jsonb forgets key order
     reading = from_schema(stored, prompt.model_dump(mode="json"))
@@ -84,7 +87,7 @@ def test_every_spec_round_trips_through_the_stored_form(spec: BuilderSpec) -> No
 
 def test_the_example_schema_is_inside_the_builder_subset() -> None:
     example = json.loads((EXAMPLES / "schema.json").read_text())
-    reading = from_schema(validate_definition(example["definition"]), example["prompt_config"])
+    reading = from_schema(validate_definition(example["definition"], limits=LIMITS), example["prompt_config"])
     assert reading.spec is not None
     by_name = {f.name: f for f in reading.spec.fields}
     assert by_name["category"].type == "choice" and "payment" in by_name["category"].options

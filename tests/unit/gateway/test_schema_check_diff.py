@@ -4,10 +4,16 @@ from strata.gateway.domain.builder import to_schema
 from strata.gateway.domain.fields import BuilderSpec
 from strata.gateway.domain.schema_check import check
 from strata.gateway.domain.schema_diff import diff
+from strata.planning.schema_bounds import SchemaLimits
 
 
 def _codes(definition: dict, prompt: dict | None = None, settings: dict | None = None) -> tuple:
-    result = check(definition=definition, prompt_config=prompt, admin_settings=settings or {})
+    result = check(
+        definition=definition,
+        prompt_config=prompt,
+        admin_settings=settings or {},
+        limits=SchemaLimits(),
+    )
     return result.verdict, sorted(f.code for f in result.findings)
 
 
@@ -18,7 +24,9 @@ def _props(**props: dict) -> dict:
 def test_a_plain_builder_schema_passes_and_reports_its_prompt() -> None:
     spec = BuilderSpec.model_validate({"fields": [{"name": "total", "type": "number"}]})
     definition, prompt = to_schema(spec)
-    result = check(definition=definition, prompt_config=prompt, admin_settings={})
+    result = check(
+        definition=definition, prompt_config=prompt, admin_settings={}, limits=SchemaLimits()
+    )
     assert result.verdict == "pass" and result.findings == []
     assert result.prompt_tokens and result.block_room_tokens and result.block_room_tokens > 1000
     assert result.builder_unsupported == []
@@ -56,7 +64,10 @@ def test_constructs_and_budgets() -> None:
 
 def test_json_only_schemas_name_the_keywords_in_the_check() -> None:
     result = check(
-        definition=_props(a={"type": "integer", "minimum": 1}), prompt_config={}, admin_settings={}
+        definition=_props(a={"type": "integer", "minimum": 1}),
+        prompt_config={},
+        admin_settings={},
+        limits=SchemaLimits(),
     )
     assert result.verdict == "pass"
     assert result.builder_unsupported == ["definition.properties.a.minimum"]

@@ -13,6 +13,7 @@ from strata.gateway.domain.template_use import Exposure, content_for, template_f
 from strata.gateway.domain.templates import TemplateError, render
 from strata.gateway.web.errors import ApiError
 from strata.llm_sim.answers import answer_for_block
+from strata.planning.schema_bounds import SchemaLimits
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "templates"
 PARAMS = [
@@ -107,7 +108,7 @@ def test_rendering_fills_text_typed_values_optional_fields_and_field_lists() -> 
 
 def test_instantiating_with_bad_parameters_is_a_422_with_details() -> None:
     with pytest.raises(ApiError) as caught:
-        content_for(BODY, PARAMS, {"count": 0})
+        content_for(BODY, PARAMS, {"count": 0}, limits=SchemaLimits())
     assert caught.value.status == 422 and caught.value.code == "invalid_parameters"
     assert {d["parameter"] for d in caught.value.details} == {"title", "count"}
 
@@ -123,9 +124,9 @@ def test_a_saved_schema_becomes_a_template_whose_defaults_give_it_back() -> None
         Exposure(name="keep", target="present", field=field),
     ]
     parameters, body = template_from_schema(definition, prompt, exposures)
-    _, content, _ = content_for(body, parameters, {})
+    _, content, _ = content_for(body, parameters, {}, limits=SchemaLimits())
     assert (content.definition, content.prompt_config) == (definition, prompt)
-    _, without, _ = content_for(body, parameters, {"keep": "no", "how": "Other."})
+    _, without, _ = content_for(body, parameters, {"keep": "no", "how": "Other."}, limits=SchemaLimits())
     assert field not in without.definition["properties"]
     assert without.prompt_config["system_instructions"] == "Other."
 

@@ -37,6 +37,9 @@ class Run:
     derives_reason: str | None = None
     # Nothing claimed or touched for two leases (the SQL reads it from timestamps).
     stalled: bool = False
+    account_id: UUID = field(default_factory=uuid4)
+    project_id: UUID = field(default_factory=uuid4)
+    event_seq: int = 0
 
 
 class MemoryRollupStore:
@@ -84,9 +87,13 @@ class MemoryRollupStore:
             status_reason=run.derives_reason or run.status_reason,
             previous_status=run.status,
             previous_reason=run.status_reason,
+            account_id=run.account_id,
+            project_id=run.project_id,
+            sequence=run.event_seq + 2,
         )
         emissions = messages(recount)  # raising here leaves the run as it was (a rollback)
         run.status, run.status_reason = recount.status, recount.status_reason
+        run.event_seq = recount.sequence
         self._commit(emissions)
         return recount
 

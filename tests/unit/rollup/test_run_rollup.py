@@ -60,7 +60,18 @@ async def test_run_completed_is_emitted_once_by_the_recompute_that_completes_the
     assert len(completed) == 1 and isinstance(completed[0], RunCompleted)
     assert completed[0].counters.completed_blocks == 1
     assert completed[0].counters.failed_blocks == 1
-    assert store.emitted_routes().count(routing.RUN_PROGRESS) == 4
+    # Before: every later recount announced progress again, after run.completed.
+    routes = store.emitted_routes()
+    assert routes.count(routing.RUN_PROGRESS) == 2
+    assert routes[-1] == routing.RUN_COMPLETED
+    last_progress = store.sent(routing.RUN_PROGRESS)[-1]
+    assert last_progress.status is RunStatus.COMPLETE
+    assert last_progress.sequence < completed[0].sequence
+    run = store.runs[run_id]
+    events = store.sent(routing.RUN_PROGRESS) + completed
+    assert {(e.account_id, e.project_id) for e in events} == {(run.account_id, run.project_id)}
+    sequences = [e.sequence for e in store.emitted]
+    assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
 
 
 async def test_an_unknown_run_is_not_announced(store, rollup) -> None:

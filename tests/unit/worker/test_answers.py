@@ -1,6 +1,8 @@
+import pytest
 from jsonschema import Draft202012Validator
 
-from strata.worker.answers import map_answer
+from strata.planning.schema_validator import answer_validator
+from strata.worker.answers import SchemaRuntimeError, map_answer
 
 SCHEMA = {
     "type": "object",
@@ -33,3 +35,15 @@ def test_fenced_json_is_accepted_and_garbage_is_a_problem_for_every_block():
     bad = map_answer('{"a:0": {"title": "x"', ["a:0", "a:1"], V)
     assert set(bad.problems) == {"a:0", "a:1"} and not bad.values
     assert set(map_answer("[1, 2]", ["a:0"], V).problems) == {"a:0"}
+
+
+def test_a_schema_that_raises_is_the_schemas_fault_not_the_answers():
+    broken = answer_validator({"type": "object", "properties": {"a": {"$ref": "#/$defs/gone"}}})
+    with pytest.raises(SchemaRuntimeError, match="does not exist"):
+        map_answer('{"1": {"a": 1}}', ["1"], broken)
+
+
+def test_an_answer_nested_past_the_recursion_limit_is_invalid_output():
+    validator = answer_validator({"type": "object", "properties": {}})
+    mapped = map_answer("{" + '"1":' + "[" * 100_000 + "]" * 100_000 + "}", ["1"], validator)
+    assert "nested too deeply" in mapped.problems["1"]

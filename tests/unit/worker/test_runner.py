@@ -1,7 +1,9 @@
 """PackRunner against the in-memory store and a scripted provider: what one pack's turn leaves
 behind (overlays, the llm_calls row, budget, follow-up packs, the overlays.settled notice)."""
 
+import dataclasses
 import json
+import threading
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -10,6 +12,7 @@ import pytest
 from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode, OverlayStatus
 from strata.contracts.policy import PolicySnapshot
+from strata.worker import runner as runner_module
 from strata.worker.context import RunContexts
 from strata.worker.provider import ModelError, ModelRequest, ModelResponse, PlatformProvider
 from strata.worker.runner import PackRunner
@@ -210,3 +213,74 @@ async def test_a_failed_block_is_flagged_and_a_pending_one_is_not():
     assert first.status is OverlayStatus.FAILED
     assert first.flags == ("required_null:title", "retried")
     assert second.flags == ()
+
+
+def arrange_schema(definition: dict, texts: list[str]) -> tuple[MemoryPackStore, UUID, PackReady]:
+    store = MemoryPackStore()
+    run_id = store.add_run(PolicySnapshot(), definition)
+    pack_id = uuid4()
+    store.add_overlays(run_id, texts, pack_id=pack_id)
+    return store, run_id, PackReady(run_id=run_id, pack_id=pack_id, block_count=len(texts))
+
+
+async def test_a_schema_with_a_remote_ref_fails_its_blocks_without_a_call():
+    # Saved before the gateway refused such schemas: the worker must neither fetch nor loop.
+    definition = {"type": "object", "properties": {"a": {"$ref": "http://127.0.0.1:9912/x.json"}}}
+    store, run_id, msg = arrange_schema(definition, ["alpha", "beta"])
+    provider = ScriptedProvider()
+    await runner(store, provider).run(msg)
+    assert provider.requests == []
+    overlays = store.overlays(run_id)
+    assert {(o.status, o.error_code) for o in overlays} == {
+        (OverlayStatus.FAILED, ModelErrorCode.SCHEMA_ERROR)
+    }
+    assert store.calls == []
+    [notice] = store.notices
+    assert notice.failed == 2
+
+
+async def test_a_schema_that_breaks_at_validation_fails_the_blocks_and_counts_the_call():
+    # The gateway's checks leave no known schema that breaks here, so the validator is made to
+    # raise the way a missed case would (before: the exception requeued the pack, the blocks
+    # ended `lease_expired` minutes later, and the paid calls were never recorded).
+    store, run_id, msg = arrange_schema(DEFINITION, ["alpha", "beta"])
+    contexts = RunContexts(store)
+    context = await contexts.get(run_id)
+    assert context is not None and context.schema_problem is None
+
+    class Exploding:
+        def iter_errors(self, value):
+            raise RecursionError("maximum recursion depth exceeded")
+
+    contexts._cache[run_id] = dataclasses.replace(context, validator=Exploding())
+    provider = ScriptedProvider(answer({"1": {"title": "x"}, "2": {"title": "y"}}), answer({}))
+    pack_runner = PackRunner(
+        store=store, contexts=contexts, providers=PlatformProvider(provider), worker_id=WORKER
+    )
+    await pack_runner.run(msg)
+    overlays = store.overlays(run_id)
+    assert {(o.status, o.error_code) for o in overlays} == {
+        (OverlayStatus.FAILED, ModelErrorCode.SCHEMA_ERROR)
+    }
+    [call] = store.calls  # paid, so counted
+    assert call.input_tokens == 1000
+    # The run's next pack fails at once, unpaid.
+    second = uuid4()
+    store.add_overlays(run_id, ["gamma"], pack_id=second)
+    await pack_runner.run(PackReady(run_id=run_id, pack_id=second, block_count=1))
+    assert len(store.calls) == 1 and len(provider.requests) == 1
+
+
+async def test_answers_are_validated_off_the_event_loop(monkeypatch):
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+    real = runner_module.map_answer
+
+    def spy(*args):
+        seen.append(threading.get_ident())
+        return real(*args)
+
+    monkeypatch.setattr(runner_module, "map_answer", spy)
+    store, _, msg = arrange(["alpha"])
+    await runner(store, ScriptedProvider(answer({"1": {"title": "A"}}))).run(msg)
+    assert seen and seen[0] != loop_thread

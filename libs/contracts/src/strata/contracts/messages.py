@@ -32,6 +32,25 @@ class Message(BaseModel):
     occurred_at: datetime = Field(default_factory=_now)
 
 
+class TenantEvent(Message):
+    """A notification an integration may route to a tenant: whose account and project it is
+    about. Optional for compatibility with producers older than these fields; every producer
+    sets them."""
+
+    account_id: UUID | None = None
+    project_id: UUID | None = None
+
+
+class RunEvent(TenantEvent):
+    """`sequence` orders one run's events (progress, completed, cancelled): it grows with each
+    transaction that emits them, and within one transaction in emit order. The broker does not
+    promise delivery order (publishes run concurrently, retries and relays re-publish), so a
+    consumer that cares keeps the highest sequence it has seen per run and ignores lower ones.
+    Numbers may skip; None only from producers older than the field."""
+
+    sequence: int | None = None
+
+
 class DocumentReceived(Message):
     route = routing.DOCUMENT_RECEIVED
     document_id: UUID
@@ -44,13 +63,13 @@ class ConversionRequested(Message):
     source_format: str
 
 
-class DocumentConverted(Message):
+class DocumentConverted(TenantEvent):
     route = routing.DOCUMENT_CONVERTED
     document_id: UUID
     block_count: int
 
 
-class DocumentFailed(Message):
+class DocumentFailed(TenantEvent):
     route = routing.DOCUMENT_FAILED
     document_id: UUID
     error_code: DocumentErrorCode
@@ -96,7 +115,7 @@ class RunCounters(BaseModel):
     claimed_blocks: int
 
 
-class RunProgress(Message):
+class RunProgress(RunEvent):
     route = routing.RUN_PROGRESS
     run_id: UUID
     status: RunStatus
@@ -105,14 +124,14 @@ class RunProgress(Message):
     status_reason: str | None = None
 
 
-class RunCompleted(Message):
+class RunCompleted(RunEvent):
     route = routing.RUN_COMPLETED
     run_id: UUID
     status: RunStatus
     counters: RunCounters
 
 
-class RunCancelled(Message):
+class RunCancelled(RunEvent):
     route = routing.RUN_CANCELLED
     run_id: UUID
 
@@ -122,7 +141,7 @@ class ExportRequested(Message):
     export_id: UUID
 
 
-class ExportCompleted(Message):
+class ExportCompleted(TenantEvent):
     route = routing.EXPORT_COMPLETED
     export_id: UUID
     # None for a project-scope export, which spans runs.

@@ -31,6 +31,9 @@ class ModelErrorCode(StrEnum):
     OVERFLOW = "overflow"
     CANCELLED = "cancelled"
     BUDGET_EXHAUSTED = "budget_exhausted"
+    # The run's schema cannot be evaluated (the gateway refuses such schemas on save; this is the
+    # run-time backstop): the blocks fail at once instead of looping on a doomed validation.
+    SCHEMA_ERROR = "schema_error"
 
 
 class ReviewAction(StrEnum):

@@ -16,7 +16,9 @@ class PolicySnapshot(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: str = "claude-sonnet-4-6"
+    # Blank would make every call of the run fail at the provider: refused here, where both the
+    # admin policy and a run's overrides are validated.
+    model: str = Field("claude-sonnet-4-6", min_length=1, max_length=200, pattern=r"\S")
     temperature: float = Field(0.3, ge=0.0, le=1.0)
     max_tokens: int = Field(8192, ge=16, le=64000)
     prompt_caching_enabled: bool = True
@@ -33,7 +35,9 @@ class PolicySnapshot(BaseModel):
     max_attempts: int = Field(3, ge=1, le=20)
     retry_backoff: float = Field(2.0, ge=0.0, le=600.0)
     lease_seconds: int = Field(120, ge=5, le=3600)
-    budget_usd: float | None = Field(None, ge=0.0)
+    # A cap must be finite and above zero: 0 would make the run wait for ever, and Infinity is no
+    # cap; the ledger holds numeric(14, 8). A run's cap can be raised later (gateway).
+    budget_usd: float | None = Field(None, gt=0.0, lt=1_000_000.0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _pack_bounds(self) -> "PolicySnapshot":

@@ -10,7 +10,7 @@ class PromptConfig(BaseModel):
 
     system_instructions: str = "Extract the requested fields from each block of the document."
     field_instructions: dict[str, str] = Field(default_factory=dict)
-    model: str | None = None
+    model: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S")
     temperature: float | None = Field(None, ge=0.0, le=1.0)
     max_tokens: int | None = Field(None, ge=16, le=64000)
 

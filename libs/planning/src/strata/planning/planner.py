@@ -12,10 +12,15 @@ class PlannedBlock:
     token_estimate: int
 
 
+def usable_input_tokens(policy: PolicySnapshot) -> int:
+    """The context a call's input may fill: the budget after the safety margin and the answer."""
+    usable = int(policy.context_budget_tokens * (1 - policy.context_safety_margin))
+    return usable - policy.max_tokens
+
+
 def pack_budgets(policy: PolicySnapshot, *, fixed_prompt_tokens: int) -> tuple[int, int]:
     """(input tokens, output tokens) one pack may use after the safety margins."""
-    input_budget = int(policy.context_budget_tokens * (1 - policy.context_safety_margin))
-    input_budget -= fixed_prompt_tokens + policy.max_tokens
+    input_budget = usable_input_tokens(policy) - fixed_prompt_tokens
     output_budget = int(policy.max_tokens * (1 - policy.output_safety_margin))
     return max(input_budget, 1), max(output_budget, 1)
 

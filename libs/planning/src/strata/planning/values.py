@@ -6,17 +6,20 @@ confirmed by a person either."""
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
+
+from strata.planning.schema_validator import answer_validator
 
 _MAX_MESSAGE = 500
 
 
-def value_validator(definition: dict[str, Any]) -> Draft202012Validator:
-    """A validator for one block's values under a (stored, already checked) schema definition."""
-    return Draft202012Validator(definition)
+def value_validator(definition: dict[str, Any]) -> Validator:
+    """A validator for one block's values under a stored schema definition: never fetches a
+    `$ref`, never backtracks on a `pattern` (see schema_validator)."""
+    return answer_validator(definition)
 
 
-def first_problem(validator: Draft202012Validator, values: Any) -> str | None:
+def first_problem(validator: Validator, values: Any) -> str | None:
     """None when `values` is valid, else one line naming where and what is wrong."""
     error = next(iter(validator.iter_errors(values)), None)
     if error is None:

@@ -1,7 +1,9 @@
 """Consume a route with one uniform ack policy, so every handler stays a one-liner.
 
 - success: ack (after the handler, i.e. after its DB commit and its outbox publish);
-- a payload that is not the contract, or a permanent StrataError: dead-lettered with the reason;
+- a body that is not JSON (not UTF-8, truncated, malformed), a payload that is not the contract,
+  or a permanent StrataError: dead-lettered with the reason. The body is decoded here, not by
+  FastStream, whose decoder would fail before the handler and drop the message with a log line;
 - a retryable error: re-published to a delay tier (counting attempts), then acked; past
   `max_retries` it is dead-lettered with the reason;
 - anything unexpected: nack with requeue, until the last delivery the queue allows, when it is
@@ -12,6 +14,7 @@ the service can record the failure on the thing the message was about (a documen
 in `converting` forever because its message went to the dead letters).
 """
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -57,6 +60,23 @@ TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
 )
 
 
+async def _raw_body(message: Any) -> bytes:
+    # Keep the bytes: decoding is ours, so an undecodable body is dead-lettered like any other.
+    return bytes(message.body)
+
+
+def _decode(body: bytes) -> Any:
+    """The JSON value of a body, or ValueError saying why there is none."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"body is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"body is not JSON ({exc.msg} at char {exc.pos})") from None
+    except RecursionError:
+        raise ValueError("body is not JSON a consumer can read (nested too deeply)") from None
+
+
 def consume(
     broker: RabbitBroker,
     model: type[M],
@@ -74,12 +94,18 @@ def consume(
             EVENTS,
             channel=Channel(prefetch_count=prefetch),
             ack_policy=AckPolicy.MANUAL,
+            decoder=_raw_body,
             title=queue.name,
             description=f"{model.__name__} from `{route.routing_key}`",
         )
-        async def subscriber(body: Any, message: RabbitMessage) -> None:
+        async def subscriber(body: bytes, message: RabbitMessage) -> None:
             try:
-                payload = model.model_validate(body)
+                decoded = _decode(body)
+            except ValueError as exc:
+                await _dead_letter(broker, message, route, "invalid_message", str(exc))
+                return
+            try:
+                payload = model.model_validate(decoded)
             except ValidationError as exc:
                 await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
                 return

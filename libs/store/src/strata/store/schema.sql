@@ -125,7 +125,9 @@ CREATE TABLE runs (
     -- confirmed blocks (baseline_run_id) with another schema version. Both are billed.
     kind              text NOT NULL DEFAULT 'standard'
                       CHECK (kind IN ('standard', 'preview', 'evaluation')),
-    baseline_run_id   uuid REFERENCES runs (id) ON DELETE SET NULL
+    baseline_run_id   uuid REFERENCES runs (id) ON DELETE SET NULL,
+    -- The last `sequence` given to one of the run's events (run.progress/completed/cancelled).
+    event_seq         bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX runs_project_idx ON runs (project_id, created_at);
 CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('pending', 'running');

@@ -10,14 +10,14 @@ UPDATE documents
 SET status = 'ready', block_count = $2, conversion_path = $3,
     error_code = NULL, error_message = NULL, updated_at = now()
 WHERE id = $1 AND status = 'converting'
-RETURNING id;
+RETURNING account_id, project_id;
 
 -- name: mark_failed
 -- Fail a conversion with the reason shown to people, only if it is still converting.
 UPDATE documents
 SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
 WHERE id = $1 AND status = 'converting'
-RETURNING id;
+RETURNING account_id, project_id;
 
 -- name: insert_block
 -- One block; a block already stored for (document_id, block_index) is left as it is.

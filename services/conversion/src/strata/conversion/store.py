@@ -49,7 +49,7 @@ class PgDocumentStore:
         """Store the blocks and mark the document ready; False if it was no longer converting."""
         async with self.runtime.outbox.transaction() as unit:
             # The update comes first: its row lock makes a concurrent duplicate wait, then miss.
-            done = await unit.conn.fetchval(
+            done = await unit.conn.fetchrow(
                 self.q.mark_ready, document_id, len(blocks), conversion_path
             )
             if done is None:
@@ -58,17 +58,28 @@ class PgDocumentStore:
                 self.q.insert_block, [_record(document_id, i, b) for i, b in enumerate(blocks)]
             )
             unit.emit(
-                DocumentConverted(document_id=document_id, block_count=len(blocks)),
+                DocumentConverted(
+                    document_id=document_id,
+                    block_count=len(blocks),
+                    account_id=done["account_id"],
+                    project_id=done["project_id"],
+                ),
             )
         return True
 
     async def fail(self, document_id: UUID, code: DocumentErrorCode, message: str) -> bool:
         async with self.runtime.outbox.transaction() as unit:
-            done = await unit.conn.fetchval(self.q.mark_failed, document_id, code.value, message)
+            done = await unit.conn.fetchrow(self.q.mark_failed, document_id, code.value, message)
             if done is None:
                 return False
             unit.emit(
-                DocumentFailed(document_id=document_id, error_code=code, error_message=message),
+                DocumentFailed(
+                    document_id=document_id,
+                    error_code=code,
+                    error_message=message,
+                    account_id=done["account_id"],
+                    project_id=done["project_id"],
+                ),
             )
         return True
 

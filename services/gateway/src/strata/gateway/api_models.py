@@ -21,6 +21,9 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="stable snake_case identifier")
     message: str
     details: Any = Field(None, description="machine-readable specifics, for some codes")
+    path: str | None = Field(
+        None, description="JSON Pointer of the offending value in the request body, if one is"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -332,6 +335,16 @@ class Export(BaseModel):
 class ExportPage(BaseModel):
     items: list[Export]
     next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
+
+
+class BudgetChange(ApiRequest):
+    budget_usd: Decimal = Field(
+        gt=0,
+        lt=1_000_000,
+        decimal_places=8,
+        description="the run's new cap in USD (a decimal string); at least what it has spent"
+        " plus what calls in flight have reserved",
+    )
 
 
 class RunAction(BaseModel):

@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from strata.crypto import CryptoSettings
+from strata.planning.schema_bounds import SchemaLimits
 from strata.runtime.settings import CommonSettings
 
 MIB = 1024 * 1024
@@ -17,6 +18,12 @@ class GatewaySettings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(50 * MIB, ge=1, description="largest accepted upload")
     page_size_max: int = Field(500, ge=1, le=10_000, description="largest `limit` a page accepts")
+    # What an extraction schema may be (checked on save; see docs/runbook.md, Security).
+    schema_max_bytes: int = Field(64 * 1024, ge=1024, le=16 * MIB)
+    schema_max_depth: int = Field(32, ge=4, le=200)
+    schema_max_properties: int = Field(300, ge=1, le=100_000)
+    schema_max_enum_values: int = Field(500, ge=1, le=100_000)
+    schema_max_expanded_nodes: int = Field(20_000, ge=10, le=10_000_000)
     common: CommonSettings = Field(default_factory=CommonSettings)
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
@@ -26,3 +33,13 @@ class GatewaySettings(BaseSettings):
     # Previews: a small real run answered within the request (issue 11).
     preview_max_blocks: int = Field(20, ge=1, le=500, description="largest preview sample")
     preview_wait_s: float = Field(20.0, ge=0, le=120, description="how long a preview waits")
+
+    @property
+    def schema_limits(self) -> SchemaLimits:
+        return SchemaLimits(
+            max_bytes=self.schema_max_bytes,
+            max_depth=self.schema_max_depth,
+            max_properties=self.schema_max_properties,
+            max_enum_values=self.schema_max_enum_values,
+            max_expanded_nodes=self.schema_max_expanded_nodes,
+        )

@@ -16,4 +16,4 @@ RETURNING id;
 UPDATE documents
 SET status = 'failed', source_format = $4, error_code = $2, error_message = $3, updated_at = now()
 WHERE id = $1 AND status = 'received'
-RETURNING id;
+RETURNING account_id, project_id;

@@ -68,12 +68,18 @@ class PgDocumentStore:
         source_format: str | None = None,
     ) -> bool:
         async with self.runtime.outbox.transaction() as unit:
-            done = await unit.conn.fetchval(
+            done = await unit.conn.fetchrow(
                 self.q.mark_failed, document_id, code.value, message, source_format
             )
             if done is None:
                 return False
             unit.emit(
-                DocumentFailed(document_id=document_id, error_code=code, error_message=message),
+                DocumentFailed(
+                    document_id=document_id,
+                    error_code=code,
+                    error_message=message,
+                    account_id=done["account_id"],
+                    project_id=done["project_id"],
+                ),
             )
         return True

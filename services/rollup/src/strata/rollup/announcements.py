@@ -14,6 +14,7 @@ from strata.contracts.messages import (
     RunCompleted,
     RunProgress,
 )
+from strata.contracts.runs import RunStatus
 from strata.rollup.store import ReapedClaim, RunRecount
 
 
@@ -23,16 +24,29 @@ def progress_of(recount: RunRecount) -> RunProgress:
         status=recount.status,
         counters=recount.counters,
         status_reason=recount.status_reason,
+        account_id=recount.account_id,
+        project_id=recount.project_id,
+        sequence=recount.sequence - 1,
     )
 
 
 def recount_messages(recount: RunRecount) -> list[Message]:
-    """Progress on every recount; `run.completed` exactly once: only the recount that moves the
-    run into `complete` announces it (a redelivered settle finds it complete already)."""
+    """Progress on every recount of a run that can still move, then `run.completed` exactly
+    once: only the recount that moves the run into `complete` announces it, after its last
+    progress (emitted first, with the lower sequence). A recount that finds the run complete
+    already (a late settle, a redelivery) announces nothing: a progress after `run.completed`
+    would tell a consumer the run moved when it cannot have."""
+    if recount.status is RunStatus.COMPLETE and recount.previous_status is RunStatus.COMPLETE:
+        return []
     emissions: list[Message] = [progress_of(recount)]
     if recount.completes_the_run:
         completed = RunCompleted(
-            run_id=recount.run_id, status=recount.status, counters=recount.counters
+            run_id=recount.run_id,
+            status=recount.status,
+            counters=recount.counters,
+            account_id=recount.account_id,
+            project_id=recount.project_id,
+            sequence=recount.sequence,
         )
         emissions.append(completed)
     return emissions

@@ -46,10 +46,13 @@ UPDATE runs r SET
     started_at = COALESCE(r.started_at, now()),
     completed_at = CASE WHEN n.new_status = 'complete' AND n.old_status <> 'complete'
                         THEN now() ELSE r.completed_at END,
-    updated_at = now()
+    updated_at = now(),
+    -- Two numbers per recount: run.progress, then run.completed when this recount completes.
+    event_seq = r.event_seq + 2
 FROM counts c, next n
 WHERE r.id = n.id
-RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks, c.total, c.completed, c.failed, c.pending, c.claimed;
+RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks, c.total, c.completed, c.failed, c.pending, c.claimed,
+          r.account_id, r.project_id, r.event_seq;
 
 -- name: active_runs
 -- Runs whose counters may still move.

@@ -34,6 +34,10 @@ class RunRecount:
     status_reason: str | None
     previous_status: RunStatus
     previous_reason: str | None
+    account_id: UUID | None = None
+    project_id: UUID | None = None
+    # The higher of the two event sequence numbers this recount took (see RunEvent.sequence).
+    sequence: int = 0
 
     @property
     def completes_the_run(self) -> bool:
@@ -111,6 +115,9 @@ class PgRollupStore:
                 status_reason=row["status_reason"],
                 previous_status=RunStatus(row["old_status"]),
                 previous_reason=row["old_reason"],
+                account_id=row["account_id"],
+                project_id=row["project_id"],
+                sequence=row["event_seq"],
             )
             for message in messages(recount):
                 uow.emit(message)

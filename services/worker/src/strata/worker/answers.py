@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from strata.planning.values import first_problem
+from jsonschema.protocols import Validator
 
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
@@ -28,6 +26,19 @@ class MappedAnswer:
         )
 
 
+class SchemaRuntimeError(Exception):
+    """The schema itself cannot be evaluated (a $ref that does not resolve, a pattern RE2
+    refuses, a keyword of the wrong type): no answer could ever be valid."""
+
+
+def _first_error(validator: Validator, value: dict[str, Any]) -> Any:
+    try:
+        return next(iter(validator.iter_errors(value)), None)
+    except Exception as exc:
+        # The value is plain JSON the model wrote; only the schema can make validation raise.
+        raise SchemaRuntimeError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+
+
 class _DuplicateKeys(dict[str, Any]):
     duplicates: set[str]
 
@@ -42,7 +53,8 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def map_answer(text: str, uids: list[str], validator: Draft202012Validator) -> MappedAnswer:
+def map_answer(text: str, uids: list[str], validator: Validator) -> MappedAnswer:
+    """Raises SchemaRuntimeError when the schema, not the answer, is at fault."""
     mapped = MappedAnswer()
     stripped = text.strip()
     if fenced := _FENCE.match(stripped):
@@ -51,6 +63,9 @@ def map_answer(text: str, uids: list[str], validator: Draft202012Validator) -> M
         parsed = json.loads(stripped, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
         mapped.problems = {uid: f"answer is not JSON ({exc.msg})" for uid in uids}
+        return mapped
+    except RecursionError:
+        mapped.problems = {uid: "answer is not JSON (nested too deeply)" for uid in uids}
         return mapped
     if not isinstance(parsed, dict):
         mapped.problems = {uid: "answer is not a JSON object keyed by block uid" for uid in uids}
@@ -65,8 +80,9 @@ def map_answer(text: str, uids: list[str], validator: Draft202012Validator) -> M
             mapped.problems[uid] = "no answer for this block"
         elif not isinstance(parsed[uid], dict):
             mapped.problems[uid] = "answer for this block is not an object"
-        elif problem := first_problem(validator, parsed[uid]):
-            mapped.problems[uid] = problem
+        elif error := _first_error(validator, parsed[uid]):
+            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+            mapped.problems[uid] = f"invalid at {where}: {error.message}"[:500]
         else:
             mapped.values[uid] = dict(parsed[uid])
     return mapped

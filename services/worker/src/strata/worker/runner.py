@@ -13,7 +13,7 @@ from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode
 from strata.planning.pricing import call_cost
 from strata.planning.prompt import PromptBlock, build_prompt
-from strata.worker.answers import map_answer
+from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
 from strata.worker.budget import worst_case_cost
 from strata.worker.context import RunContext, RunContexts
 from strata.worker.outcomes import (
@@ -22,6 +22,7 @@ from strata.worker.outcomes import (
     after_answer,
     after_error,
     budget_exhausted,
+    schema_failed,
     with_flags,
 )
 from strata.worker.provider import (
@@ -73,6 +74,10 @@ class PackRunner:
         self, msg: PackReady, context: RunContext, blocks: list[ClaimedBlock]
     ) -> None:
         policy = context.policy
+        if context.schema_problem is not None:
+            # Nothing is called: no answer could be validated against this schema.
+            await self._settle(msg, schema_failed(blocks, context.schema_problem), context=context)
+            return
         prompt_blocks = [PromptBlock(b.uid, b.text) for b in blocks]
         prompt = build_prompt(
             system=context.system, blocks=prompt_blocks, cache=policy.prompt_caching_enabled
@@ -97,18 +102,24 @@ class PackRunner:
         except ModelError as exc:
             await self._after_error(msg, context, blocks, exc, reserved=reserved, provider=provider)
             return
-        mapped = None
-        if response.stop_reason != "max_tokens":
-            mapped = map_answer(response.text, prompt.tags, context.validator).rekeyed(
-                prompt.uid_for(prompt_blocks)
-            )
-        await self._settle(
-            msg,
-            after_answer(blocks, mapped, policy),
-            context=context,
-            response=response,
-            reserved=reserved,
-        )
+        mapped: MappedAnswer | None = None
+        try:
+            if response.stop_reason != "max_tokens":
+                # In a thread: validation is CPU work whose cost the schema's author chooses
+                # (RE2 keeps each pattern linear, but a schema may hold hundreds of them). On
+                # the event loop it would stall every other pack of every tenant in this
+                # process, and the lease renewals with them.
+                answer = await asyncio.to_thread(
+                    map_answer, response.text, prompt.tags, context.validator
+                )
+                mapped = answer.rekeyed(prompt.uid_for(prompt_blocks))
+            decision = after_answer(blocks, mapped, policy)
+        except SchemaRuntimeError as exc:
+            problem = f"the run's schema failed at run time: {exc}"
+            self._contexts.mark_broken(msg.run_id, problem)
+            decision = schema_failed(blocks, problem)
+        # The call was paid for either way: it is recorded with the outcome.
+        await self._settle(msg, decision, context=context, response=response, reserved=reserved)
 
     async def _after_error(
         self,

@@ -33,9 +33,9 @@ def run_policy(
         for key in ("model", "temperature", "max_tokens")
         if (value := getattr(prompt_config, key)) is not None
     }
-    if from_schema:
-        snapshot = snapshot.with_overrides(from_schema)
     try:
+        if from_schema:
+            snapshot = snapshot.with_overrides(from_schema)
         return snapshot.with_overrides(overrides)
     except ValidationError as exc:
         raise InvalidPolicyOverrideError(describe_validation_errors(exc.errors())) from None

@@ -7,10 +7,17 @@ emits `overlays.settled`, and the rollup recomputes them from the overlays.
 
     pending|running --cancel--> cancelled --resume--> running
     complete --retry-failed--> running          (only failed overlays go back to pending)
+
+A run's budget can be raised (`raise_budget`): the cap lives in `run_budgets`, which every
+reservation reads, not in the frozen policy, so a run stopped by `budget_exhausted` continues on
+resume with the new cap.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
+
+from asyncpg import Record
 
 from strata.contracts.messages import PackReady, PlanRequested, RecountRequested, RunCancelled
 from strata.contracts.runs import RunStatus
@@ -28,11 +35,15 @@ class ActionResult:
     replanned: bool = False
 
 
-async def _locked_status(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> RunStatus:
+async def _locked_run(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> Record:
     row = await uow.conn.fetchrow(Q.lock_run, run_id, account_id)
     if row is None:
         raise not_found("run")
-    return RunStatus(row["status"])
+    return row
+
+
+async def _locked_status(uow: UnitOfWork, run_id: UUID, account_id: UUID) -> RunStatus:
+    return RunStatus((await _locked_run(uow, run_id, account_id))["status"])
 
 
 def _conflict(code: str, message: str) -> ApiError:
@@ -44,7 +55,8 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
     every pending or claimed overlay to pending with last_error_code `cancelled`. Cancelling a
     cancelled run changes nothing."""
     async with outbox.transaction() as uow:
-        status = await _locked_status(uow, run_id, account_id)
+        run = await _locked_run(uow, run_id, account_id)
+        status = RunStatus(run["status"])
         if status is RunStatus.CANCELLED:
             return ActionResult()
         if status is RunStatus.COMPLETE:
@@ -53,7 +65,14 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
             Q.set_run_status, run_id, RunStatus.CANCELLED.value, CANCELLED_BY_USER
         )
         released = await uow.conn.fetchval(Q.release_for_cancel, run_id)
-        uow.emit(RunCancelled(run_id=run_id))
+        uow.emit(
+            RunCancelled(
+                run_id=run_id,
+                account_id=account_id,
+                project_id=run["project_id"],
+                sequence=await uow.conn.fetchval(Q.next_event_seq, run_id),
+            )
+        )
         uow.emit(RecountRequested(run_id=run_id, released=released))
     return ActionResult(overlays_changed=released)
 
@@ -104,3 +123,23 @@ async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Act
         uow.emit(PlanRequested(run_id=run_id))
         uow.emit(RecountRequested(run_id=run_id))
     return ActionResult(overlays_changed=retried, replanned=True)
+
+
+async def raise_budget(
+    outbox: Outbox, *, run_id: UUID, account_id: UUID, budget_usd: Decimal
+) -> None:
+    """Set a run's cap, never below what it has spent plus what calls in flight reserved (the
+    ledger would then be over its cap). The run is not resumed: resume does that."""
+    async with outbox.transaction() as uow:
+        await _locked_status(uow, run_id, account_id)
+        ledger = await uow.conn.fetchrow(Q.lock_run_budget, run_id)
+        if ledger is None:
+            raise _conflict("no_budget", "the run was created without a budget: it has no cap")
+        floor = ledger["spent_usd"] + ledger["reserved_usd"]
+        if budget_usd < floor:
+            raise _conflict(
+                "budget_too_low",
+                f"the run has spent or reserved {floor.normalize():f} USD; the budget cannot be"
+                " lower",
+            )
+        await uow.conn.execute(Q.set_run_budget, run_id, budget_usd)

@@ -18,6 +18,7 @@ from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.gateway.api_models import RunCreate
 from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy
+from strata.gateway.domain.schema_rules import PromptTooLargeError, check_prompt_fits
 from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError, not_found
@@ -75,6 +76,13 @@ async def _prepare(conn: asyncpg.Connection, *, account_id: UUID, body: RunCreat
         )
     except InvalidPolicyOverrideError as exc:
         raise ApiError(422, "invalid_policy_override", str(exc)) from None
+    try:
+        # The schema fitted the admin policy when it was saved; this run's may be smaller.
+        check_prompt_fits(
+            schema["definition"], PromptConfig.model_validate(schema["prompt_config"]), policy
+        )
+    except PromptTooLargeError as exc:
+        raise ApiError(422, "prompt_too_large", str(exc)) from None
     return PreparedRun(schema, project_id, document_ids, policy)
 
 

@@ -22,6 +22,7 @@ from strata.gateway.domain.schema_rules import (
 from strata.planning.answers import expected_answer_chars
 from strata.planning.planner import pack_budgets
 from strata.planning.prompt import system_prompt
+from strata.planning.schema_bounds import SchemaLimits
 from strata.planning.tokens import estimate_tokens
 
 Level = Literal["warn", "fail"]
@@ -149,10 +150,11 @@ def check(
     definition: dict[str, Any],
     prompt_config: dict[str, Any] | None,
     admin_settings: dict[str, Any],
+    limits: SchemaLimits,
 ) -> CheckResult:
     out = CheckResult()
     try:
-        normalised = validate_definition(definition)
+        normalised = validate_definition(definition, limits=limits)
         prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])
     except InvalidSchemaError as exc:
         out.add("fail", "invalid_schema", str(exc))

@@ -10,13 +10,17 @@ import asyncpg
 
 from strata.gateway.domain.builder import to_schema
 from strata.gateway.domain.fields import BuilderSpec
+from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy
 from strata.gateway.domain.schema_rules import (
     InvalidSchemaError,
+    PromptTooLargeError,
+    check_prompt_fits,
     validate_definition,
     validate_prompt_config,
 )
 from strata.gateway.sql import Q
 from strata.gateway.web.errors import ApiError, not_found
+from strata.planning.schema_bounds import SchemaLimits
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,28 @@ def validated(
     *,
     definition: dict[str, Any] | None,
     prompt_config: dict[str, Any] | None,
+    limits: SchemaLimits,
     builder: BuilderSpec | None = None,
+    admin_settings: dict[str, Any] | None = None,
 ) -> Content:
-    """Normalised content from JSON Schema or from builder fields; 422 `invalid_schema`."""
+    """Normalised content from JSON Schema or from builder fields; 422 `invalid_schema` (with
+    the JSON Pointer of the offending keyword). With `admin_settings`, the constant prompt must
+    also leave room for blocks under today's admin policy (each run checks again against the
+    policy it freezes). CPU-bound on hostile input: call it in a thread from a request."""
     if builder is not None:
         definition, prompt_config = to_schema(builder)
     try:
-        normalised = validate_definition(definition or {})
+        normalised = validate_definition(definition or {}, limits=limits)
         prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])
+        if admin_settings is not None:
+            policy = run_policy(admin_settings=admin_settings, prompt_config=prompt, overrides={})
+            check_prompt_fits(normalised, prompt, policy)
     except InvalidSchemaError as exc:
-        raise ApiError(422, "invalid_schema", str(exc)) from None
+        raise ApiError(422, "invalid_schema", str(exc), path=exc.path) from None
+    except InvalidPolicyOverrideError as exc:
+        raise ApiError(422, "invalid_schema", f"prompt_config: {exc}") from None
+    except PromptTooLargeError as exc:
+        raise ApiError(422, "invalid_schema", str(exc), path="/definition") from None
     return Content(normalised, prompt.model_dump(mode="json"))
 
 
@@ -125,6 +141,7 @@ async def save(
     schema_id: UUID,
     base_version: int,
     content: Content | None,
+    limits: SchemaLimits,
     definition: dict[str, Any] | None = None,
 ) -> tuple[asyncpg.Record, bool]:
     """(the version, created?). A base that is not the latest is 409 `stale_version` (with the
@@ -136,7 +153,9 @@ async def save(
         Q.latest_schema_version, base["project_id"], base["name"], account_id
     )
     if content is None:  # JSON given without prompt_config: keep the latest's
-        content = validated(definition=definition, prompt_config=latest["prompt_config"])
+        content = validated(
+            definition=definition, prompt_config=latest["prompt_config"], limits=limits
+        )
     if latest["version"] != base_version:
         raise _stale(base["name"], latest, base_version)
     if same_content(latest, content):

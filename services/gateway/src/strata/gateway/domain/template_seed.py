@@ -10,6 +10,7 @@ import asyncpg
 from strata.gateway.domain.template_use import check_doc
 from strata.gateway.domain.templates import TemplateDoc
 from strata.gateway.sql import Q
+from strata.planning.schema_bounds import SchemaLimits
 
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "builtin_templates"
 
@@ -19,7 +20,9 @@ def builtin_templates(directory: Path = BUILTIN_DIR) -> list[TemplateDoc]:
         TemplateDoc.model_validate_json(p.read_text()) for p in sorted(directory.glob("*.json"))
     ]
     for doc in docs:
-        check_doc(doc)  # a broken built-in stops the seed instead of reaching the gallery
+        # A broken built-in stops the seed instead of reaching the gallery; built-ins are checked
+        # against the default bounds, which every deployment's bounds are meant to include.
+        check_doc(doc, limits=SchemaLimits())
     return docs
 
 

@@ -11,6 +11,7 @@ from strata.gateway.domain.schema_versions import Content, validated
 from strata.gateway.domain.template_params import Parameter, resolve
 from strata.gateway.domain.templates import TemplateDoc, TemplateError, render
 from strata.gateway.web.errors import ApiError
+from strata.planning.schema_bounds import SchemaLimits
 
 
 def _sample(param: Parameter) -> Any:
@@ -26,20 +27,24 @@ def _sample(param: Parameter) -> Any:
     return samples[param.type]
 
 
-def check_doc(doc: TemplateDoc) -> None:
+def check_doc(doc: TemplateDoc, *, limits: SchemaLimits) -> None:
     """A template must render into a valid schema with its defaults: 422 `invalid_template`."""
     names = [p.name for p in doc.parameters]
     if len(set(names)) != len(names):
         raise ApiError(422, "invalid_template", "parameter names must be distinct")
     given = {p.name: _sample(p) for p in doc.parameters if p.required and p.default is None}
     try:
-        content_for(doc.body, doc.parameters, given)
+        content_for(doc.body, doc.parameters, given, limits=limits)
     except ApiError as exc:
         raise ApiError(422, "invalid_template", exc.message) from None
 
 
 def content_for(
-    body: dict[str, Any], parameters: list[Parameter], given: dict[str, Any]
+    body: dict[str, Any],
+    parameters: list[Parameter],
+    given: dict[str, Any],
+    *,
+    limits: SchemaLimits,
 ) -> tuple[BuilderSpec, Content, dict[str, Any]]:
     """(fields, schema content, resolved values); 422 `invalid_parameters` with one entry per
     parameter in `details`."""
@@ -51,7 +56,8 @@ def content_for(
         spec = render(body, values)
     except TemplateError as exc:
         raise ApiError(422, "invalid_parameters", str(exc)) from None
-    return spec, validated(definition=None, prompt_config=None, builder=spec), values
+    content = validated(definition=None, prompt_config=None, builder=spec, limits=limits)
+    return spec, content, values
 
 
 Target = Literal["instructions", "field_instructions", "description", "options", "present"]

@@ -1,6 +1,7 @@
 """The builder and the compatibility check: stateless conversions a page calls while a person
 edits, before anything is saved."""
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -39,7 +40,15 @@ async def check_content(
     res: Res, definition: dict[str, Any], prompt: dict[str, Any] | None
 ) -> CheckOut:
     settings = await res.pool.fetchval(Q.policy_settings)
-    return check_out(check(definition=definition, prompt_config=prompt, admin_settings=settings))
+    # In a thread: checking an untrusted schema is CPU-bound (see routes/schemas.py).
+    result = await asyncio.to_thread(
+        check,
+        definition=definition,
+        prompt_config=prompt,
+        admin_settings=settings,
+        limits=res.settings.schema_limits,
+    )
+    return check_out(result)
 
 
 @router.post("/builder/schema")

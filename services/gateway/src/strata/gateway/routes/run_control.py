@@ -1,4 +1,4 @@
-"""Run lifecycle actions: `POST /v1/runs/{id}/cancel`, `/resume`, `/retry-failed`.
+"""Run lifecycle actions: `POST /v1/runs/{id}/cancel`, `/resume`, `/retry-failed`, `/budget`.
 
 Each answers the run as it is right after the action, plus what the action changed. Counters
 are recomputed by the rollup from the overlays a moment later (`GET /v1/runs/{id}`)."""
@@ -8,8 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from strata.gateway.api_models import ErrorBody, Run, RunAction
-from strata.gateway.domain.run_control import ActionResult, cancel_run, resume_run, retry_failed
+from strata.gateway.api_models import BudgetChange, ErrorBody, Run, RunAction, RunUsage
+from strata.gateway.domain.run_control import (
+    ActionResult,
+    cancel_run,
+    raise_budget,
+    resume_run,
+    retry_failed,
+)
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
 from strata.gateway.web.deps import Res
@@ -55,3 +61,18 @@ async def post_retry_failed(run_id: UUID, caller: Caller, res: Res) -> RunAction
     the run is running again. 409 `no_failed_blocks`, `run_cancelled`."""
     result = await retry_failed(res.outbox, run_id=run_id, account_id=caller.id)
     return await _answer(res, caller, run_id, result)
+
+
+@router.post("/runs/{run_id}/budget", responses=_CONFLICT)
+async def post_budget(run_id: UUID, body: BudgetChange, caller: Caller, res: Res) -> Run:
+    """Raise (or lower) the run's cap; answers the run with its usage. A run stopped by
+    `budget_exhausted` continues after `/resume`. 409 `no_budget` (created without a cap),
+    `budget_too_low` (below spent + reserved)."""
+    await raise_budget(
+        res.outbox, run_id=run_id, account_id=caller.id, budget_usd=body.budget_usd
+    )
+    row = await res.pool.fetchrow(Q.get_run, run_id, caller.id)
+    if row is None:
+        raise not_found("run")
+    usage = RunUsage.model_validate(dict(await res.pool.fetchrow(Q.run_usage, run_id)))
+    return Run.model_validate({**dict(row), "usage": usage})

@@ -1,6 +1,7 @@
 """Extraction schemas: immutable versions; an edit is a new version based on the latest, a fork
 copies a version into a new schema. Saves repeat their first answer for an `Idempotency-Key`."""
 
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionC
 from strata.gateway.api_models_schemas import BuilderReading, SchemaDiff, SchemaFork
 from strata.gateway.domain import idempotency, schema_versions
 from strata.gateway.domain.builder import from_schema
+from strata.gateway.domain.fields import BuilderSpec
 from strata.gateway.domain.schema_diff import diff
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
@@ -31,6 +33,24 @@ IdempotencyKey = Annotated[
 ]
 
 
+async def _validated(
+    res: Res,
+    definition: dict[str, Any] | None,
+    prompt_config: dict[str, Any] | None,
+    builder: BuilderSpec | None,
+) -> schema_versions.Content:
+    # In a thread: checking an untrusted schema costs up to ~0.1 s of CPU (the metaschema over a
+    # few hundred properties), which on the event loop would stall every other request.
+    return await asyncio.to_thread(
+        schema_versions.validated,
+        definition=definition,
+        prompt_config=prompt_config,
+        builder=builder,
+        limits=res.settings.schema_limits,
+        admin_settings=await res.pool.fetchval(Q.policy_settings),
+    )
+
+
 def _answer(status: int, schema: Schema) -> JSONResponse:
     return JSONResponse(schema.model_dump(mode="json"), status_code=status)
 
@@ -40,9 +60,7 @@ async def create_schema(
     project_id: UUID, body: SchemaCreate, caller: Caller, res: Res, key: IdempotencyKey = None
 ) -> JSONResponse:
     await require_project(res.pool, project_id, caller.id)
-    content = schema_versions.validated(
-        definition=body.definition, prompt_config=body.prompt_config, builder=body.builder
-    )
+    content = await _validated(res, body.definition, body.prompt_config, body.builder)
     scope = f"POST /projects/{project_id}/schemas"
     async with res.pool.acquire() as conn, conn.transaction():
         request = body.model_dump(mode="json")
@@ -69,9 +87,7 @@ async def create_version(
     content = (
         None
         if body.builder is None and body.prompt_config is None
-        else schema_versions.validated(
-            definition=body.definition, prompt_config=body.prompt_config, builder=body.builder
-        )
+        else await _validated(res, body.definition, body.prompt_config, body.builder)
     )
     async with res.pool.acquire() as conn, conn.transaction():
         kwargs: dict[str, Any] = {"account_id": caller.id, "key": key}
@@ -85,6 +101,7 @@ async def create_version(
             schema_id=schema_id,
             base_version=body.base_version,
             content=content,
+            limits=res.settings.schema_limits,
             definition=body.definition,
         )
         schema, status = Schema.model_validate(dict(row)), 201 if created else 200

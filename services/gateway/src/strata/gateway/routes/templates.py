@@ -75,7 +75,9 @@ async def render_template(
 ) -> TemplateRendered:
     """The schema these parameters make, checked, without saving anything."""
     row = await _template(res, caller.id, slug)
-    spec, content, values = content_for(row["body"], _params(row), body.parameters)
+    spec, content, values = content_for(
+        row["body"], _params(row), body.parameters, limits=res.settings.schema_limits
+    )
     return TemplateRendered(
         builder=spec,
         values=values,
@@ -92,7 +94,9 @@ async def instantiate(
     """A schema version from the template (remembering it and its parameters) and, with `run`,
     a run of it on the chosen documents: both commit together or not at all."""
     row = await _template(res, caller.id, slug)
-    _, content, values = content_for(row["body"], _params(row), body.parameters)
+    _, content, values = content_for(
+        row["body"], _params(row), body.parameters, limits=res.settings.schema_limits
+    )
     content = schema_versions.Content(content.definition, content.prompt_config, row["id"], values)
     name = body.name or slug
     kwargs: dict[str, Any] = {"account_id": caller.id, "key": key}
@@ -119,6 +123,7 @@ async def instantiate(
                 schema_id=existing["id"],
                 base_version=body.base_version,
                 content=content,
+                limits=res.settings.schema_limits,
             )
         run_id = None
         if body.run is not None:
@@ -161,7 +166,7 @@ async def save_as_template(
 
 
 async def _insert(res: Res, doc: TemplateDoc, *, account_id: UUID | None) -> TemplateOut:
-    check_doc(doc)
+    check_doc(doc, limits=res.settings.schema_limits)
     row = await res.pool.fetchrow(
         Q.insert_template,
         uuid4(),
@@ -204,7 +209,7 @@ async def replace_global_template(
 ) -> TemplateOut:
     if body.slug != slug:
         raise ApiError(422, "invalid_template", "the slug in the body must match the path")
-    check_doc(body)
+    check_doc(body, limits=res.settings.schema_limits)
     row = await res.pool.fetchrow(
         Q.update_template,
         None,

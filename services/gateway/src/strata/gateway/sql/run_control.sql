@@ -4,7 +4,11 @@
 
 -- name: lock_run
 -- One of the caller's runs, locked.
-SELECT status, status_reason FROM runs WHERE id = $1 AND account_id = $2 FOR UPDATE;
+SELECT status, status_reason, project_id FROM runs WHERE id = $1 AND account_id = $2 FOR UPDATE;
+
+-- name: next_event_seq
+-- The next sequence number of one of the run's events (taken under the run's row lock).
+UPDATE runs SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq;
 
 -- name: set_run_status
 -- Move the run (cancel, resume, reopen); a reopened run is not complete any more.
@@ -61,3 +65,11 @@ WITH retried AS (
     RETURNING 1
 )
 SELECT count(*) FROM retried;
+
+-- name: lock_run_budget
+-- The run's spending cap and ledger, locked against the worker's reservations.
+SELECT budget_usd, spent_usd, reserved_usd FROM run_budgets WHERE run_id = $1 FOR UPDATE;
+
+-- name: set_run_budget
+-- A new cap; the worker's next reservation sees it (calls reserve against this row).
+UPDATE run_budgets SET budget_usd = $2 WHERE run_id = $1;

@@ -1,4 +1,5 @@
-"""One error shape for every failure: `{"error": {"code": ..., "message": ...}}`.
+"""One error shape for every failure: `{"error": {"code": ..., "message": ...}}`, plus `path`
+(a JSON Pointer into the request body) when one value of the request is at fault.
 
 Codes are stable snake_case identifiers clients may branch on; messages are for people and never
 carry internal detail (no stack traces, no SQL).
@@ -36,6 +37,7 @@ class ApiError(Exception):
         *,
         headers: dict[str, str] | None = None,
         details: Any = None,
+        path: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -44,6 +46,8 @@ class ApiError(Exception):
         self.headers = headers
         # Machine-readable specifics (which parameters failed, the latest version): optional.
         self.details = details
+        # JSON Pointer of the offending value in the request body (invalid_schema).
+        self.path = path
 
 
 def not_found(what: str) -> ApiError:
@@ -57,10 +61,14 @@ def error_response(
     message: str,
     headers: Mapping[str, str] | None = None,
     details: Any = None,
+    *,
+    path: str | None = None,
 ) -> JSONResponse:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
+    if path is not None:
+        error["path"] = path
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
@@ -74,7 +82,9 @@ def describe_validation_errors(errors: Any) -> str:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.headers, exc.details)
+    return error_response(
+        exc.status, exc.code, exc.message, exc.headers, exc.details, path=exc.path
+    )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
