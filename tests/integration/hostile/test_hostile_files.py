@@ -48,7 +48,7 @@ async def test_every_hostile_file_fails_with_its_own_code_and_the_next_converts(
         assert row["error_message"], name
         assert await pipeline.blocks(doc_id) == [], name
         assert outcomes[name] == ("failed", code), (name, row["error_message"])
-    assert len({code for _, _, _, code in CASES}) == 9  # distinct reasons, not one catch-all
+    assert len({code for _, _, _, code in CASES}) == 10  # distinct reasons, not one catch-all
 
     row = await pipeline.settled(normal_id)
     assert (row["status"], row["conversion_path"]) == ("ready", "docling")

@@ -120,7 +120,7 @@ async def test_plain_text_becomes_ready(pipeline: Pipeline) -> None:
             {},
             "unsupported_format",
             "detected an ELF executable from the file's bytes; "
-            "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx",
+            "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx, png, jpeg, tiff",
         ),
         ("x.md", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", {}, "corrupt_file", None),
         ("empty.txt", b"", {}, "empty_file", "The file is empty (0 bytes)."),

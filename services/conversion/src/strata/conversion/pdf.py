@@ -10,57 +10,18 @@
 import logging
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 
 from strata.contracts.blocks import BlockDraft
 from strata.conversion.doclingblocks import docling_to_blocks
 from strata.conversion.engine import run_docling, standard_weights_present
-from strata.conversion.errors import CorruptFileError, EncryptedFileError, TooManyPagesError
+from strata.conversion.errors import CorruptFileError
 from strata.conversion.limits import Limits
 from strata.conversion.pdflayout import Line, Table, drop_furniture, lines_to_blocks
+from strata.conversion.pdfpreflight import preflight
 from strata.conversion.pdftables import page_tables
 
 logger = logging.getLogger(__name__)
 STANDARD, NATIVE = "docling-standard", "pdf-native"
-
-
-def preflight(data: bytes, *, limits: Limits) -> list[int]:
-    """The 1-based numbers of pages that may hold a ruled table; raises on a file we refuse."""
-    if b"%%EOF" not in data[-4096:]:
-        raise CorruptFileError("the PDF is truncated or damaged: it has no end-of-file marker")
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise EncryptedFileError() from None
-        raise CorruptFileError(f"the PDF could not be opened ({exc})") from None
-    try:
-        pages = len(pdf)
-        if pages == 0:
-            raise CorruptFileError("the PDF has no pages")
-        if pages > limits.max_pages:
-            raise TooManyPagesError(
-                f"the PDF has {pages:,} pages; this deployment converts up to {limits.max_pages:,}"
-            )
-        return [n + 1 for n in range(pages) if limits.pdf_tables and _may_hold_grid(pdf[n])]
-    finally:
-        pdf.close()
-
-
-def _may_hold_grid(page: pdfium.PdfPage) -> bool:
-    horizontal = vertical = 0
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=4):
-        left, bottom, right, top = obj.get_bounds()
-        width, height = right - left, top - bottom
-        if height < 3 and width > 8:
-            horizontal += 1
-        elif width < 3 and height > 8:
-            vertical += 1
-        elif width > 8 and height > 8:
-            horizontal, vertical = horizontal + 2, vertical + 2
-        if horizontal >= 3 and vertical >= 3:
-            return True
-    return False
 
 
 def convert_pdf(data: bytes, *, limits: Limits) -> tuple[list[BlockDraft], str]:
