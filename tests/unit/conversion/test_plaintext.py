@@ -34,10 +34,17 @@ def test_list_lines() -> None:
         ("list_item", "eggs"),
         ("list_item", "milk"),
         ("list_item", "bread"),
-        ("list_item", "one"),
-        ("list_item", "twelve continued"),
+        ("list_item", "1. one"),
+        ("list_item", "12) twelve continued"),
         ("paragraph", "After list"),
     ]
+
+
+def test_list_levels_from_indentation() -> None:
+    blocks = plaintext_to_blocks("1. top\n  - nested\n    - deeper\n2. next\n")
+    assert [(b.text, b.list_level) for b in blocks] == [
+        ("1. top", 1), ("nested", 2), ("deeper", 3), ("2. next", 1),
+    ]  # fmt: skip
 
 
 def test_no_headings_from_plain_text() -> None:

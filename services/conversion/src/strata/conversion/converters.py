@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from strata.contracts.blocks import BlockDraft
+from strata.conversion.blocksize import bound_blocks
 from strata.conversion.errors import OutOfMemoryError, UnsupportedSourceError
 from strata.conversion.limits import Limits
 from strata.conversion.markdown import markdown_to_blocks
@@ -32,8 +33,10 @@ def convert_document(source_format: str, data: bytes, limits: Limits | None = No
     """Top-level (picklable) so a ProcessPoolExecutor can run it."""
     if source_format not in CONVERSION_PATHS:
         raise UnsupportedSourceError(f"this deployment has no converter for {source_format!r}")
+    limits = limits or Limits()
     try:
-        blocks, path = _convert(source_format, data, limits or Limits())
+        blocks, path = _convert(source_format, data, limits)
+        blocks = bound_blocks(blocks, max_tokens=limits.max_block_tokens)
     except MemoryError:
         # The worker's address-space limit (RLIMIT_AS) stopped an allocation.
         raise OutOfMemoryError() from None

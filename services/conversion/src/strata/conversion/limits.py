@@ -19,3 +19,5 @@ class Limits:
     docling_artifacts_path: str | None = None
     # Look for ruled tables in PDFs (pdfplumber) on the model-free path.
     pdf_tables: bool = True
+    # The largest block, in estimated tokens; longer text is cut at sentence, then word ends.
+    max_block_tokens: int = 4_000

@@ -30,6 +30,8 @@ class ConversionSettings(BaseSettings):
     # PDFs take the model-free path.
     docling_artifacts_path: str | None = None
     pdf_tables: bool = True
+    # Text longer than this (estimated tokens) is cut into consecutive blocks.
+    max_block_tokens: int = Field(4_000, ge=100, le=1_000_000)
     # Import docling and build its converters when a worker starts, not on its first document.
     warm_up: bool = True
 
@@ -47,4 +49,5 @@ class ConversionSettings(BaseSettings):
             table_rows_per_block=self.table_rows_per_block,
             docling_artifacts_path=self.docling_artifacts_path,
             pdf_tables=self.pdf_tables,
+            max_block_tokens=self.max_block_tokens,
         )
