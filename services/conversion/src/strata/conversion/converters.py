@@ -19,7 +19,10 @@ CONVERSION_PATHS = {
     "pptx": "docling",
     "xlsx": "docling",
     "html": "docling",
-    "pdf": "pdf-native | docling-standard",
+    "pdf": "pdf-native | pdf-native+ocr | docling-standard",
+    "png": "tesseract",
+    "jpeg": "tesseract",
+    "tiff": "tesseract",
 }
 
 
@@ -52,6 +55,10 @@ def _convert(source_format: str, data: bytes, limits: Limits) -> tuple[list[Bloc
         from strata.conversion.csvtable import csv_to_blocks  # noqa: PLC0415
 
         return csv_to_blocks(data, limits=limits), "csv"
+    if source_format in ("png", "jpeg", "tiff"):
+        from strata.conversion.images import convert_image  # noqa: PLC0415
+
+        return convert_image(data, limits=limits), "tesseract"
     if source_format == "pdf":
         from strata.conversion.pdf import convert_pdf  # noqa: PLC0415
 

@@ -4,7 +4,9 @@
   are under `docling_artifacts_path`: the quality path.
 - `pdf-native`: model-free. docling's NativePdfPipeline over docling-parse text cells, grouped
   by `pdflayout`; ruled tables by pdfplumber's table finder over the page's vector lines
-  (`pdftables`), only on pages whose paths could form a grid.
+  (`pdftables`), only on pages whose paths could form a grid. A page mostly covered by images
+  whose text layer has no readable text is a scan: it is rendered and read by OCR (`pdfocr`),
+  and the path is `pdf-native+ocr`.
 """
 
 import logging
@@ -17,15 +19,16 @@ from strata.conversion.engine import run_docling, standard_weights_present
 from strata.conversion.errors import CorruptFileError
 from strata.conversion.limits import Limits
 from strata.conversion.pdflayout import Line, Table, drop_furniture, lines_to_blocks
+from strata.conversion.pdfocr import needs_ocr, ocr_pages
 from strata.conversion.pdfpreflight import preflight
 from strata.conversion.pdftables import page_tables
 
 logger = logging.getLogger(__name__)
-STANDARD, NATIVE = "docling-standard", "pdf-native"
+STANDARD, NATIVE, OCR = "docling-standard", "pdf-native", "pdf-native+ocr"
 
 
 def convert_pdf(data: bytes, *, limits: Limits) -> tuple[list[BlockDraft], str]:
-    grid_pages = preflight(data, limits=limits)
+    checked = preflight(data, limits=limits)
     if standard_weights_present(limits.docling_artifacts_path):
         doc, _ = run_docling(
             "pdf", data, pdf_pipeline="standard", artifacts_path=limits.docling_artifacts_path
@@ -37,9 +40,16 @@ def convert_pdf(data: bytes, *, limits: Limits) -> tuple[list[BlockDraft], str]:
     _, pages = run_docling("pdf", data, pdf_pipeline="native")
     if not pages:
         raise CorruptFileError("no page of the PDF could be read")
-    tables = ruled_tables(data, pages, set(grid_pages), limits=limits)
-    lines, heights = _lines(pages, tables)
-    return lines_to_blocks(drop_furniture(lines, heights), [t for t, _ in tables]), NATIVE
+    scanned = [p.page_no for p in pages if p.page_no in checked.image_pages and needs_ocr(p)]
+    text_pages = [p for p in pages if p.page_no not in scanned]
+    tables = ruled_tables(data, text_pages, checked.grid_pages, limits=limits)
+    lines, heights = _lines(text_pages, tables)
+    blocks = lines_to_blocks(drop_furniture(lines, heights), [t for t, _ in tables])
+    if not scanned:
+        return blocks, NATIVE
+    read = ocr_pages(data, scanned, limits=limits)
+    # Stable: within a page the order stays; a page is either read natively or by OCR.
+    return sorted(blocks + read, key=lambda b: b.page_start or 0), OCR
 
 
 def ruled_tables(
