@@ -61,9 +61,9 @@ GOLDEN: dict[str, tuple[str, tuple[int, int], set[BlockType], list[str]]] = {
     "pdf/normal_4pages.pdf": ("pdf-native", (30, 70), {P, T}, []),
     "pptx/powerpoint_sample.pptx": (
         "docling",
-        (20, 30),
+        (16, 30),
         {H, L, P, T},
-        ["Test Table Slide", "Second slide title", "With foo"],
+        ["Test Table Slide", "Second slide title", "With foo\nBar"],
     ),
     "pptx/pptx_chart.pptx": ("docling", (2, 5), {H}, ["Quarterly Duck Survey"]),
     "txt/wiki.txt": ("plaintext", (12, 12), {P}, []),
@@ -142,7 +142,7 @@ def test_pptx_slide_title_is_the_heading_of_its_slide() -> None:
     table = next(b for b in blocks if b.block_type is BlockType.TABLE)
     assert (table.page_start, table.section_path) == (1, ["Test Table Slide"])
     assert table.table is not None and (table.table.n_rows, table.table.n_cols) == (9, 7)
-    item = next(b for b in blocks if b.text == "With foo")
+    item = next(b for b in blocks if b.text == "With foo\nBar")
     assert (item.page_start, item.section_path) == (2, ["Second slide title"])
 
 

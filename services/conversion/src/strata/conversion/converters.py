@@ -9,6 +9,7 @@ from strata.conversion.limits import Limits
 from strata.conversion.markdown import markdown_to_blocks
 from strata.conversion.plaintext import plaintext_to_blocks
 from strata.conversion.textdecode import decode_text
+from strata.conversion.tiny import join_tiny
 
 # source_format -> the `conversion_path` recorded on the document (PDF: one of two, see pdf.py).
 CONVERSION_PATHS = {
@@ -39,7 +40,7 @@ def convert_document(source_format: str, data: bytes, limits: Limits | None = No
     limits = limits or Limits()
     try:
         blocks, path = _convert(source_format, data, limits)
-        blocks = bound_blocks(blocks, max_tokens=limits.max_block_tokens)
+        blocks = bound_blocks(join_tiny(blocks), max_tokens=limits.max_block_tokens)
     except MemoryError:
         # The worker's address-space limit (RLIMIT_AS) stopped an allocation.
         raise OutOfMemoryError() from None

@@ -97,6 +97,9 @@ class _Mapper:
         elif isinstance(item, TableItem):
             self._table(item)
             return True
+        elif label == DocItemLabel.PICTURE:
+            self._chart(item)
+            return True
         elif label == DocItemLabel.FIELD_ITEM:
             self._field(item)
             return True
@@ -203,6 +206,27 @@ class _Mapper:
                 # A table without a marked header row (docx, xlsx) still reads best with its
                 # first row as the header: that is how people lay tables out.
                 has_header=has_header or len(rows) > 1,
+                section_path=self._path(),
+                rows_per_block=self.rows_per_block,
+                page=page,
+                bbox=bbox,
+            )
+        )
+
+    def _chart(self, item: NodeItem) -> None:
+        """A chart (pptx, xlsx) carries its data: that table is its content; a photo has none."""
+        chart = getattr(getattr(item, "meta", None), "tabular_chart", None)
+        data = getattr(chart, "chart_data", None)
+        if data is None or not data.grid or not isinstance(item, DocItem):
+            return
+        if chart.title:
+            self._emit(BlockType.CAPTION, chart.title, item)
+        rows = [[cell.text for cell in row] for row in data.grid]
+        page, _, bbox = self._provenance(item)
+        self.out.extend(
+            table_blocks(
+                rows,
+                has_header=True,
                 section_path=self._path(),
                 rows_per_block=self.rows_per_block,
                 page=page,
