@@ -20,6 +20,7 @@ from strata.conversion.errors import CorruptFileError
 from strata.conversion.limits import Limits
 from strata.conversion.pdflayout import Line, Table, drop_furniture, lines_to_blocks
 from strata.conversion.pdfocr import needs_ocr, ocr_pages
+from strata.conversion.pdforder import clean, reading_order
 from strata.conversion.pdfpreflight import preflight
 from strata.conversion.pdftables import page_tables
 
@@ -101,5 +102,5 @@ def _lines(
             lines.append(
                 Line(page.page_no, bb.l, bb.t, bb.r, bb.b, cell.text, cell.font_name or "")
             )
-        out.append(lines)
+        out.append(reading_order(clean(lines)))
     return out, heights
