@@ -51,3 +51,34 @@ def test_docx_lists_keep_numbers_and_levels() -> None:
     assert items and all(b.list_level for b in items)
     assert ("1. List item a", 1) in [(b.text, b.list_level) for b in items]
     assert ("List item 1.1", 2) in [(b.text, b.list_level) for b in items]
+
+
+def test_an_html_fragment_converts_as_html_without_markup_or_script() -> None:
+    fragment = (
+        b"<h1>T</h1><table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+        b"<script>alert('x')</script>"
+    )
+    blocks = convert_document("html", fragment).blocks
+    assert [(b.block_type.value, b.text.split("\n")[0]) for b in blocks] == [
+        ("heading", "T"),
+        ("table", "| a | b |"),
+    ]
+
+
+def test_docx_checkboxes_keep_their_state() -> None:
+    w14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+
+    def box(checked: bool, text: str) -> str:
+        glyph = "\u2612" if checked else "\u2610"
+        return (
+            f'</w:t></w:r><w:sdt><w:sdtPr><w14:checkbox xmlns:w14="{w14}">'
+            f'<w14:checked w14:val="{int(checked)}"/></w14:checkbox></w:sdtPr><w:sdtContent>'
+            f"<w:r><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>"
+            f'<w:r><w:t xml:space="preserve"> {text}'
+        )
+
+    data = hostile.docx([box(True, "Done task"), box(False, "Open task")])
+    assert _blocks("docx", data) == [
+        ("list_item", "[x] Done task", 1),
+        ("list_item", "[ ] Open task", 1),
+    ]
