@@ -83,7 +83,9 @@ def test_settled_and_conversion_messages_delivered_twice_change_nothing(stack, c
     before = infra.run(_snapshot(stack.database_url, run["id"], doc["id"]))
     assert before["completed_events"] == 1
 
-    infra.run(_publish_twice(stack.amqp_url, "overlays.settled", {"run_id": run["id"]}))
+    # Current names and (for one more version) the names before 0.2.
+    for key in ("run.recount-requested", "overlays.settled"):
+        infra.run(_publish_twice(stack.amqp_url, key, {"run_id": run["id"]}))
     infra.run(
         _publish_twice(
             stack.amqp_url,
@@ -91,7 +93,8 @@ def test_settled_and_conversion_messages_delivered_twice_change_nothing(stack, c
             {"document_id": doc["id"], "source_format": "md"},
         )
     )
-    infra.run(_publish_twice(stack.amqp_url, "run.created", {"run_id": run["id"]}))
+    for key in ("run.plan-requested", "run.created"):
+        infra.run(_publish_twice(stack.amqp_url, key, {"run_id": run["id"]}))
     infra.run(
         _publish_twice(
             stack.amqp_url,

@@ -58,14 +58,16 @@ class Pipeline:
         )
         return doc_id
 
-    async def publish(self, routing_key: str, message: Message) -> None:
+    async def publish(self, message: Message) -> None:
         await self.ingest.broker.publish(
-            message.model_dump(mode="json"), exchange=EVENTS, routing_key=routing_key, persist=True
+            message.model_dump(mode="json"),
+            exchange=EVENTS,
+            routing_key=message.route.routing_key,
+            persist=True,
         )
 
     async def receive(self, doc_id: UUID) -> None:
         await self.publish(
-            routing.DOCUMENT_RECEIVED.routing_key,
             DocumentReceived(document_id=doc_id, project_id=self.project_id),
         )
 
@@ -85,7 +87,7 @@ class Pipeline:
         return await self.settled(doc_id)
 
     def events_for(self, doc_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-        keys = (routing.DOCUMENT_CONVERTED, routing.DOCUMENT_FAILED)
+        keys = (routing.DOCUMENT_CONVERTED.routing_key, routing.DOCUMENT_FAILED.routing_key)
         return [
             (k, body) for k, body in self.events if k in keys and body["document_id"] == str(doc_id)
         ]

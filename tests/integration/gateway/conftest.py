@@ -15,9 +15,9 @@ import pytest
 from faststream.rabbit import RabbitBroker
 
 from strata.contracts import routing
-from strata.gateway.auth import create_account
 from strata.gateway.main import create_app
 from strata.gateway.settings import GatewaySettings
+from strata.gateway.web.auth import create_account
 from strata.runtime.settings import CommonSettings
 
 

@@ -12,12 +12,16 @@ from faststream.rabbit import RabbitBroker
 from strata.contracts import routing
 from strata.rollup.dead_letters import DeadLetterCopier
 from strata.rollup.handlers import register
-from strata.rollup.main import QUERIES
 from strata.rollup.rollup import RunRollup
+from strata.rollup.store import PgRollupStore
 from strata.runtime.broker import build_broker, declare_topology
 from tests.integration.lifecycle.conftest import make_run, outbox_for, overlay_states
 
 pytestmark = pytest.mark.integration
+
+
+def _rollup(gw, broker: RabbitBroker) -> RunRollup:
+    return RunRollup(store=PgRollupStore(outbox=outbox_for(gw, broker, "rollup")))
 
 
 async def test_expired_claims_go_back_to_pending_and_their_pack_is_offered_again(gw, broker):
@@ -38,7 +42,7 @@ async def test_expired_claims_go_back_to_pending_and_their_pack_is_offered_again
         run_id,
         uuid4(),
     )
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
     assert await rollup.reap_expired_claims() == 3
     states = await overlay_states(gw, run["id"])
     for row in states[:3]:
@@ -48,7 +52,7 @@ async def test_expired_claims_go_back_to_pending_and_their_pack_is_offered_again
     assert states[3]["status"] == "claimed"  # a live lease is left alone
     offered = await gw.events.wait_for("pack.ready", pack_id=str(pack))
     assert offered["block_count"] == 3
-    await gw.events.wait_for("overlays.settled", run_id=run["id"])
+    await gw.events.wait_for("run.recount-requested", run_id=run["id"])
     assert await rollup.reap_expired_claims() == 0
 
     progress = await rollup.recompute(run_id)
@@ -64,7 +68,7 @@ async def test_reaping_at_max_attempts_fails_the_block(gw, broker):
         UUID(run["id"]),
         uuid4(),
     )
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
     assert await rollup.reap_expired_claims() == 1
     (row,) = await overlay_states(gw, run["id"])
     assert row["status"] == "failed" and row["attempt_count"] == 3 and row["settled_at"]
@@ -76,7 +80,7 @@ async def test_status_reason_says_the_run_waits_for_a_key(gw, broker):
     auth = await gw.account()
     run = await make_run(gw, auth, blocks=3)
     run_id = UUID(run["id"])
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
 
     async def reason() -> str | None:
         await rollup.recompute(run_id)
@@ -135,12 +139,12 @@ async def _wait_rows(gw, count: int) -> list[dict]:
 
 async def test_every_dead_letter_is_copied_once_with_its_reason(gw, amqp_url):
     broker: RabbitBroker = build_broker(amqp_url)
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    store = PgRollupStore(outbox=outbox_for(gw, broker, "rollup"))
     register(
         broker,
-        rollup=rollup,
+        rollup=RunRollup(store=store),
         prefetch=4,
-        dead_letters=DeadLetterCopier(pool=lambda: gw.pool, queries=QUERIES),
+        dead_letters=DeadLetterCopier(store=store),
     )
     await broker.start()
     try:
@@ -149,7 +153,7 @@ async def test_every_dead_letter_is_copied_once_with_its_reason(gw, amqp_url):
         await _publish(
             amqp_url,
             exchange=routing.EXCHANGE,
-            routing_key=routing.OVERLAYS_SETTLED.routing_key,
+            routing_key=routing.RECOUNT_REQUESTED.routing_key,
             body=json.dumps({"not": "a run"}).encode(),
             headers={},
             message_id="poison-1",
@@ -174,8 +178,8 @@ async def test_every_dead_letter_is_copied_once_with_its_reason(gw, amqp_url):
         assert set(rows) == {"poison-1", "poison-2"}
         first = rows["poison-1"]
         assert first["error_code"] == "invalid_message" and "run_id" in first["error"]
-        assert first["queue"] == routing.OVERLAYS_SETTLED.queue
-        assert first["routing_key"] == "overlays.settled" and first["payload"] == {"not": "a run"}
+        assert first["queue"] == routing.RECOUNT_REQUESTED.queue
+        assert first["routing_key"] == routing.RECOUNT_REQUESTED.routing_key and first["payload"] == {"not": "a run"}
         second = rows["poison-2"]
         assert (second["error_code"], second["error"]) == ("unexpected_error", "boom")
         assert isinstance(second["payload"], str) and "not json" in second["payload"]
@@ -209,7 +213,7 @@ async def test_a_stalled_run_gets_its_lost_packs_offered_again(gw, broker):
         " AND block_index = 4",
         run_id,
     )
-    rollup = RunRollup(outbox=outbox_for(gw, broker, "rollup"), queries=QUERIES)
+    rollup = _rollup(gw, broker)
     await rollup.sweep_once()
     offered = await gw.events.wait_for("pack.ready", pack_id=str(lost))
     assert offered["block_count"] == 3

@@ -11,6 +11,7 @@ import pytest
 
 from strata.contracts import routing
 from strata.contracts.messages import ConversionRequested
+from tests.support.corpus import CORPUS
 from tests.support.pipeline import Pipeline, running_pipeline
 
 pytestmark = pytest.mark.integration
@@ -88,7 +89,7 @@ async def test_markdown_becomes_ready_with_ordered_blocks(pipeline: Pipeline) ->
     assert all(b["table_cells"] is None for b in blocks if b["block_type"] != "table")
     assert all(b["token_estimate"] > 0 and b["page_start"] is None for b in blocks)
     [(key, event)] = pipeline.events_for(doc["id"])
-    assert key == routing.DOCUMENT_CONVERTED
+    assert key == routing.DOCUMENT_CONVERTED.routing_key
     assert event["block_count"] == len(blocks)
 
 
@@ -148,7 +149,7 @@ async def test_a_failed_document_then_a_normal_one(
     assert await pipeline.blocks(doc_id) == []
     [(key, event)] = pipeline.events_for(doc_id)
     assert (key, event["error_code"], event["error_message"]) == (
-        routing.DOCUMENT_FAILED,
+        routing.DOCUMENT_FAILED.routing_key,
         code,
         doc["error_message"],
     )
@@ -161,7 +162,6 @@ async def test_a_duplicate_conversion_request_changes_nothing(pipeline: Pipeline
     doc = await pipeline.ingest_and_wait("guide.md", MARKDOWN)
     before = [dict(b) for b in await pipeline.blocks(doc["id"])]
     await pipeline.publish(
-        routing.CONVERSION_REQUESTED.routing_key,
         ConversionRequested(document_id=doc["id"], source_format="md"),
     )
     # Conversion consumes in order (one in flight): once a later document is ready, the
@@ -210,7 +210,6 @@ async def test_a_document_with_thousands_of_blocks(pipeline: Pipeline) -> None:
     assert [r["text"] for r in rows[8:12]] == ["item 0.6", "item 0.7", "item 0.8", "item 0.9"]
 
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
 """Issue 14: no block is larger than the setting; long text is cut at sentences, then words."""
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
 from strata.conversion.blocksize import bound_blocks, split_text
 from strata.conversion.converters import convert_document
 from strata.conversion.limits import Limits
+from strata.planning.tokens import estimate_tokens
 
 
 def test_a_huge_one_line_txt_becomes_many_bounded_blocks() -> None:

@@ -8,8 +8,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from strata.contracts.blocks import BlockDraft, BlockType
+from strata.contracts.documents import DocumentErrorCode
 from strata.contracts.messages import ConversionRequested
-from strata.contracts.overlays import DocumentErrorCode
 from strata.conversion.errors import (
     ConversionTimeoutError,
     ConverterInterruptedError,

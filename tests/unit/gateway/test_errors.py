@@ -1,6 +1,6 @@
 import json
 
-from strata.gateway.errors import describe_validation_errors, error_response
+from strata.gateway.web.errors import describe_validation_errors, error_response
 
 
 def test_error_body_shape():

@@ -2,7 +2,7 @@ import pytest
 
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
-from strata.gateway.policy import InvalidPolicyOverrideError, check_override_keys, run_policy
+from strata.gateway.domain.policy import InvalidPolicyOverrideError, check_override_keys, run_policy
 
 
 def test_admin_policy_then_schema_prompt_then_overrides():

@@ -1,6 +1,6 @@
 import pytest
 
-from strata.gateway.schema_rules import (
+from strata.gateway.domain.schema_rules import (
     InvalidSchemaError,
     validate_definition,
     validate_prompt_config,

@@ -1,6 +1,6 @@
 import hashlib
 
-from strata.gateway.tokens import TOKEN_PREFIX, hash_token, new_token, token_hint
+from strata.gateway.web.tokens import TOKEN_PREFIX, hash_token, new_token, token_hint
 
 
 def test_new_tokens_are_prefixed_long_and_unique():

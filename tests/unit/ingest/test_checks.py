@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from strata.contracts.overlays import DocumentErrorCode
+from strata.contracts.documents import DocumentErrorCode
 from strata.ingest.checks import SUPPORTED_FORMATS, human_size, inspect_upload
 from strata.ingest.errors import RejectedError, UnsupportedFormatError
 from strata.ingest.limits import IngestLimits

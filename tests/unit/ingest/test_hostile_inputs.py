@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from strata.contracts.overlays import DocumentErrorCode
+from strata.contracts.documents import DocumentErrorCode
 from strata.ingest.checks import inspect_upload
 from strata.ingest.errors import RejectedError
 from strata.ingest.htmlguard import nesting_depth

@@ -6,8 +6,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from strata.contracts.documents import DocumentErrorCode
 from strata.contracts.messages import DocumentReceived
-from strata.contracts.overlays import DocumentErrorCode
 from strata.ingest.errors import DocumentNotFoundError
 from strata.ingest.intake import Intake
 from strata.ingest.limits import IngestLimits

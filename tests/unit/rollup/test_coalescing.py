@@ -1,13 +1,13 @@
 import asyncio
 from uuid import uuid4
 
-from strata.contracts.messages import OverlaysSettled
+from strata.contracts.messages import RecountRequested
 from strata.rollup.rollup import RunRollup
 
 
 class CountingRollup(RunRollup):
     def __init__(self) -> None:
-        super().__init__(outbox=None, queries=None)  # type: ignore[arg-type]
+        super().__init__(store=None)  # type: ignore[arg-type]
         self.recomputes: list[tuple[object, int]] = []
         self.seen = 0
 
@@ -23,7 +23,7 @@ async def test_settles_of_one_run_coalesce_and_the_last_is_always_covered():
 
     async def settle(run_id):
         rollup.seen += 1
-        await rollup.on_settled(OverlaysSettled(run_id=run_id))
+        await rollup.on_settled(RecountRequested(run_id=run_id))
 
     await asyncio.gather(*(settle(run) for _ in range(20)), settle(other))
     ours = [seen for run_id, seen in rollup.recomputes if run_id == run]

@@ -5,11 +5,16 @@ Postgres or blob storage.
 """
 
 from datetime import UTC, datetime
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from strata.contracts.overlays import DocumentErrorCode, ExportStatus, RunStatus
+from strata.contracts import routing
+from strata.contracts.documents import DocumentErrorCode
+from strata.contracts.exports import ExportStatus
+from strata.contracts.routing import Route
+from strata.contracts.runs import RunStatus
 
 
 def _now() -> datetime:
@@ -17,34 +22,46 @@ def _now() -> datetime:
 
 
 class Message(BaseModel):
+    """A message knows where it goes: `route` is its routing key (and, for a command, the queue
+    of the one service that consumes it), so nobody pairs a key with a message by hand."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
+    route: ClassVar[Route]
 
     message_id: UUID = Field(default_factory=uuid4)
     occurred_at: datetime = Field(default_factory=_now)
 
 
 class DocumentReceived(Message):
+    route = routing.DOCUMENT_RECEIVED
     document_id: UUID
     project_id: UUID
 
 
 class ConversionRequested(Message):
+    route = routing.CONVERSION_REQUESTED
     document_id: UUID
     source_format: str
 
 
 class DocumentConverted(Message):
+    route = routing.DOCUMENT_CONVERTED
     document_id: UUID
     block_count: int
 
 
 class DocumentFailed(Message):
+    route = routing.DOCUMENT_FAILED
     document_id: UUID
     error_code: DocumentErrorCode
     error_message: str
 
 
-class RunCreated(Message):
+class PlanRequested(Message):
+    """Plan this run's pending overlays that have no pack yet (after creation, a cancel and
+    resume, a retry-failed, or the rollup's sweep). Was `PlanRequested` / `run.created`."""
+
+    route = routing.PLAN_REQUESTED
     run_id: UUID
 
 
@@ -52,6 +69,7 @@ class PackReady(Message):
     """A pack of one run's blocks to send to the model in one call. The overlays carry their
     `pack_id`, so the message stays small however many blocks the pack holds."""
 
+    route = routing.PACK_READY
     run_id: UUID
     pack_id: UUID
     block_count: int
@@ -59,7 +77,11 @@ class PackReady(Message):
     split_depth: int = 0
 
 
-class OverlaysSettled(Message):
+class RecountRequested(Message):
+    """Recount this run from its overlays. A settle says how many blocks it moved; a cancel,
+    resume or retry-failed sends zeros. Was `RecountRequested` / `overlays.settled`."""
+
+    route = routing.RECOUNT_REQUESTED
     run_id: UUID
     completed: int = 0
     failed: int = 0
@@ -75,6 +97,7 @@ class RunCounters(BaseModel):
 
 
 class RunProgress(Message):
+    route = routing.RUN_PROGRESS
     run_id: UUID
     status: RunStatus
     counters: RunCounters
@@ -83,22 +106,36 @@ class RunProgress(Message):
 
 
 class RunCompleted(Message):
+    route = routing.RUN_COMPLETED
     run_id: UUID
     status: RunStatus
     counters: RunCounters
 
 
 class RunCancelled(Message):
+    route = routing.RUN_CANCELLED
     run_id: UUID
 
 
 class ExportRequested(Message):
+    route = routing.EXPORT_REQUESTED
     export_id: UUID
 
 
 class ExportCompleted(Message):
+    route = routing.EXPORT_COMPLETED
     export_id: UUID
-    run_id: UUID
+    # None for a project-scope export, which spans runs.
+    run_id: UUID | None = None
     status: ExportStatus
     row_count: int = 0
     error_message: str | None = None
+    account_id: UUID | None = None
+    project_id: UUID | None = None
+    # The gateway route that serves the file, when the export is ready.
+    download_path: str | None = None
+
+
+# The names before 0.2, kept for one version for integrations that import them.
+RunCreated = PlanRequested
+OverlaysSettled = RecountRequested

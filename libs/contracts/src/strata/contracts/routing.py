@@ -1,4 +1,7 @@
-"""Exchange, routing keys and queue names: the only place they are spelled."""
+"""Exchange, routing keys and queue names: the only place they are spelled.
+
+Each message class carries its `Route` (`strata.contracts.messages`), so code emits a message and
+never pairs a routing key with it by hand."""
 
 from dataclasses import dataclass
 
@@ -12,30 +15,57 @@ RETRY_QUEUE = "strata.retry"
 
 @dataclass(frozen=True)
 class Route:
-    """A routing key and the durable queue one consuming service reads it from."""
+    """A routing key and, for a command, the durable queue one consuming service reads it from.
+
+    Notifications (events anyone may follow) have no queue of ours: they are published without
+    `mandatory`, since they may have no subscriber yet."""
 
     routing_key: str
-    queue: str
+    queue: str | None = None
+    # Earlier wire names of the same command, still bound to its queue so that integrations
+    # publishing them keep working for one more version (see the README's upgrade notes).
+    legacy_keys: tuple[str, ...] = ()
+
+    @property
+    def is_command(self) -> bool:
+        return self.queue is not None
+
+    @property
+    def bound_keys(self) -> tuple[str, ...]:
+        return (self.routing_key, *self.legacy_keys)
 
 
+# Commands: exactly one consuming service each.
 DOCUMENT_RECEIVED = Route("document.received", "strata.ingest.document-received")
 CONVERSION_REQUESTED = Route("conversion.requested", "strata.conversion.conversion-requested")
-DOCUMENT_CONVERTED = "document.converted"
-DOCUMENT_FAILED = "document.failed"
-RUN_CREATED = Route("run.created", "strata.worker.run-created")
+# "Plan this run's pending overlays that have no pack yet" (after creation, a cancel/resume, a
+# retry-failed or the rollup's sweep). Called `run.created` before 0.2.
+PLAN_REQUESTED = Route(
+    "run.plan-requested", "strata.worker.plan-requested", legacy_keys=("run.created",)
+)
 PACK_READY = Route("pack.ready", "strata.worker.pack-ready")
-OVERLAYS_SETTLED = Route("overlays.settled", "strata.rollup.overlays-settled")
-RUN_PROGRESS = "run.progress"
-RUN_COMPLETED = "run.completed"
-RUN_CANCELLED = "run.cancelled"
+# "Recount this run from its overlays" (after a settle, a cancel, a resume, a retry-failed).
+# Called `overlays.settled` before 0.2.
+RECOUNT_REQUESTED = Route(
+    "run.recount-requested",
+    "strata.rollup.recount-requested",
+    legacy_keys=("overlays.settled",),
+)
 EXPORT_REQUESTED = Route("export.requested", "strata.export.export-requested")
-EXPORT_COMPLETED = "export.completed"
+
+# Notifications.
+DOCUMENT_CONVERTED = Route("document.converted")
+DOCUMENT_FAILED = Route("document.failed")
+RUN_PROGRESS = Route("run.progress")
+RUN_COMPLETED = Route("run.completed")
+RUN_CANCELLED = Route("run.cancelled")
+EXPORT_COMPLETED = Route("export.completed")
 
 CONSUMED_ROUTES = (
     DOCUMENT_RECEIVED,
     CONVERSION_REQUESTED,
-    RUN_CREATED,
+    PLAN_REQUESTED,
     PACK_READY,
-    OVERLAYS_SETTLED,
+    RECOUNT_REQUESTED,
     EXPORT_REQUESTED,
 )

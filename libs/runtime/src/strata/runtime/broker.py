@@ -49,10 +49,15 @@ def retry_delay(attempt: int, *, at_least_s: float | None = None) -> int:
     return delay
 
 
-COMMAND_ROUTING_KEYS = frozenset(route.routing_key for route in routing.CONSUMED_ROUTES)
+# Legacy names too: an outbox row written before an upgrade is still a command when relayed.
+COMMAND_ROUTING_KEYS = frozenset(
+    key for route in routing.CONSUMED_ROUTES for key in route.bound_keys
+)
 
 
 def consumer_queue(route: routing.Route) -> RabbitQueue:
+    if route.queue is None:
+        raise ValueError(f"{route.routing_key} is a notification: no service consumes it")
     return RabbitQueue(
         route.queue,
         queue_type=QueueType.QUORUM,
@@ -102,7 +107,8 @@ async def declare_topology(broker: RabbitBroker) -> None:
         events = await _declare_exchange(channel, EVENTS)
         for route in routing.CONSUMED_ROUTES:
             queue = await _declare_queue(channel, consumer_queue(route))
-            await queue.bind(events, routing_key=route.routing_key)
+            for key in route.bound_keys:
+                await queue.bind(events, routing_key=key)
     finally:
         await channel.close()
 

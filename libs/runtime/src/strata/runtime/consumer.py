@@ -21,9 +21,10 @@ from aio_pika.exceptions import AMQPError
 from faststream import AckPolicy
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from strata.contracts import routing
+from strata.contracts.messages import Message
 from strata.runtime.broker import (
     DEAD_LETTERS,
     DELIVERY_LIMIT,
@@ -36,7 +37,7 @@ from strata.runtime.errors import StrataError
 
 logger = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Message)
 GiveUp = Callable[[Any, str, str], Awaitable[None]]
 ATTEMPT_HEADER = "x-strata-attempt"
 # Errors of the infrastructure itself: the same message may well succeed in a moment.
@@ -58,20 +59,22 @@ TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
 
 def consume(
     broker: RabbitBroker,
-    route: routing.Route,
     model: type[M],
     *,
     prefetch: int = 10,
     max_retries: int = 8,
     on_give_up: GiveUp | None = None,
 ) -> Callable[[Callable[[M], Awaitable[None]]], Callable[..., Awaitable[None]]]:
+    route = model.route  # the message knows its queue; a notification has none and raises here
+    queue = consumer_queue(route)
+
     def decorator(handle: Callable[[M], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         @broker.subscriber(
-            consumer_queue(route),
+            queue,
             EVENTS,
             channel=Channel(prefetch_count=prefetch),
             ack_policy=AckPolicy.MANUAL,
-            title=route.queue,
+            title=queue.name,
             description=f"{model.__name__} from `{route.routing_key}`",
         )
         async def subscriber(body: Any, message: RabbitMessage) -> None:
@@ -148,6 +151,7 @@ async def _retry(
     reason: str,
     retry_after_s: float | None,
 ) -> None:
+    assert route.queue is not None  # consume() takes commands only
     attempt = _attempt(message)
     delay = retry_delay(attempt, at_least_s=retry_after_s)
     logger.warning("%s on %s: retry %d in %ds (%s)", code, route.queue, attempt, delay, reason)

@@ -62,6 +62,17 @@ class Queries:
             statements[name] = sql
         return cls(statements)
 
+    @classmethod
+    def load_folder(cls, folder: Path) -> "Queries":
+        """Every `*.sql` file of a folder in one namespace; a name defined twice is an error."""
+        statements: dict[str, str] = {}
+        for path in sorted(folder.glob("*.sql")):
+            for name, sql in cls.load(path)._statements.items():
+                if name in statements:
+                    raise ValueError(f"{path.name}: query {name!r} is defined in another file too")
+                statements[name] = sql
+        return cls(statements)
+
     def __getattr__(self, name: str) -> str:
         try:
             return self._statements[name]

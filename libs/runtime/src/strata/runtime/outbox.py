@@ -50,16 +50,16 @@ class UnitOfWork:
     pending: list[dict[str, Any]] = field(default_factory=list)
     notices: list[dict[str, Any]] = field(default_factory=list)
 
-    def emit(self, routing_key: str, message: Message) -> None:
+    def emit(self, message: Message) -> None:
         headers: dict[str, str] = {}
         propagate.inject(headers)  # keep the causing trace for a relayed publish
-        self.pending.append(_row(routing_key, message, headers))
+        self.pending.append(_row(message, headers))
 
-    def notify(self, routing_key: str, message: Message) -> None:
+    def notify(self, message: Message) -> None:
         """A message about derived state, published after commit with no outbox row: for
-        notices whose loss a periodic re-derivation heals (overlays.settled: the rollup sweep
-        recounts active runs), so the hot path saves an insert and an update per message."""
-        self.notices.append(_row(routing_key, message, {}))
+        notices whose loss a periodic re-derivation heals (run.recount-requested: the rollup
+        sweep recounts active runs), so the hot path saves an insert and an update per message."""
+        self.notices.append(_row(message, {}))
 
     async def _write(self) -> None:
         if not self.pending:
@@ -74,10 +74,10 @@ class UnitOfWork:
         )
 
 
-def _row(routing_key: str, message: Message, headers: dict[str, str]) -> dict[str, Any]:
+def _row(message: Message, headers: dict[str, str]) -> dict[str, Any]:
     return {
         "id": message.message_id,
-        "routing_key": routing_key,
+        "routing_key": message.route.routing_key,
         "payload": message.model_dump(mode="json"),
         "headers": headers,
     }

@@ -1,13 +1,15 @@
-"""What every FastStream service process shares: broker, pool, outbox relay, blobs, telemetry.
+"""What every service process shares: broker, pool, outbox relay, blobs, telemetry.
 
 Nothing connects at import time; `ServiceRuntime.app()` returns a FastStream app whose startup
-opens the pool, connects the broker, declares the topology and starts the outbox relay.
+opens the pool, connects the broker, declares the topology and starts the outbox relay. A process
+whose app is not FastStream's (the gateway's FastAPI) wraps its lifespan in
+`ServiceRuntime.running()`: the same start and stop.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 from faststream import FastStream
@@ -66,10 +68,32 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         await self.outbox.drain()
+        await self._cancel_tasks()
+        await self._release()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator["ServiceRuntime"]:
+        """Started for the duration of the block: for a lifespan that is not FastStream's.
+
+        FastStream closes its broker before `after_shutdown`; here nobody else does, so it is
+        closed here, after the outbox drained (its publishes need the connection) and before
+        the pool. A start that fails half-way releases what it had opened."""
+        try:
+            await self.start()
+            yield self
+        finally:
+            await self.outbox.drain()
+            await self._cancel_tasks()
+            await self.broker.stop()
+            await self._release()
+
+    async def _cancel_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+    async def _release(self) -> None:
         if self._pool is not None:
             await self._pool.close()
         self.tracer_provider.shutdown()

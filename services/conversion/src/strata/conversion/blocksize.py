@@ -9,7 +9,8 @@ provenance. Tables are already cut by rows (`tables.py`) and are left alone.
 
 import re
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
+from strata.planning.tokens import estimate_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+")
 _LINE_END = re.compile(r"(?<=\n)")
@@ -42,7 +43,8 @@ def _split(text: str, max_bytes: int, levels: list[re.Pattern[str]]) -> list[str
     if not levels:
         return _hard_cut(text, max_bytes)
     out: list[str] = []
-    current, size = [], 0
+    current: list[str] = []
+    size = 0
     for part in levels[0].split(text):
         part_size = len(part.encode("utf-8")) + 1
         if current and size + part_size > max_bytes:

@@ -25,8 +25,9 @@ from docling_core.types.doc import (
     TextItem,
 )
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
 from strata.conversion.tables import table_blocks
+from strata.planning.tokens import estimate_tokens
 
 _TYPES = {
     DocItemLabel.TEXT: BlockType.PARAGRAPH,
@@ -217,7 +218,7 @@ class _Mapper:
         """A chart (pptx, xlsx) carries its data: that table is its content; a photo has none."""
         chart = getattr(getattr(item, "meta", None), "tabular_chart", None)
         data = getattr(chart, "chart_data", None)
-        if data is None or not data.grid or not isinstance(item, DocItem):
+        if chart is None or data is None or not data.grid or not isinstance(item, DocItem):
             return
         if chart.title:
             self._emit(BlockType.CAPTION, chart.title, item)

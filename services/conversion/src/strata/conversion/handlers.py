@@ -5,7 +5,6 @@ from typing import Protocol
 
 from faststream.rabbit import RabbitBroker
 
-from strata.contracts import routing
 from strata.contracts.messages import ConversionRequested
 from strata.runtime.consumer import consume
 
@@ -18,7 +17,6 @@ class HandlesConversion(Protocol):
 def register(broker: RabbitBroker, pipeline: HandlesConversion, *, prefetch: int) -> None:
     @consume(
         broker,
-        routing.CONVERSION_REQUESTED,
         ConversionRequested,
         prefetch=prefetch,
         on_give_up=pipeline.give_up,

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from strata.contracts.blocks import BlockDraft, BlockType, TableCells, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType, TableCells
 from strata.conversion.htmltable import html_pieces
 from strata.conversion.plaintext import plaintext_to_blocks
 from strata.conversion.tables import square, table_markdown
+from strata.planning.tokens import estimate_tokens
 
 # Each quote or list level is one or two nesting levels; markdown-it stops reading (and drops
 # everything after) at the limit. Its parser recurses per level: 100 stays far from Python's
@@ -130,7 +131,7 @@ class _Walker:
                 text=text,
                 section_path=self._path(),
                 token_estimate=estimate_tokens(text),
-                **extra,  # type: ignore[arg-type]
+                **extra,
             )
         )
 

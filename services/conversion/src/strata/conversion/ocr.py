@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
 from strata.conversion.errors import OcrUnavailableError
+from strata.planning.tokens import estimate_tokens
 
 LANGUAGE = "eng"
 PAGE_TIMEOUT_S = 90

@@ -9,8 +9,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from strata.contracts.documents import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.contracts.messages import ConversionRequested
-from strata.contracts.overlays import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.conversion.converters import CONVERSION_PATHS, Converted, convert_document
 from strata.conversion.errors import (
     BlobMissingError,

@@ -5,7 +5,8 @@ level)."""
 
 import re
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
+from strata.planning.tokens import estimate_tokens
 
 _LIST_LINE = re.compile(r"^([ \t]*)(?:[-*\u2022]|(\d{1,9}[.)]))\s+(?=\S)")
 
@@ -36,14 +37,14 @@ def _chunk_blocks(chunk: str) -> list[BlockDraft]:
         else:
             pieces.append((BlockType.PARAGRAPH, [line], None))
     blocks = []
-    for block_type, lines, level in pieces:
+    for block_type, lines, list_level in pieces:
         text = " ".join(" ".join(lines).split())
         blocks.append(
             BlockDraft(
                 block_type=block_type,
                 text=text,
                 token_estimate=estimate_tokens(text),
-                list_level=level,
+                list_level=list_level,
             )
         )
     return blocks

@@ -5,10 +5,9 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-from strata.contracts import routing
 from strata.contracts.blocks import BlockDraft
+from strata.contracts.documents import DocumentErrorCode
 from strata.contracts.messages import DocumentConverted, DocumentFailed
-from strata.contracts.overlays import DocumentErrorCode
 from strata.runtime.db import Queries
 from strata.runtime.service import ServiceRuntime
 
@@ -59,7 +58,6 @@ class PgDocumentStore:
                 self.q.insert_block, [_record(document_id, i, b) for i, b in enumerate(blocks)]
             )
             unit.emit(
-                routing.DOCUMENT_CONVERTED,
                 DocumentConverted(document_id=document_id, block_count=len(blocks)),
             )
         return True
@@ -70,7 +68,6 @@ class PgDocumentStore:
             if done is None:
                 return False
             unit.emit(
-                routing.DOCUMENT_FAILED,
                 DocumentFailed(document_id=document_id, error_code=code, error_message=message),
             )
         return True

@@ -3,7 +3,8 @@ it joins its neighbour of the same kind, the previous one if it can, else the ne
 per line. Only paragraphs and list items at the same list level, under the same section and
 on the same page join; headings, tables and code stay as they are."""
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
+from strata.planning.tokens import estimate_tokens
 
 TINY_CHARS = 3
 _JOINABLE = (BlockType.PARAGRAPH, BlockType.LIST_ITEM)

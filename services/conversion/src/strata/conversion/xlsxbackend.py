@@ -8,15 +8,19 @@ only from the cells that hold a value, in the same row-major order, so the table
 the same. Cell comments are read on the dense path only.
 """
 
+from datetime import datetime
+
 from docling.backend.msexcel_backend import ExcelTable, MsExcelDocumentBackend, _MergedCellIndex
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 # Up to this many cells in the bounding rectangle, docling's own scan is cheap enough.
 DENSE_SCAN_CELLS = 2_000_000
 
 
 class SparseAwareExcelBackend(MsExcelDocumentBackend):
-    def _find_data_tables(self, sheet: Worksheet) -> tuple[list[ExcelTable], dict]:
+    def _find_data_tables(
+        self, sheet: Worksheet
+    ) -> tuple[list[ExcelTable], dict[tuple[int, int], list[tuple[str, str, datetime | None]]]]:
         merged = _MergedCellIndex(sheet)
         bounds = self._find_true_data_bounds(sheet, merged)
         if bounds.width() * bounds.height() <= DENSE_SCAN_CELLS:

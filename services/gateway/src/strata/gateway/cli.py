@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 
-from strata.gateway.auth import create_account
+from strata.gateway.web.auth import create_account
 from strata.runtime.db import create_pool
 
 

@@ -17,7 +17,7 @@ class GatewaySettings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(50 * MIB, ge=1, description="largest accepted upload")
     page_size_max: int = Field(500, ge=1, le=10_000, description="largest `limit` a page accepts")
-    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    common: CommonSettings = Field(default_factory=CommonSettings)
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     anthropic_base_url: str = Field("https://api.anthropic.com", min_length=1)

@@ -2,7 +2,7 @@
 `error_code` and the message shown to people) and the message is acked; the others reach the
 consumer, whose ack policy reads `retryable`."""
 
-from strata.contracts.overlays import DocumentErrorCode
+from strata.contracts.documents import DocumentErrorCode
 from strata.runtime.errors import StrataError
 
 

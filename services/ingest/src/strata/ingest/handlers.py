@@ -5,7 +5,6 @@ from typing import Protocol
 
 from faststream.rabbit import RabbitBroker
 
-from strata.contracts import routing
 from strata.contracts.messages import DocumentReceived
 from strata.runtime.consumer import consume
 
@@ -18,7 +17,6 @@ class HandlesReceived(Protocol):
 def register(broker: RabbitBroker, intake: HandlesReceived, *, prefetch: int) -> None:
     @consume(
         broker,
-        routing.DOCUMENT_RECEIVED,
         DocumentReceived,
         prefetch=prefetch,
         on_give_up=intake.give_up,

@@ -8,8 +8,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from strata.contracts.documents import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.contracts.messages import DocumentReceived
-from strata.contracts.overlays import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.ingest.checks import check_size, inspect_upload
 from strata.ingest.errors import BlobMissingError, DocumentNotFoundError, RejectedError
 from strata.ingest.limits import IngestLimits

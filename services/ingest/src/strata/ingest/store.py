@@ -5,9 +5,8 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-from strata.contracts import routing
+from strata.contracts.documents import DocumentErrorCode
 from strata.contracts.messages import ConversionRequested, DocumentFailed
-from strata.contracts.overlays import DocumentErrorCode
 from strata.runtime.db import Queries
 from strata.runtime.service import ServiceRuntime
 
@@ -56,7 +55,6 @@ class PgDocumentStore:
             if done is None:
                 return False
             unit.emit(
-                routing.CONVERSION_REQUESTED.routing_key,
                 ConversionRequested(document_id=document_id, source_format=source_format),
             )
         return True
@@ -76,7 +74,6 @@ class PgDocumentStore:
             if done is None:
                 return False
             unit.emit(
-                routing.DOCUMENT_FAILED,
                 DocumentFailed(document_id=document_id, error_code=code, error_message=message),
             )
         return True

@@ -6,13 +6,10 @@ queue (nack with requeue after a pause), so no dead letter is lost on the way.""
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from uuid import uuid4
 
-import asyncpg
-
-from strata.runtime.db import Queries
+from strata.rollup.store import DeadLetter, RollupStore
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +47,10 @@ class DeadLetterCopier:
     def __init__(
         self,
         *,
-        pool: Callable[[], asyncpg.Pool],
-        queries: Queries,
+        store: RollupStore,
         retry_pause_s: float = 2.0,
     ) -> None:
-        self._pool = pool
-        self._queries = queries
+        self._store = store
         self._retry_pause_s = retry_pause_s
 
     async def copy(
@@ -68,16 +63,16 @@ class DeadLetterCopier:
     ) -> None:
         death_queue, death_reason = broker_reason(headers)
         error_code = headers.get(ERROR_CODE_HEADER)
-        await self._pool().execute(
-            self._queries.insert_dead_letter,
-            uuid4(),
-            message_id,
-            headers.get(QUEUE_HEADER) or death_queue,
-            routing_key,
-            str(error_code) if error_code is not None else "broker_delivery_limit",
-            str(headers.get(ERROR_HEADER) or death_reason or "no reason given"),
-            decode_payload(body),
-            json_safe(headers),
+        await self._store.save_dead_letter(
+            DeadLetter(
+                message_id=message_id,
+                queue=headers.get(QUEUE_HEADER) or death_queue,
+                routing_key=routing_key,
+                error_code=str(error_code) if error_code is not None else "broker_delivery_limit",
+                error=str(headers.get(ERROR_HEADER) or death_reason or "no reason given"),
+                payload=decode_payload(body),
+                headers=json_safe(headers),
+            )
         )
         logger.info(
             "dead letter stored: %s from %s (%s)",

@@ -8,7 +8,7 @@ from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
 
 from strata.contracts import routing
-from strata.contracts.messages import OverlaysSettled
+from strata.contracts.messages import RecountRequested
 from strata.rollup.dead_letters import DeadLetterCopier
 from strata.runtime.broker import DEAD_LETTER_QUEUE, DEAD_LETTERS
 from strata.runtime.consumer import consume
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 class Rollup(Protocol):
-    async def on_settled(self, msg: OverlaysSettled) -> None: ...
+    async def on_settled(self, msg: RecountRequested) -> None: ...
 
 
 async def _raw_body(message: Any) -> bytes:
@@ -32,8 +32,8 @@ def register(
     prefetch: int,
     dead_letters: DeadLetterCopier | None = None,
 ) -> None:
-    @consume(broker, routing.OVERLAYS_SETTLED, OverlaysSettled, prefetch=prefetch)
-    async def on_overlays_settled(msg: OverlaysSettled) -> None:
+    @consume(broker, RecountRequested, prefetch=prefetch)
+    async def on_recount_requested(msg: RecountRequested) -> None:
         await rollup.on_settled(msg)
 
     if dead_letters is None:

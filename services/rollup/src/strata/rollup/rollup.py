@@ -2,21 +2,16 @@
 
 import asyncio
 import logging
-from collections import Counter
 from uuid import UUID
 
-from strata.contracts import routing
-from strata.contracts.messages import (
-    OverlaysSettled,
-    PackReady,
-    RunCompleted,
-    RunCounters,
-    RunCreated,
-    RunProgress,
+from strata.contracts.messages import RecountRequested, RunProgress
+from strata.rollup.announcements import (
+    progress_of,
+    reap_messages,
+    recount_messages,
+    reoffer_messages,
 )
-from strata.contracts.overlays import RunStatus
-from strata.runtime.db import Queries
-from strata.runtime.outbox import Outbox
+from strata.rollup.store import RollupStore
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +20,13 @@ WAIT_REASONS = frozenset({"waiting_for_api_key", "waiting_for_valid_api_key", "b
 
 
 class RunRollup:
-    def __init__(self, *, outbox: Outbox, queries: Queries, min_interval_s: float = 0.0) -> None:
-        self._outbox = outbox
-        self._queries = queries
+    def __init__(self, *, store: RollupStore, min_interval_s: float = 0.0) -> None:
+        self._store = store
         self._min_interval_s = min_interval_s
         self._in_flight: set[UUID] = set()
         self._dirty: set[UUID] = set()
 
-    async def on_settled(self, msg: OverlaysSettled) -> None:
+    async def on_settled(self, msg: RecountRequested) -> None:
         """Coalesced per run: while a recompute of a run is in flight, further settles of that run
         only mark it dirty, and the in-flight one runs once more when it ends. A 50,000-block run
         settles hundreds of packs; each recompute counts every overlay of the run, so doing it
@@ -57,81 +51,47 @@ class RunRollup:
             self._in_flight.discard(msg.run_id)
 
     async def recompute(self, run_id: UUID) -> RunProgress | None:
-        async with self._outbox.transaction() as uow:
-            if await uow.conn.fetchval(self._queries.lock_run, run_id) is None:
-                return None
-            row = await uow.conn.fetchrow(self._queries.recompute_run, run_id)
-            counters = RunCounters(
-                total_blocks=row["total"],
-                completed_blocks=row["completed"],
-                failed_blocks=row["failed"],
-                pending_blocks=row["pending"],
-                claimed_blocks=row["claimed"],
+        recount = await self._store.recount(run_id, messages=recount_messages)
+        if recount is None:
+            return None
+        reason = recount.status_reason
+        if reason != recount.previous_reason and reason in WAIT_REASONS:
+            logger.warning(
+                "run %s is waiting: %s (%s)",
+                run_id,
+                reason,
+                "raise the budget"
+                if reason == "budget_exhausted"
+                else "add or fix the account's provider key, then resume",
             )
-            status = RunStatus(row["status"])
-            if row["status_reason"] != row["old_reason"] and row["status_reason"] in WAIT_REASONS:
-                logger.warning(
-                    "run %s is waiting: %s (%s)",
-                    run_id,
-                    row["status_reason"],
-                    "raise the budget"
-                    if row["status_reason"] == "budget_exhausted"
-                    else "add or fix the account's provider key, then resume",
-                )
-            progress = RunProgress(
-                run_id=run_id, status=status, counters=counters, status_reason=row["status_reason"]
-            )
-            uow.emit(routing.RUN_PROGRESS, progress)
-            # Exactly once: only the recompute that moves the run into `complete` announces it.
-            if status is RunStatus.COMPLETE and row["old_status"] != RunStatus.COMPLETE:
-                uow.emit(
-                    routing.RUN_COMPLETED,
-                    RunCompleted(run_id=run_id, status=status, counters=counters),
-                )
-                logger.info("run %s complete: %s", run_id, counters.model_dump())
-        return progress
+        if recount.completes_the_run:
+            logger.info("run %s complete: %s", run_id, recount.counters.model_dump())
+        return progress_of(recount)
 
     async def reap_expired_claims(self, *, limit: int = 5000) -> int:
         """Release expired claims and offer their packs again."""
-        async with self._outbox.transaction() as uow:
-            rows = await uow.conn.fetch(self._queries.reap_expired_claims, limit)
-            offered = Counter((r["run_id"], r["pack_id"]) for r in rows if r["status"] == "pending")
-            for (run_id, pack_id), count in offered.items():
-                uow.emit(
-                    routing.PACK_READY.routing_key,
-                    PackReady(run_id=run_id, pack_id=pack_id, block_count=count),
-                )
-            for run_id in {r["run_id"] for r in rows}:
-                uow.emit(routing.OVERLAYS_SETTLED.routing_key, OverlaysSettled(run_id=run_id))
-        if rows:
-            logger.warning("reaped %d expired claim(s) in %d pack(s)", len(rows), len(offered))
-        return len(rows)
+        reaped = await self._store.reap_expired_claims(limit=limit, messages=reap_messages)
+        if reaped:
+            packs = {(c.run_id, c.pack_id) for c in reaped if c.status == "pending"}
+            logger.warning("reaped %d expired claim(s) in %d pack(s)", len(reaped), len(packs))
+        return len(reaped)
 
     async def reoffer_if_stalled(self, run_id: UUID) -> int:
         """Offer again the work of a run whose messages were lost; returns packs offered."""
-        async with self._outbox.transaction() as uow:
-            rows = await uow.conn.fetch(self._queries.reoffer_stalled_run, run_id)
-            packs = Counter(r["pack_id"] for r in rows)
-            for pack_id, count in packs.items():
-                if pack_id is None:
-                    uow.emit(routing.RUN_CREATED.routing_key, RunCreated(run_id=run_id))
-                else:
-                    uow.emit(
-                        routing.PACK_READY.routing_key,
-                        PackReady(run_id=run_id, pack_id=pack_id, block_count=count),
-                    )
-        if rows:
+        packs = await self._store.touch_stalled_pending(
+            run_id, messages=lambda found: reoffer_messages(run_id, found)
+        )
+        offered = len(set(packs))
+        if packs:
             logger.warning(
                 "run %s stalled with %d pending block(s): offered %d pack(s) again",
-                run_id, len(rows), len(packs),
+                run_id, len(packs), offered,
             )  # fmt: skip
-        return len(packs)
+        return offered
 
     async def sweep_once(self) -> None:
         await self.reap_expired_claims()
-        async with self._outbox.pool.acquire() as conn:
-            run_ids = [r["id"] for r in await conn.fetch(self._queries.active_runs, 1000)]
-        for run_id in run_ids:
+        for run_id in await self._store.active_runs(limit=1000):
             progress = await self.recompute(run_id)
             if (
                 progress

@@ -23,14 +23,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from uuid import UUID
 
-import asyncpg
-
+from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import DecryptError, MasterKey, open_secret, provider_key_context
-from strata.runtime.db import Queries
 from strata.worker.openai_compat import OpenAICompatibleProvider
 from strata.worker.provider import (
     AnthropicProvider,
@@ -39,13 +36,9 @@ from strata.worker.provider import (
     ModelRequest,
     ModelResponse,
 )
+from strata.worker.store import KeyStore, ProviderKey
 
 logger = logging.getLogger(__name__)
-KEYS_SQL = Queries.load(Path(__file__).with_name("keys.sql"))
-
-ANTHROPIC = "anthropic"
-OPENAI_COMPATIBLE = "openai_compatible"
-
 
 @dataclass(frozen=True)
 class KeyedProvider:
@@ -76,7 +69,7 @@ class AccountKeyResolver:
     def __init__(
         self,
         *,
-        pool: Callable[[], asyncpg.Pool],
+        store: KeyStore,
         platform: ModelProvider | None,
         master: MasterKey | None,
         anthropic_base_url: str | None,
@@ -86,7 +79,7 @@ class AccountKeyResolver:
         factory: ProviderFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._pool = pool
+        self._store = store
         self._platform = platform
         self._master = master
         self._anthropic_base_url = anthropic_base_url
@@ -99,7 +92,7 @@ class AccountKeyResolver:
         self._clients: OrderedDict[UUID, KeyedProvider] = OrderedDict()
 
     def _build(self, provider: str, secret: str, base_url: str | None) -> ModelProvider:
-        if provider == ANTHROPIC:
+        if provider == Provider.ANTHROPIC:
             return AnthropicProvider(
                 api_key=secret,
                 base_url=base_url or self._anthropic_base_url,
@@ -121,7 +114,7 @@ class AccountKeyResolver:
         return choice.provider
 
     async def _choose(self, account_id: UUID) -> tuple[ModelProvider, UUID | None]:
-        rows = await self._pool().fetch(KEYS_SQL.account_keys, account_id)
+        rows = await self._store.account_keys(account_id)
         if not rows:
             if self._platform is None:
                 raise _no_key(
@@ -129,7 +122,7 @@ class AccountKeyResolver:
                     "platform key, then resume the run"
                 )
             return self._platform, None
-        usable = [r for r in rows if r["status"] != "invalid"]
+        usable = [r for r in rows if r.status != KeyStatus.INVALID]
         if not usable:
             raise _no_key(
                 "the account's provider key was rejected by the provider (invalid); add a valid "
@@ -138,14 +131,14 @@ class AccountKeyResolver:
         for row in usable:
             provider = self._client_for(account_id, row)
             if provider is not None:
-                return provider, row["id"]
+                return provider, row.id
         raise _no_key(
             "the account's provider key cannot be read by the worker (STRATA_MASTER_KEY missing "
             "or changed); the operator must fix the master key, or add the key again"
         )
 
-    def _client_for(self, account_id: UUID, row: asyncpg.Record) -> KeyedProvider | None:
-        key_id: UUID = row["id"]
+    def _client_for(self, account_id: UUID, row: ProviderKey) -> KeyedProvider | None:
+        key_id = row.id
         if (cached := self._clients.get(key_id)) is not None:
             self._clients.move_to_end(key_id)
             return cached
@@ -155,18 +148,18 @@ class AccountKeyResolver:
         try:
             secret = open_secret(
                 self._master,
-                row["secret_sealed"],
+                row.secret_sealed,
                 context=provider_key_context(key_id, account_id),
             )
         except DecryptError:
             logger.error(
                 "provider key %s does not open (sealed under master key %s, this worker has %s)",
                 key_id,
-                row["master_key_id"],
+                row.master_key_id,
                 self._master.key_id,
             )
             return None
-        client = KeyedProvider(key_id, self._factory(row["provider"], secret, row["base_url"]))
+        client = KeyedProvider(key_id, self._factory(row.provider, secret, row.base_url))
         del secret
         self._clients[key_id] = client
         while len(self._clients) > self._max_clients:
@@ -207,8 +200,7 @@ class AccountKeyResolver:
         stale = self._clients.pop(key_id, None)
         if stale is not None:
             self._close_later(stale)
-        marked = await self._pool().fetchval(KEYS_SQL.mark_key_rejected, key_id)
-        if marked is not None:
+        if await self._store.mark_key_rejected(key_id):
             logger.warning(
                 "provider key %s of account %s was rejected (401/403) and is now invalid; "
                 "runs of the account wait for a valid key",

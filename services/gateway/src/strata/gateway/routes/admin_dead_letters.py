@@ -7,38 +7,18 @@ never touches the broker."""
 import base64
 import binascii
 from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
-from strata.gateway.api_models import ErrorBody
-from strata.gateway.auth import Caller
-from strata.gateway.deps import Limit, Res
-from strata.gateway.errors import ApiError
-from strata.runtime.db import Queries
+from strata.gateway.api_models import DeadLetter, DeadLetterPage, ErrorBody
+from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.deps import Limit, Res
+from strata.gateway.web.errors import ApiError
 
-DQ = Queries.load(Path(__file__).parents[1] / "dead_letters.sql")
 router = APIRouter(tags=["admin"])
-
-
-class DeadLetter(BaseModel):
-    id: UUID
-    message_id: str | None
-    queue: str | None = Field(description="the consumer queue that gave up on it")
-    routing_key: str
-    error_code: str | None
-    error: str | None
-    payload: Any
-    headers: dict[str, Any]
-    received_at: datetime
-
-
-class DeadLetterPage(BaseModel):
-    items: list[DeadLetter]
-    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
 
 
 def _encode(received_at: datetime, row_id: UUID) -> str:
@@ -70,7 +50,7 @@ async def list_dead_letters(
     if not caller.is_superuser:
         raise ApiError(403, "forbidden", "only superusers may read dead letters")
     after_at, after_id = _decode(cursor)
-    rows = await res.pool.fetch(DQ.page_dead_letters, after_at, after_id, queue, limit + 1)
+    rows = await res.pool.fetch(Q.page_dead_letters, after_at, after_id, queue, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     return DeadLetterPage(
         items=[DeadLetter.model_validate(dict(r)) for r in page],

@@ -2,41 +2,19 @@
 
 Editing the policy never touches a run: each run froze its own snapshot when it was created."""
 
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from strata.contracts.policy import PolicySnapshot
-from strata.gateway.auth import Caller, Superuser
-from strata.gateway.deps import Limit, Res
-from strata.gateway.errors import ApiError, describe_validation_errors
+from strata.gateway.api_models import Policy, PolicyAuditPage, PolicyChange
 from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller, Superuser
+from strata.gateway.web.deps import Limit, Res
+from strata.gateway.web.errors import ApiError, describe_validation_errors
 
 router = APIRouter(tags=["admin"])
-
-
-class Policy(BaseModel):
-    settings: dict[str, Any]  # every key, effective value (stored value or default)
-    updated_at: datetime
-    updated_by: UUID | None
-
-
-class PolicyChange(BaseModel):
-    id: int
-    changed_by: UUID
-    changed_by_name: str
-    changed_at: datetime
-    changed_keys: list[str]
-    old_settings: dict[str, Any]
-    new_settings: dict[str, Any]
-
-
-class PolicyAuditPage(BaseModel):
-    items: list[PolicyChange]
-    next_cursor: int | None
 
 
 def _effective(stored: dict[str, Any]) -> dict[str, Any]:

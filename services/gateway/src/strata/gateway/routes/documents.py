@@ -8,13 +8,13 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from strata.contracts.blocks import make_block_uid
 from strata.gateway.api_models import Block, BlockPage, Document, Page
-from strata.gateway.auth import Caller
-from strata.gateway.cursors import split_page
-from strata.gateway.deps import Limit, Res
-from strata.gateway.errors import not_found
+from strata.gateway.domain.uploads import receive_upload
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
-from strata.gateway.uploads import receive_upload
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.cursors import split_page
+from strata.gateway.web.deps import Limit, Res
+from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["documents"])
 

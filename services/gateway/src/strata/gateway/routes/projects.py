@@ -6,10 +6,10 @@ import asyncpg
 from fastapi import APIRouter
 
 from strata.gateway.api_models import Page, Project, ProjectCreate
-from strata.gateway.auth import Caller
-from strata.gateway.deps import Res
-from strata.gateway.errors import not_found
 from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.deps import Res
+from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["projects"])
 

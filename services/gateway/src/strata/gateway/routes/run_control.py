@@ -3,27 +3,22 @@
 Each answers the run as it is right after the action, plus what the action changed. Counters
 are recomputed by the rollup from the overlays a moment later (`GET /v1/runs/{id}`)."""
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
-from strata.gateway.api_models import ErrorBody, Run
-from strata.gateway.auth import Caller
-from strata.gateway.deps import Res
-from strata.gateway.errors import not_found
-from strata.gateway.run_control import ActionResult, cancel_run, resume_run, retry_failed
+from strata.gateway.api_models import ErrorBody, Run, RunAction
+from strata.gateway.domain.run_control import ActionResult, cancel_run, resume_run, retry_failed
 from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.deps import Res
+from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["runs"])
-_CONFLICT = {409: {"model": ErrorBody, "description": "the run's state does not allow it"}}
-
-
-class RunAction(BaseModel):
-    run: Run
-    overlays_changed: int = Field(description="overlays released (cancel) or retried")
-    packs_offered: int = Field(description="packs offered to the workers again (resume)")
-    replanned: bool = Field(description="unpacked overlays were sent to planning again")
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "the run's state does not allow it"}
+}
 
 
 async def _answer(res: Res, caller: Caller, run_id: UUID, result: ActionResult) -> RunAction:

@@ -1,26 +1,29 @@
 """Extraction schemas: immutable versions; an edit is a new version based on the latest."""
 
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter
 
 from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionCreate
-from strata.gateway.auth import Caller
-from strata.gateway.deps import Res
-from strata.gateway.errors import ApiError, not_found
-from strata.gateway.routes.projects import require_project
-from strata.gateway.schema_rules import (
+from strata.gateway.domain.schema_rules import (
     InvalidSchemaError,
     validate_definition,
     validate_prompt_config,
 )
+from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
+from strata.gateway.web.auth import Caller
+from strata.gateway.web.deps import Res
+from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["schemas"])
 
 
-def _validated(definition: dict, prompt_config: dict | None) -> tuple[dict, dict]:
+def _validated(
+    definition: dict[str, Any], prompt_config: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         normalised = validate_definition(definition)
         prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])

@@ -1,0 +1,142 @@
+"""Creating a run: resolve its documents, freeze its policy, plan its packs, make one overlay per
+block already in its pack, and announce the run and its packs — all in one transaction, so a run
+never exists half-made (or unannounced).
+
+Packs are planned here, with the cost model the worker and the dry run use (`strata.planning`),
+because this is where the overlays are born: writing each overlay once with its pack saves a
+second pass over every overlay of the run, and the plan a dry run shows is exactly the plan that
+runs. The worker still plans whatever is left without a pack (after a cancel, a retry-failed)."""
+
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from strata.contracts.documents import DocumentStatus
+from strata.contracts.messages import PlanRequested
+from strata.contracts.policy import PolicySnapshot
+from strata.contracts.schemas import PromptConfig
+from strata.gateway.api_models import RunCreate
+from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy
+from strata.gateway.sql import Q
+from strata.gateway.web.deps import Resources
+from strata.gateway.web.errors import ApiError, not_found
+from strata.planning.assignment import assign_packs
+from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
+from strata.planning.planner import PlannedBlock
+from strata.planning.prompt import system_prompt
+from strata.planning.tokens import estimate_tokens
+
+
+async def _documents(
+    conn: asyncpg.Connection, body: RunCreate, *, account_id: UUID, project_id: UUID
+) -> list[UUID]:
+    if body.project_id is not None:
+        if body.project_id != project_id:
+            raise not_found("project")  # the schema belongs to another (or nobody's) project
+        return [
+            r["id"] for r in await conn.fetch(Q.ready_project_documents, project_id, account_id)
+        ]
+    wanted = list(dict.fromkeys(body.document_ids or []))
+    rows = await conn.fetch(Q.run_documents_status, wanted, account_id, project_id)
+    found = {r["id"]: r["status"] for r in rows}
+    missing = [str(d) for d in wanted if d not in found]
+    if missing:
+        raise ApiError(404, "not_found", f"document not found: {', '.join(missing)}")
+    not_ready = [str(d) for d in wanted if found[d] != DocumentStatus.READY]
+    if not_ready:
+        raise ApiError(
+            409, "document_not_ready", f"documents not ready yet: {', '.join(not_ready)}"
+        )
+    return wanted
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    schema: asyncpg.Record
+    project_id: UUID
+    document_ids: list[UUID]
+    policy: PolicySnapshot
+
+
+async def _prepare(conn: asyncpg.Connection, *, account_id: UUID, body: RunCreate) -> PreparedRun:
+    """Everything a run needs decided before anything is written: schema, documents, policy."""
+    schema = await conn.fetchrow(Q.get_schema, body.schema_id, account_id)
+    if schema is None:
+        raise not_found("schema")
+    project_id = schema["project_id"]
+    document_ids = await _documents(conn, body, account_id=account_id, project_id=project_id)
+    try:
+        policy = run_policy(
+            admin_settings=await conn.fetchval(Q.policy_settings),
+            prompt_config=PromptConfig.model_validate(schema["prompt_config"]),
+            overrides=body.policy_overrides,
+        )
+    except InvalidPolicyOverrideError as exc:
+        raise ApiError(422, "invalid_policy_override", str(exc)) from None
+    return PreparedRun(schema, project_id, document_ids, policy)
+
+
+async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UUID:
+    run_id = uuid4()
+    async with res.outbox.transaction() as uow:
+        conn = uow.conn
+        run = await _prepare(conn, account_id=account_id, body=body)
+        await conn.execute(
+            Q.insert_run,
+            run_id,
+            account_id,
+            run.project_id,
+            run.schema["id"],
+            run.policy.model_dump(mode="json"),
+        )
+        await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
+        if run.policy.budget_usd is not None:
+            await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
+        blocks = [
+            PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
+            for r in await conn.fetch(Q.blocks_to_plan, run.document_ids)
+        ]
+        if not blocks:
+            # Raising inside the unit of work rolls the run back: no empty run is left behind.
+            raise ApiError(
+                409, "no_blocks", "the selected documents have no blocks to extract from"
+            )
+        packs = assign_packs(
+            blocks,
+            run_id=run_id,
+            policy=run.policy,
+            fixed_prompt_tokens=_system_tokens(run.schema),
+        )
+        await conn.execute(
+            Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
+        )
+        await conn.execute(Q.set_run_total, run_id, len(blocks))
+        uow.emit(PlanRequested(run_id=run_id))
+        for ready in packs.messages:
+            uow.emit(ready)
+    return run_id
+
+
+def _system_tokens(schema: asyncpg.Record) -> int:
+    config = PromptConfig.model_validate(schema["prompt_config"])
+    return estimate_tokens(system_prompt(schema["definition"], config))
+
+
+async def estimate(
+    res: Resources, *, account_id: UUID, body: RunCreate
+) -> tuple[RunEstimate, PolicySnapshot]:
+    """The dry run: the packs, calls, tokens and cost the run would have under the effective
+    policy, computed with the worker's own planner, prompt and prices. Writes nothing."""
+    async with res.pool.acquire() as conn, conn.transaction():
+        run = await _prepare(conn, account_id=account_id, body=body)
+        rows = await conn.fetch(Q.blocks_for_estimate, run.document_ids)
+    if not rows:
+        raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
+    planned = estimate_run(
+        [EstimateBlock((r["document_id"], r["block_index"]), r["text"]) for r in rows],
+        definition=run.schema["definition"],
+        prompt_config=PromptConfig.model_validate(run.schema["prompt_config"]),
+        policy=run.policy,
+    )
+    return planned, run.policy

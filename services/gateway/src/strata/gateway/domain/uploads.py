@@ -1,0 +1,87 @@
+"""Receiving an upload: stream it to blob storage, then record it and announce it atomically."""
+
+import logging
+from collections.abc import AsyncIterator
+from uuid import UUID, uuid4
+
+import asyncpg
+from fastapi import UploadFile
+
+from strata.contracts.messages import DocumentReceived
+from strata.gateway.sql import Q
+from strata.gateway.web.deps import Resources
+from strata.gateway.web.errors import ApiError
+from strata.runtime.blobs import BlobTooLargeError
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1024 * 1024
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    # Never the whole file in memory: the blob store hashes and writes chunk by chunk.
+    while chunk := await upload.read(CHUNK_BYTES):
+        yield chunk
+
+
+async def receive_upload(
+    res: Resources, *, account_id: UUID, project_id: UUID, upload: UploadFile
+) -> tuple[asyncpg.Record, bool]:
+    """The document row and whether it already existed (same bytes in the same project)."""
+    document_id = uuid4()
+    blob_key = f"documents/{document_id}"
+    limit = res.settings.max_upload_bytes
+    try:
+        size, sha256 = await res.blobs.put_stream(blob_key, _chunks(upload), max_bytes=limit)
+    except BlobTooLargeError:
+        raise ApiError(413, "file_too_large", f"the file is larger than {limit} bytes") from None
+    if size == 0:
+        res.blobs.delete(blob_key)
+        raise ApiError(400, "empty_file", "the uploaded file is empty")
+    # Postgres text cannot hold NUL; a filename is only a label, so drop it rather than fail.
+    filename = (upload.filename or "").replace("\x00", "") or "upload"
+    old_blob_key = None
+    try:
+        async with res.outbox.transaction() as uow:
+            row = await uow.conn.fetchrow(
+                Q.insert_document,
+                document_id,
+                account_id,
+                project_id,
+                filename,
+                upload.content_type,
+                size,
+                sha256,
+                blob_key,
+            )
+            if row is not None:
+                message = DocumentReceived(document_id=document_id, project_id=project_id)
+                uow.emit(message)
+            else:
+                row = await uow.conn.fetchrow(Q.document_by_sha, project_id, sha256, account_id)
+                if row is not None and row["status"] == "failed":
+                    # A failed document (a timeout, a limit since raised) is not an answer for
+                    # ever: the same bytes again mean "try again", from this upload's blob.
+                    retried = await uow.conn.fetchrow(
+                        Q.retry_failed_document, row["id"], blob_key, filename
+                    )
+                    if retried is not None:
+                        old_blob_key = retried["old_blob_key"]
+                        row = retried
+                        message = DocumentReceived(document_id=row["id"], project_id=project_id)
+                        uow.emit(message)
+    except Exception:
+        # An error out of Outbox.transaction() means nothing committed, so no row points at
+        # the blob: it is an orphan.
+        # (Cancellation is left alone: an orphan blob is cheaper than deleting a live one.)
+        res.blobs.delete(blob_key)
+        raise
+    if old_blob_key is not None:
+        res.blobs.delete(old_blob_key)
+        logger.info("upload to project %s retries failed document %s", project_id, row["id"])
+        return row, True
+    if row["id"] != document_id:
+        res.blobs.delete(blob_key)
+        logger.info("upload to project %s duplicates document %s", project_id, row["id"])
+        return row, True
+    return row, False

@@ -1,0 +1,64 @@
+"""What the rollup emits for what the store found (pure, so its rules are tested without I/O).
+
+The store calls these inside the transaction that made the change, so a message goes out if
+and only if its change committed."""
+
+from collections import Counter
+from uuid import UUID
+
+from strata.contracts.messages import (
+    Message,
+    PackReady,
+    PlanRequested,
+    RecountRequested,
+    RunCompleted,
+    RunProgress,
+)
+from strata.rollup.store import ReapedClaim, RunRecount
+
+
+def progress_of(recount: RunRecount) -> RunProgress:
+    return RunProgress(
+        run_id=recount.run_id,
+        status=recount.status,
+        counters=recount.counters,
+        status_reason=recount.status_reason,
+    )
+
+
+def recount_messages(recount: RunRecount) -> list[Message]:
+    """Progress on every recount; `run.completed` exactly once: only the recount that moves the
+    run into `complete` announces it (a redelivered settle finds it complete already)."""
+    emissions: list[Message] = [progress_of(recount)]
+    if recount.completes_the_run:
+        completed = RunCompleted(
+            run_id=recount.run_id, status=recount.status, counters=recount.counters
+        )
+        emissions.append(completed)
+    return emissions
+
+
+def reap_messages(reaped: list[ReapedClaim]) -> list[Message]:
+    """Offer each pack again with the blocks that went back to `pending` (a block failed at
+    max_attempts is not offered), and have every touched run recounted."""
+    offered = Counter((c.run_id, c.pack_id) for c in reaped if c.status == "pending")
+    emissions: list[Message] = []
+    for (run_id, pack_id), count in offered.items():
+        pack = PackReady(run_id=run_id, pack_id=pack_id, block_count=count)
+        emissions.append(pack)
+    for run_id in dict.fromkeys(c.run_id for c in reaped):  # each run once, in order
+        emissions.append(RecountRequested(run_id=run_id))
+    return emissions
+
+
+def reoffer_messages(run_id: UUID, packs: list[UUID | None]) -> list[Message]:
+    """One `pack.ready` per pack with its count of pending blocks; blocks without a pack are
+    planned again through `run.plan-requested`."""
+    emissions: list[Message] = []
+    for pack_id, count in Counter(packs).items():
+        if pack_id is None:
+            emissions.append(PlanRequested(run_id=run_id))
+        else:
+            pack = PackReady(run_id=run_id, pack_id=pack_id, block_count=count)
+            emissions.append(pack)
+    return emissions

@@ -1,0 +1,154 @@
+"""Runs, overlay leases and dead letters in Postgres: everything the rollup reads or writes.
+
+Each write that causes messages takes a `messages` function: the store calls it with what it
+found, inside the transaction, and emits what it returns through the outbox. So the rollup
+decides what to announce (run.completed once, which packs to offer again) while the store keeps
+each change and its messages atomic (invariant 6). The SQL decides what only SQL can decide
+cheaply: counters, status and status_reason from COUNT(*), and a reaped claim's fate at
+max_attempts."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID, uuid4
+
+from strata.contracts.messages import Message, RunCounters
+from strata.contracts.runs import RunStatus
+from strata.runtime.db import Queries
+from strata.runtime.outbox import Outbox
+
+QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
+
+# What a write emits in its own transaction (each message knows its route).
+Emissions = Sequence[Message]
+
+
+@dataclass(frozen=True)
+class RunRecount:
+    """A run's exact counters and the status they imply, next to what the run said before."""
+
+    run_id: UUID
+    counters: RunCounters
+    status: RunStatus
+    status_reason: str | None
+    previous_status: RunStatus
+    previous_reason: str | None
+
+    @property
+    def completes_the_run(self) -> bool:
+        """Only the recount that moves the run into `complete`: a later one finds it there."""
+        return self.status is RunStatus.COMPLETE and self.previous_status is not RunStatus.COMPLETE
+
+
+@dataclass(frozen=True)
+class ReapedClaim:
+    """One overlay whose lease ran out: back to `pending`, or `failed` at max_attempts."""
+
+    run_id: UUID
+    pack_id: UUID  # a claim is always of a pack (a cancel releases claims and packs together)
+    status: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str | None
+    queue: str | None
+    routing_key: str
+    error_code: str
+    error: str
+    payload: Any
+    headers: dict[str, Any]
+
+
+class RollupStore(Protocol):
+    async def recount(
+        self, run_id: UUID, *, messages: Callable[[RunRecount], Emissions]
+    ) -> RunRecount | None:
+        """Under the run's lock, recompute counters and status; None for an unknown run."""
+        ...
+
+    async def reap_expired_claims(
+        self, *, limit: int, messages: Callable[[list[ReapedClaim]], Emissions]
+    ) -> list[ReapedClaim]: ...
+
+    async def touch_stalled_pending(
+        self, run_id: UUID, *, messages: Callable[[list[UUID | None]], Emissions]
+    ) -> list[UUID | None]:
+        """The pack of each pending block of a stalled run (None: unplanned), touched so it is
+        not offered again for two more leases; empty when the run is not stalled."""
+        ...
+
+    async def active_runs(self, *, limit: int) -> list[UUID]: ...
+
+    async def save_dead_letter(self, letter: DeadLetter) -> None:
+        """Store a copy; a second copy of the same message from the same queue is ignored."""
+        ...
+
+
+class PgRollupStore:
+    def __init__(self, *, outbox: Outbox, queries: Queries = QUERIES) -> None:
+        self._outbox = outbox
+        self._q = queries
+
+    async def recount(
+        self, run_id: UUID, *, messages: Callable[[RunRecount], Emissions]
+    ) -> RunRecount | None:
+        async with self._outbox.transaction() as uow:
+            if await uow.conn.fetchval(self._q.lock_run, run_id) is None:
+                return None
+            row = await uow.conn.fetchrow(self._q.recompute_run, run_id)
+            recount = RunRecount(
+                run_id=run_id,
+                counters=RunCounters(
+                    total_blocks=row["total"],
+                    completed_blocks=row["completed"],
+                    failed_blocks=row["failed"],
+                    pending_blocks=row["pending"],
+                    claimed_blocks=row["claimed"],
+                ),
+                status=RunStatus(row["status"]),
+                status_reason=row["status_reason"],
+                previous_status=RunStatus(row["old_status"]),
+                previous_reason=row["old_reason"],
+            )
+            for message in messages(recount):
+                uow.emit(message)
+        return recount
+
+    async def reap_expired_claims(
+        self, *, limit: int, messages: Callable[[list[ReapedClaim]], Emissions]
+    ) -> list[ReapedClaim]:
+        async with self._outbox.transaction() as uow:
+            rows = await uow.conn.fetch(self._q.reap_expired_claims, limit)
+            reaped = [ReapedClaim(r["run_id"], r["pack_id"], r["status"]) for r in rows]
+            for message in messages(reaped):
+                uow.emit(message)
+        return reaped
+
+    async def touch_stalled_pending(
+        self, run_id: UUID, *, messages: Callable[[list[UUID | None]], Emissions]
+    ) -> list[UUID | None]:
+        async with self._outbox.transaction() as uow:
+            rows = await uow.conn.fetch(self._q.reoffer_stalled_run, run_id)
+            packs = [r["pack_id"] for r in rows]
+            for message in messages(packs):
+                uow.emit(message)
+        return packs
+
+    async def active_runs(self, *, limit: int) -> list[UUID]:
+        async with self._outbox.pool.acquire() as conn:
+            return [r["id"] for r in await conn.fetch(self._q.active_runs, limit)]
+
+    async def save_dead_letter(self, letter: DeadLetter) -> None:
+        await self._outbox.pool.execute(
+            self._q.insert_dead_letter,
+            uuid4(),
+            letter.message_id,
+            letter.queue,
+            letter.routing_key,
+            letter.error_code,
+            letter.error,
+            letter.payload,
+            letter.headers,
+        )

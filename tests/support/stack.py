@@ -1,0 +1,130 @@
+"""Every Strata service as a real process, plus the simulator, on a fresh database and vhost."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support import infra
+from tests.support.net import free_port
+
+BIN = Path(sys.executable).parent
+SERVICES = ("ingest", "conversion", "worker", "rollup", "export")
+
+
+
+@dataclass
+class Stack:
+    database_url: str
+    amqp_url: str
+    blob_root: Path
+    log_dir: Path
+    gateway_url: str = ""
+    sim_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(
+        self, *, extra_env: dict[str, str] | None = None, unset_env: tuple[str, ...] = ()
+    ) -> None:
+        gateway_port, sim_port = free_port(), free_port()
+        self.gateway_url = f"http://127.0.0.1:{gateway_port}"
+        self.sim_url = f"http://127.0.0.1:{sim_port}"
+        self.env = {
+            **os.environ,
+            "STRATA_DATABASE_URL": self.database_url,
+            "STRATA_AMQP_URL": self.amqp_url,
+            "STRATA_BLOB_ROOT": str(self.blob_root),
+            "STRATA_OUTBOX_RELAY_AFTER_S": "2",
+            "GATEWAY_PORT": str(gateway_port),
+            "LLMSIM_PORT": str(sim_port),
+            "WORKER_ANTHROPIC_API_KEY": "sim-key",
+            "WORKER_ANTHROPIC_BASE_URL": self.sim_url,
+            "ROLLUP_SWEEP_INTERVAL_S": "1",
+            "HF_HUB_OFFLINE": "1",
+            **(extra_env or {}),
+        }
+        for key in unset_env:  # e.g. no platform key, however the caller's shell is set up
+            self.env.pop(key, None)
+        self._spawn("llm-sim", [str(BIN / "strata-llm-sim"), "--port", str(sim_port)])
+        self._wait_http("llm-sim", f"{self.sim_url}/health")
+        for name in SERVICES:
+            self._spawn(name, [str(BIN / f"strata-{name}")])
+        self._spawn("gateway", [str(BIN / "strata-gateway")])
+        self._wait_http("gateway", f"{self.gateway_url}/healthz")
+
+    def _spawn(self, name: str, cmd: list[str]) -> None:
+        with (self.log_dir / f"{name}.log").open("ab") as log:  # the child keeps its own fd
+            self.procs[name] = subprocess.Popen(
+                cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def _wait_http(self, name: str, url: str, timeout_s: float = 30) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.procs[name].poll() is not None:
+                raise RuntimeError(f"{name} exited: {self.log(name)[-3000:]}")
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} did not answer at {url}: {self.log(name)[-3000:]}")
+
+    def log(self, name: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def alive(self) -> dict[str, bool]:
+        return {name: proc.poll() is None for name, proc in self.procs.items()}
+
+    def create_account(self, name: str, *, superuser: bool = False) -> str:
+        done = subprocess.run(
+            [str(BIN / "strata"), "admin", "create-account", name]
+            + (["--superuser"] if superuser else []),
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextlib.contextmanager
+def fresh_stack(
+    template: str,
+    root: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    unset_env: tuple[str, ...] = (),
+    stack_cls: type[Stack] = Stack,
+) -> Iterator[Stack]:
+    """A started stack on a database cloned from `template` and a vhost of its own; everything
+    is stopped and dropped on exit."""
+    database = infra.run(infra.clone_database(template))
+    vhost, amqp_url = infra.create_vhost()
+    (root / "logs").mkdir(parents=True, exist_ok=True)
+    stack = stack_cls(infra.dsn_for(database), amqp_url, root / "blobs", root / "logs")
+    try:
+        stack.start(extra_env=extra_env, unset_env=unset_env)
+        yield stack
+    finally:
+        stack.stop()
+        infra.delete_vhost(vhost)
+        infra.run(infra.drop_database(database))
