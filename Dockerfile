@@ -42,6 +42,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
     STRATA_BLOB_ROOT=/data/blobs
+# Offline OCR for scans and images (conversion): the engine with its packaged eng + osd data.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 strata \
  && useradd --system --uid 10001 --gid strata --create-home --home-dir /home/strata \
         --shell /usr/sbin/nologin strata \

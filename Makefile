@@ -84,3 +84,7 @@ models: install ## fetch docling's layout + table weights for the standard PDF p
 
 logs: ## follow the service logs
 	tail -F var/log/*.log
+
+.PHONY: bench-quality
+bench-quality: install ## the corpus through conversion against docling's reference Markdown; last line files/text_recall/.../scanned_recall
+	$(PY) bench/quality.py $(or $(CORPUS),../shared/corpus)

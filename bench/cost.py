@@ -33,13 +33,20 @@ async def _run_figures(dsn: str, run_id: str) -> dict:
             " coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,"
             " coalesce(sum(cache_creation_input_tokens), 0) AS cache_write,"
             " coalesce(sum(cache_read_input_tokens), 0) AS cache_read"
-            " FROM llm_calls WHERE run_id = $1", uuid.UUID(run_id))
+            " FROM llm_calls WHERE run_id = $1",
+            uuid.UUID(run_id),
+        )
         rows = await conn.fetch(
             "SELECT o.document_id, o.block_index, o.staged, b.text FROM overlays o"
             " JOIN blocks b USING (document_id, block_index) WHERE o.run_id = $1",
-            uuid.UUID(run_id))
-        return {**dict(calls), "staged": {(r["document_id"], r["block_index"]): (r["staged"], r["text"])
-                                          for r in rows}}
+            uuid.UUID(run_id),
+        )
+        return {
+            **dict(calls),
+            "staged": {
+                (r["document_id"], r["block_index"]): (r["staged"], r["text"]) for r in rows
+            },
+        }
     finally:
         await conn.close()
 
@@ -55,8 +62,13 @@ def _floor(staged: dict, model: str) -> Decimal:
 
 
 def _complete(client, run_id: str) -> dict:
-    return wait_for(lambda: client.run(run_id), lambda r: r["status"] == "complete",
-                    timeout_s=600, every_s=0.5, what=f"run {run_id} complete")
+    return wait_for(
+        lambda: client.run(run_id),
+        lambda r: r["status"] == "complete",
+        timeout_s=600,
+        every_s=0.5,
+        what=f"run {run_id} complete",
+    )
 
 
 def main() -> None:
@@ -74,7 +86,9 @@ def main() -> None:
 
         estimate = client.create_run({**target, "dry_run": True})
         started = time.monotonic()
-        naive = _complete(client, client.create_run({**target, "policy_overrides": naive_overrides})["id"])
+        naive = _complete(
+            client, client.create_run({**target, "policy_overrides": naive_overrides})["id"]
+        )
         naive_s = time.monotonic() - started
         started = time.monotonic()
         default = _complete(client, client.create_run(target)["id"])
@@ -84,20 +98,29 @@ def main() -> None:
         d = infra.run(_run_figures(stack.database_url, default["id"]))
     blocks = len(d["staged"])
     mismatches = sum(
-        1 for key, (values, _) in d["staged"].items()
+        1
+        for key, (values, _) in d["staged"].items()
         if values is None or json.loads(values) != json.loads(n["staged"][key][0] or "null")
     )
     floor = _floor(d["staged"], default["policy"]["model"])
     billed = Decimal(d["cost"])
     estimated = Decimal(str(estimate["cost_usd"]))
-    log(f"document: {blocks} blocks ({doc['block_count']} converted), model {default['policy']['model']} (simulated)")
-    log(f"{'run':<9}{'calls':>7}{'input':>9}{'c.write':>9}{'c.read':>9}{'output':>9}{'cost USD':>12}{'secs':>7}")
+    log(
+        f"document: {blocks} blocks ({doc['block_count']} converted), model {default['policy']['model']} (simulated)"
+    )
+    log(
+        f"{'run':<9}{'calls':>7}{'input':>9}{'c.write':>9}{'c.read':>9}{'output':>9}{'cost USD':>12}{'secs':>7}"
+    )
     for name, f, secs in (("naive", n, naive_s), ("default", d, default_s)):
-        log(f"{name:<9}{f['calls']:>7}{f['input']:>9}{f['cache_write']:>9}{f['cache_read']:>9}"
-            f"{f['output']:>9}{Decimal(f['cost']):>12.6f}{secs:>7.1f}")
+        log(
+            f"{name:<9}{f['calls']:>7}{f['input']:>9}{f['cache_write']:>9}{f['cache_read']:>9}"
+            f"{f['output']:>9}{Decimal(f['cost']):>12.6f}{secs:>7.1f}"
+        )
     log(f"{'floor':<9}{'':>7}{'':>9}{'':>9}{'':>9}{'':>9}{floor:>12.6f}")
-    log(f"{'estimate':<9}{estimate['calls']:>7}{estimate['input_tokens']:>9}{estimate['cache_write_tokens']:>9}"
-        f"{estimate['cache_read_tokens']:>9}{estimate['output_tokens']:>9}{estimated:>12.6f}")
+    log(
+        f"{'estimate':<9}{estimate['calls']:>7}{estimate['input_tokens']:>9}{estimate['cache_write_tokens']:>9}"
+        f"{estimate['cache_read_tokens']:>9}{estimate['output_tokens']:>9}{estimated:>12.6f}"
+    )
     print(
         f"calls_per_block={d['calls'] / blocks:.3f} "
         f"cost_vs_naive={billed / Decimal(n['cost']):.3f} "

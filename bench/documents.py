@@ -3,8 +3,16 @@ tables, seeded so every run measures the same text."""
 
 import random
 
-SUPPLIERS = ["Northwind Components", "Contoso Metals", "Fabrikam Logistics", "Adatum Plastics",
-             "Litware Electronics", "Tailspin Freight", "Wingtip Packaging", "Proseware Tools"]
+SUPPLIERS = [
+    "Northwind Components",
+    "Contoso Metals",
+    "Fabrikam Logistics",
+    "Adatum Plastics",
+    "Litware Electronics",
+    "Tailspin Freight",
+    "Wingtip Packaging",
+    "Proseware Tools",
+]
 CITIES = ["Linz", "Rotterdam", "Lyon", "Gdansk", "Porto", "Brno", "Ghent", "Turin"]
 TOPICS = ["payment", "delivery", "quality", "termination", "incident", "action"]
 PARAGRAPHS = [
@@ -35,17 +43,27 @@ ACTIONS = [
 
 def _fill(template: str, rng: random.Random) -> str:
     return template.format(
-        s=rng.choice(SUPPLIERS), c=rng.choice(CITIES), d=rng.choice([14, 30, 45, 60, 90]),
-        p=rng.choice([2, 3, 4.5, 5]), p2=rng.choice([4, 6, 8]), n=rng.randrange(1_000, 250_000),
-        k=rng.randrange(2, 12), day=rng.randrange(1, 28), price=f"{rng.uniform(5, 80):.2f}",
+        s=rng.choice(SUPPLIERS),
+        c=rng.choice(CITIES),
+        d=rng.choice([14, 30, 45, 60, 90]),
+        p=rng.choice([2, 3, 4.5, 5]),
+        p2=rng.choice([4, 6, 8]),
+        n=rng.randrange(1_000, 250_000),
+        k=rng.randrange(2, 12),
+        day=rng.randrange(1, 28),
+        price=f"{rng.uniform(5, 80):.2f}",
     )
 
 
 def business_report(sections: int, *, seed: int = 7) -> str:
     rng = random.Random(seed)
-    lines = ["# Supplier Review and Procurement Report", "",
-             "This report summarises supplier performance, open commitments and actions for the "
-             "procurement committee.", ""]
+    lines = [
+        "# Supplier Review and Procurement Report",
+        "",
+        "This report summarises supplier performance, open commitments and actions for the "
+        "procurement committee.",
+        "",
+    ]
     for number in range(1, sections + 1):
         supplier = rng.choice(SUPPLIERS)
         lines += [f"## {number}. {supplier} — {rng.choice(TOPICS).title()}", ""]
@@ -57,7 +75,9 @@ def business_report(sections: int, *, seed: int = 7) -> str:
         if number % 2 == 0:
             lines += ["| Item | Quantity | Unit price (EUR) | Due |", "|---|---|---|---|"]
             for _ in range(rng.randrange(3, 6)):
-                lines.append(f"| Part NW-{rng.randrange(1000, 9999)} | {rng.randrange(100, 5000)} "
-                             f"| {rng.uniform(2, 90):.2f} | {rng.randrange(1, 28)} Nov |")
+                lines.append(
+                    f"| Part NW-{rng.randrange(1000, 9999)} | {rng.randrange(100, 5000)} "
+                    f"| {rng.uniform(2, 90):.2f} | {rng.randrange(1, 28)} Nov |"
+                )
             lines.append("")
     return "\n".join(lines)

@@ -77,17 +77,29 @@ async def build(dsn: str, rows: int) -> dict:
     ids = {k: uuid.uuid4() for k in ("account", "project", "schema", "run")}
     try:
         await pool.execute("INSERT INTO accounts (id, name) VALUES ($1, 'bench')", ids["account"])
-        await pool.execute("INSERT INTO projects (id, account_id, name) VALUES ($1, $2, 'bench')",
-                           ids["project"], ids["account"])
+        await pool.execute(
+            "INSERT INTO projects (id, account_id, name) VALUES ($1, $2, 'bench')",
+            ids["project"],
+            ids["account"],
+        )
         await pool.execute(
             "INSERT INTO schemas (id, account_id, project_id, name, version, definition,"
             " prompt_config) VALUES ($1, $2, $3, 'invoices', 1, $4, '{}')",
-            ids["schema"], ids["account"], ids["project"], SCHEMA)
+            ids["schema"],
+            ids["account"],
+            ids["project"],
+            SCHEMA,
+        )
         await pool.execute(
             "INSERT INTO runs (id, account_id, project_id, schema_id, status, policy, total_blocks,"
             " completed_blocks, completed_at) VALUES ($1, $2, $3, $4, 'complete', $5, $6, $6, now())",
-            ids["run"], ids["account"], ids["project"], ids["schema"],
-            {"model": "claude-sonnet-4-5", "batching": True}, rows)
+            ids["run"],
+            ids["account"],
+            ids["project"],
+            ids["schema"],
+            {"model": "claude-sonnet-4-5", "batching": True},
+            rows,
+        )
         start, documents = 0, 0
         while start < rows:
             n = min(BLOCKS_PER_DOCUMENT, rows - start)
@@ -105,7 +117,13 @@ async def _document(pool, ids: dict, number: int, first: int, n: int) -> None:
         await conn.execute(
             "INSERT INTO documents (id, account_id, project_id, filename, byte_size, sha256,"
             " blob_key, status, block_count) VALUES ($1, $2, $3, $4, 1, $5, 'k', 'ready', $6)",
-            doc, ids["account"], ids["project"], f"invoices-{number:03d}.pdf", uuid.uuid4().hex, n)
+            doc,
+            ids["account"],
+            ids["project"],
+            f"invoices-{number:03d}.pdf",
+            uuid.uuid4().hex,
+            n,
+        )
         await conn.execute(
             "INSERT INTO blocks (document_id, block_index, block_type, text, section_path,"
             " page_start, page_end, token_estimate)"
@@ -115,9 +133,14 @@ async def _document(pool, ids: dict, number: int, first: int, n: int) -> None:
             "  || ' within ' || (14 + ($2 + i) % 60) || ' days; the amount due is '"
             "  || round(((($2 + i) * 37) % 90000) / 3.0, 2) || '.' END,"
             "  ARRAY['Invoices', 'Batch ' || (i / 50)], 1 + i / 40, 1 + i / 40, 30"
-            " FROM generate_series(0, $3 - 1) AS i", doc, first, n)
-        await conn.execute("INSERT INTO run_documents (run_id, document_id) VALUES ($1, $2)",
-                           ids["run"], doc)
+            " FROM generate_series(0, $3 - 1) AS i",
+            doc,
+            first,
+            n,
+        )
+        await conn.execute(
+            "INSERT INTO run_documents (run_id, document_id) VALUES ($1, $2)", ids["run"], doc
+        )
         # Review states mixed as a real review leaves them; flags on some blocks.
         await conn.execute(
             "INSERT INTO overlays (run_id, document_id, block_index, status, staged, confirmed,"
@@ -127,7 +150,11 @@ async def _document(pool, ids: dict, number: int, first: int, n: int) -> None:
             "  CASE WHEN g % 9 = 0 THEN ARRAY['number_not_in_text'] ELSE '{}' END, 1, now()"
             f" FROM generate_series(0, $3 - 1) AS i, LATERAL (SELECT $4 + i AS g) s,"
             f" LATERAL (SELECT {VALUES} AS v) val",
-            ids["run"], doc, n, first)
+            ids["run"],
+            doc,
+            n,
+            first,
+        )
 
 
 async def wait_for_consumer(amqp_url: str, timeout_s: float = 60) -> None:
@@ -180,13 +207,21 @@ async def export_all(
                 await uow.conn.execute(
                     "INSERT INTO exports (id, account_id, project_id, run_id, scope, content,"
                     " schema_id, format) VALUES ($1, $2, $3, $4, 'run', 'merged', $5, $6)",
-                    export_id, ids["account"], ids["project"], ids["run"], ids["schema"], fmt)
+                    export_id,
+                    ids["account"],
+                    ids["project"],
+                    ids["run"],
+                    ids["schema"],
+                    fmt,
+                )
                 uow.emit(ExportRequested(export_id=export_id))
             while True:
                 row = await pool.fetchrow(
                     "SELECT status, row_count, error_message,"
                     " extract(epoch FROM completed_at - created_at)::float8 AS seconds"
-                    " FROM exports WHERE id = $1", export_id)
+                    " FROM exports WHERE id = $1",
+                    export_id,
+                )
                 if row["status"] != "pending":
                     break
                 await asyncio.sleep(0.1)
@@ -221,15 +256,28 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="strata-bench-export-") as tmp:
             t0 = time.monotonic()
             ids = infra.run(build(dsn, args.rows))
-            log(f"built {args.rows} overlays in {ids['documents']} documents"
-                f" in {time.monotonic() - t0:.0f}s")
-            env = {**os.environ, "STRATA_DATABASE_URL": dsn, "STRATA_AMQP_URL": amqp_url,
-                   "STRATA_BLOB_ROOT": str(Path(tmp) / "blobs"), "HF_HUB_OFFLINE": "1"}
+            log(
+                f"built {args.rows} overlays in {ids['documents']} documents"
+                f" in {time.monotonic() - t0:.0f}s"
+            )
+            env = {
+                **os.environ,
+                "STRATA_DATABASE_URL": dsn,
+                "STRATA_AMQP_URL": amqp_url,
+                "STRATA_BLOB_ROOT": str(Path(tmp) / "blobs"),
+                "HF_HUB_OFFLINE": "1",
+            }
             with (Path(tmp) / "export.log").open("ab") as out:
-                proc = subprocess.Popen([str(Path(sys.executable).parent / "strata-export")],
-                                        env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+                proc = subprocess.Popen(
+                    [str(Path(sys.executable).parent / "strata-export")],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=ROOT,
+                )
             speeds, sizes = infra.run(
-                export_all(dsn, amqp_url, Path(tmp) / "blobs", ids, args.rows))
+                export_all(dsn, amqp_url, Path(tmp) / "blobs", ids, args.rows)
+            )
             peak = peak_rss_mb(proc.pid)
             log(f"file sizes (bytes): {json.dumps(sizes)}")
     finally:
@@ -239,9 +287,11 @@ def main() -> None:
         infra.delete_vhost(vhost)
         infra.run(infra.drop_database(database))
         infra.run(infra.drop_database(template))
-    print(f"rows={args.rows} jsonl_rows_per_s={speeds['jsonl']:.0f}"
-          f" csv_rows_per_s={speeds['csv']:.0f} xlsx_rows_per_s={speeds['xlsx']:.0f}"
-          f" md_rows_per_s={speeds['md']:.0f} peak_rss_mb={peak:.0f}")
+    print(
+        f"rows={args.rows} jsonl_rows_per_s={speeds['jsonl']:.0f}"
+        f" csv_rows_per_s={speeds['csv']:.0f} xlsx_rows_per_s={speeds['xlsx']:.0f}"
+        f" md_rows_per_s={speeds['md']:.0f} peak_rss_mb={peak:.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -22,3 +22,5 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database W
   psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE strata"
 fi
 echo "infra ok: PostgreSQL and RabbitMQ are up"
+# Conversion reads scans with the system's OCR engine (issue 14).
+bash "$(dirname "$0")/ensure-ocr.sh"

@@ -197,6 +197,16 @@ def executable_as_pdf() -> bytes:
     return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(512)
 
 
+def looping_page_tree_pdf() -> bytes:
+    """Two pages, the second of which is the page tree itself: a loop no reader can walk."""
+    good = pdf(["first page", "second page"])
+    return good.replace(b"/Kids [5 0 R 7 0 R]", b"/Kids [5 0 R 2 0 R]")
+
+
+def deeply_nested_html() -> bytes:
+    return ("<!DOCTYPE html><html><body>" + "<div>" * 10_000 + "deep" + "</div>" * 10_000).encode()
+
+
 def oversized(limit: int) -> Callable[[], bytes]:
     return lambda: b"%PDF-1.4\n" + b"0" * limit
 
@@ -223,4 +233,6 @@ def hostile(max_bytes: int) -> list[tuple[str, str, Callable[[], bytes], str]]:
         ("over the size limit", "huge.pdf", oversized(max_bytes), "file_too_large"),
         ("10-million-character cell", "export.csv", csv_huge_cell, "cell_too_large"),
         ("a million empty rows", "rows.xlsx", xlsx_million_empty_rows, "too_many_rows"),
+        ("page tree that loops", "loop.pdf", looping_page_tree_pdf, "corrupt_file"),
+        ("html nested 10,000 deep", "deep.html", deeply_nested_html, "html_too_deep"),
     ]

@@ -48,7 +48,7 @@ async def test_every_hostile_file_fails_with_its_own_code_and_the_next_converts(
         assert row["error_message"], name
         assert await pipeline.blocks(doc_id) == [], name
         assert outcomes[name] == ("failed", code), (name, row["error_message"])
-    assert len({code for _, _, _, code in CASES}) == 9  # distinct reasons, not one catch-all
+    assert len({code for _, _, _, code in CASES}) == 10  # distinct reasons, not one catch-all
 
     row = await pipeline.settled(normal_id)
     assert (row["status"], row["conversion_path"]) == ("ready", "docling")
@@ -75,3 +75,19 @@ async def test_a_pdf_and_a_csv_convert_through_the_services(pipeline: Pipeline) 
     (table,) = await pipeline.blocks(csv_row["id"])
     assert table["block_type"] == "table"
     assert table["text"] == "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
+
+
+async def test_a_scanned_image_is_read_and_its_provenance_stored(pipeline: Pipeline) -> None:
+    """Issue 14: a PNG (sniffed from its bytes, whatever its name) is read by OCR; the line
+    boxes and confidence reach the blocks table."""
+    from tests.unit.conversion.test_ocr import _scan  # noqa: PLC0415
+
+    row = await pipeline.ingest_and_wait("scan.bin", _scan("PNG"))
+    assert (row["status"], row["source_format"], row["conversion_path"]) == (
+        "ready",
+        "png",
+        "tesseract",
+    )
+    (block, *_) = await pipeline.blocks(row["id"])
+    assert "Invoice number 4711" in block["text"]
+    assert block["ocr_confidence"] > 0.5 and len(block["line_boxes"]) >= 1

@@ -34,13 +34,13 @@ GOLDEN: dict[str, tuple[str, tuple[int, int], set[BlockType], list[str]]] = {
         "docling",
         (20, 26),
         {H, L, P, T},
-        ["Let\u2019s swim!", "Use sun cream"],
+        ["Let\u2019s swim!", "3. Use sun cream"],
     ),
     "docx/word_tables.docx": ("docling", (13, 17), {H, P, T}, ["A uniform table"]),
-    "html/example_03.html": ("docling", (13, 17), {H, L, P, T}, ["Nested ordered item 2"]),
+    "html/example_03.html": ("docling", (13, 17), {H, L, P, T}, ["2. Nested ordered item 2"]),
     "html/kvp_data_example.html": ("docling", (12, 18), {H, P, T}, ["Restaurant: Docling"]),
     "html/table_06.html": ("docling", (3, 6), {H, P, T}, ["After table"]),
-    "html/wiki_duck.html": ("docling", (900, 1600), {H, L, P, T}, ["Etymology"]),
+    "html/wiki_duck.html": ("docling", (380, 480), {H, L, P, T}, ["Etymology"]),
     "md/blocks.md": ("markdown-it", (15, 22), {H, L, P, BlockType.CODE}, ["foo"]),
     "md/mixed.md": ("markdown-it", (7, 11), {H, P}, ["Some paragraph."]),
     "md/nested.md": ("markdown-it", (18, 26), {H, L}, ["abc123"]),
@@ -61,9 +61,9 @@ GOLDEN: dict[str, tuple[str, tuple[int, int], set[BlockType], list[str]]] = {
     "pdf/normal_4pages.pdf": ("pdf-native", (30, 70), {P, T}, []),
     "pptx/powerpoint_sample.pptx": (
         "docling",
-        (20, 30),
+        (16, 30),
         {H, L, P, T},
-        ["Test Table Slide", "Second slide title", "With foo"],
+        ["Test Table Slide", "Second slide title", "With foo\nBar"],
     ),
     "pptx/pptx_chart.pptx": ("docling", (2, 5), {H}, ["Quarterly Duck Survey"]),
     "txt/wiki.txt": ("plaintext", (12, 12), {P}, []),
@@ -142,7 +142,7 @@ def test_pptx_slide_title_is_the_heading_of_its_slide() -> None:
     table = next(b for b in blocks if b.block_type is BlockType.TABLE)
     assert (table.page_start, table.section_path) == (1, ["Test Table Slide"])
     assert table.table is not None and (table.table.n_rows, table.table.n_cols) == (9, 7)
-    item = next(b for b in blocks if b.text == "With foo")
+    item = next(b for b in blocks if b.text == "With foo\nBar")
     assert (item.page_start, item.section_path) == (2, ["Second slide title"])
 
 

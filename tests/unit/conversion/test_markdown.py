@@ -1,5 +1,7 @@
 """Markdown rules, one small document each."""
 
+import pytest
+
 from strata.contracts.blocks import BlockType, TableCells
 from strata.conversion.markdown import markdown_to_blocks
 from strata.planning.tokens import estimate_tokens
@@ -45,9 +47,43 @@ def test_nested_list_items_are_separate_blocks_in_order() -> None:
         ("list_item", "one.a.i", ["L"]),
         ("list_item", "one.b", ["L"]),
         ("list_item", "two", ["L"]),
-        ("list_item", "first", ["L"]),
-        ("list_item", "second", ["L"]),
+        ("list_item", "1. first", ["L"]),
+        ("list_item", "2. second", ["L"]),
     ]
+    levels = [b.list_level for b in markdown_to_blocks(source) if b.block_type == "list_item"]
+    assert levels == [1, 2, 3, 2, 1, 1, 1]
+
+
+def test_ordered_lists_keep_their_start_number_and_delimiter() -> None:
+    texts = [b.text for b in markdown_to_blocks("7) seventh\n8) eighth\n")]
+    assert texts == ["7) seventh", "8) eighth"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        ">" * 25 + " deep quote\n\nafter\n",
+        ">" * 400 + " very deep quote\n\nafter\n",
+        "".join("  " * i + f"- item {i}\n" for i in range(30)) + "\nafter\n",
+        "".join("    " * i + f"1. item {i}\n" for i in range(120)) + "\nafter\n",
+    ],
+)
+def test_deep_nesting_loses_no_text(source: str) -> None:
+    words = set(" ".join(b.text for b in markdown_to_blocks(source)).split())
+    expected = {w for w in source.split() if w.strip(">-.0123456789")}
+    assert expected <= words
+    assert all(str(i) in words or "item" not in source for i in range(30))
+
+
+def test_an_html_table_in_markdown_is_a_table_block() -> None:
+    source = (
+        "Intro\n\n<table><tr><th>Name</th><th>Qty</th></tr>"
+        "<tr><td>Bolt <b>M4</b></td><td>4</td></tr></table>\n\nAfter\n"
+    )
+    blocks = markdown_to_blocks(source)
+    assert [b.block_type for b in blocks] == ["paragraph", "table", "paragraph"]
+    assert blocks[1].table is not None
+    assert blocks[1].table.rows == [["Name", "Qty"], ["Bolt M4", "4"]]
 
 
 def test_loose_list_item_keeps_its_paragraphs_and_not_its_children() -> None:

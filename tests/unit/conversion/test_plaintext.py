@@ -34,10 +34,17 @@ def test_list_lines() -> None:
         ("list_item", "eggs"),
         ("list_item", "milk"),
         ("list_item", "bread"),
-        ("list_item", "one"),
-        ("list_item", "twelve continued"),
+        ("list_item", "1. one"),
+        ("list_item", "12) twelve continued"),
         ("paragraph", "After list"),
     ]
+
+
+def test_list_levels_from_indentation() -> None:
+    blocks = plaintext_to_blocks("1. top\n  - nested\n    - deeper\n2. next\n")
+    assert [(b.text, b.list_level) for b in blocks] == [
+        ("1. top", 1), ("nested", 2), ("deeper", 3), ("2. next", 1),
+    ]  # fmt: skip
 
 
 def test_no_headings_from_plain_text() -> None:
@@ -60,7 +67,17 @@ def test_decode_boms() -> None:
     assert decode_text(codecs.BOM_UTF16_BE + "hé".encode("utf-16-be")) == "hé"
 
 
-@pytest.mark.parametrize("data", [b"caf\xe9", b"nul\x00byte"])
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+def test_latin1_and_cp1252_text_convert(fmt: str) -> None:
+    # Issue 14: the same bytes as .csv converted, as .txt/.md they failed with decode_error.
+    converted = convert_document(
+        fmt, "Caf\u00e9 cr\u00e8me \u2013 na\u00efve \u20ac5".encode("cp1252")
+    )
+    assert converted.blocks[0].text == "Caf\u00e9 cr\u00e8me \u2013 na\u00efve \u20ac5"
+    assert convert_document(fmt, b"\xc0 la carte").blocks[0].text == "\u00c0 la carte"
+
+
+@pytest.mark.parametrize("data", [bytes(range(1, 32)) * 4 + b"\xff", b"nul\x00byte"])
 def test_undecodable_text_is_a_decode_error(data: bytes) -> None:
     with pytest.raises(DecodeFailedError) as info:
         convert_document("txt", data)

@@ -70,3 +70,17 @@ async def test_memory_limit_fails_the_document_and_the_worker_carries_on() -> No
         assert await pool.run(jobs.hog, 1024) == 1024
     finally:
         await pool.close()
+
+
+def test_a_warm_worker_freezes_its_heap_after_warm_up() -> None:
+    """Issue 14: full collections must not re-scan docling's and torch's objects at every
+    conversion (bench-formats overhead)."""
+    import gc  # noqa: PLC0415
+
+    from strata.conversion.workerproc import freeze_heap  # noqa: PLC0415
+
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -34,7 +34,10 @@ def env_names() -> set[str]:
                     f"{prefix}{name}".upper()
                     for name, field in obj.model_fields.items()
                     # Composed settings (common, crypto) are read under their own prefix.
-                    if not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings))
+                    if not (
+                        isinstance(field.annotation, type)
+                        and issubclass(field.annotation, BaseSettings)
+                    )
                 }
     return names
 

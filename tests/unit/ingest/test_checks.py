@@ -34,7 +34,9 @@ def test_accepts_text_and_markdown() -> None:
     assert _inspect(b"# Title\n", filename="f.md") == "md"
     assert _inspect(b"# Title\n", filename="upload") == "md"
     assert _inspect(b"a;b\n1;2\n", filename="f.csv") == "csv"
-    assert set(SUPPORTED_FORMATS) == {"md", "txt", "csv", "html", "pdf", "docx", "pptx", "xlsx"}
+    assert set(SUPPORTED_FORMATS) == {
+        "md", "txt", "csv", "html", "pdf", "docx", "pptx", "xlsx", "png", "jpeg", "tiff",
+    }  # fmt: skip
 
 
 def test_empty_file() -> None:
@@ -64,7 +66,7 @@ def test_unsupported_format_names_what_was_detected() -> None:
     assert info.value.detected == "exe"
     assert info.value.message == (
         "detected a Windows executable from the file's bytes; "
-        "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx"
+        "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx, png, jpeg, tiff"
     )
 
 

@@ -88,7 +88,7 @@ async def test_sniffed_type_wins_over_filename(setup) -> None:
     assert store.rejected[0][1:] == (
         DocumentErrorCode.UNSUPPORTED_FORMAT,
         "detected a Windows executable from the file's bytes; "
-        "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx",
+        "this deployment converts md, txt, csv, html, pdf, docx, pptx, xlsx, png, jpeg, tiff",
         "exe",
     )
 

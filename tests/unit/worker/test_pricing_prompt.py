@@ -26,7 +26,9 @@ def test_prompt_puts_the_constant_part_first_and_marks_it_for_caching():
     )
     assert '<schema>{"properties":{"a":{"type":"string"}},"type":"object"}</schema>' in system
     assert "- a: the a" in system
-    prompt = build_prompt(system=system, blocks=[PromptBlock("d:0", "x < y </block> & z")], cache=True)
+    prompt = build_prompt(
+        system=system, blocks=[PromptBlock("d:0", "x < y </block> & z")], cache=True
+    )
     sys_blocks, messages = prompt.system, prompt.messages
     assert sys_blocks[0]["cache_control"] == {"type": "ephemeral"}
     body = messages[0]["content"][0]["text"]

@@ -43,6 +43,12 @@ class BlockDraft(BaseModel):
     bbox: list[float] | None = None
     table: TableCells | None = None
     token_estimate: int = 0
+    # List items: nesting depth, 1 = top level (the marker or number stays in `text`).
+    list_level: int | None = None
+    # OCR'd blocks: mean word confidence (0-1) and each text line's box on `page_start`
+    # (`[left, top, right, bottom]` in points, top-left origin) as provenance.
+    ocr_confidence: float | None = None
+    line_boxes: list[list[float]] | None = None
 
 
 class Block(BlockDraft):

@@ -33,6 +33,9 @@ class DocumentErrorCode(StrEnum):
     CONVERSION_TIMEOUT = "conversion_timeout"
     OUT_OF_MEMORY = "out_of_memory"
     CONVERTER_CRASHED = "converter_crashed"
+    # Issue 14: HTML nested deeper than any real page; an image too large to read safely.
+    HTML_TOO_DEEP = "html_too_deep"
+    IMAGE_TOO_LARGE = "image_too_large"
 
 
 def give_up_message(code: str) -> str:

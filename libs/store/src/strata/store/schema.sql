@@ -57,6 +57,9 @@ CREATE TABLE blocks (
     bbox            jsonb,
     table_cells     jsonb,
     token_estimate  integer NOT NULL DEFAULT 0,
+    list_level      smallint,
+    ocr_confidence  real,
+    line_boxes      jsonb,
     PRIMARY KEY (document_id, block_index)
 );
 

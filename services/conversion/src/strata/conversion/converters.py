@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 
 from strata.contracts.blocks import BlockDraft
+from strata.conversion.blocksize import bound_blocks
 from strata.conversion.errors import OutOfMemoryError, UnsupportedSourceError
 from strata.conversion.limits import Limits
 from strata.conversion.markdown import markdown_to_blocks
 from strata.conversion.plaintext import plaintext_to_blocks
 from strata.conversion.textdecode import decode_text
+from strata.conversion.tiny import join_tiny
 
 # source_format -> the `conversion_path` recorded on the document (PDF: one of two, see pdf.py).
 CONVERSION_PATHS = {
@@ -18,7 +20,10 @@ CONVERSION_PATHS = {
     "pptx": "docling",
     "xlsx": "docling",
     "html": "docling",
-    "pdf": "pdf-native | docling-standard",
+    "pdf": "pdf-native | pdf-native+ocr | docling-standard",
+    "png": "tesseract",
+    "jpeg": "tesseract",
+    "tiff": "tesseract",
 }
 
 
@@ -32,8 +37,10 @@ def convert_document(source_format: str, data: bytes, limits: Limits | None = No
     """Top-level (picklable) so a ProcessPoolExecutor can run it."""
     if source_format not in CONVERSION_PATHS:
         raise UnsupportedSourceError(f"this deployment has no converter for {source_format!r}")
+    limits = limits or Limits()
     try:
-        blocks, path = _convert(source_format, data, limits or Limits())
+        blocks, path = _convert(source_format, data, limits)
+        blocks = bound_blocks(join_tiny(blocks), max_tokens=limits.max_block_tokens)
     except MemoryError:
         # The worker's address-space limit (RLIMIT_AS) stopped an allocation.
         raise OutOfMemoryError() from None
@@ -49,6 +56,10 @@ def _convert(source_format: str, data: bytes, limits: Limits) -> tuple[list[Bloc
         from strata.conversion.csvtable import csv_to_blocks  # noqa: PLC0415
 
         return csv_to_blocks(data, limits=limits), "csv"
+    if source_format in ("png", "jpeg", "tiff"):
+        from strata.conversion.images import convert_image  # noqa: PLC0415
+
+        return convert_image(data, limits=limits), "tesseract"
     if source_format == "pdf":
         from strata.conversion.pdf import convert_pdf  # noqa: PLC0415
 

@@ -5,7 +5,13 @@ Only the body layer is read: page headers and footers are furniture, not blocks.
 title; a sheet (xlsx) puts its name first in the path and its number in page_start. A table's
 cells are rows x columns from docling's grid; a nested table stays inside its outer table's
 cells; a form's key/value item becomes one `key: value` paragraph.
+
+docling splits a sentence at every inline run (a link, bold, italic) into an `inline` group of
+text items; the group is one block, its pieces joined. A list item keeps its marker or number
+in its text (`2.`, `[x]`) and its nesting depth in `list_level`.
 """
+
+import re
 
 from docling_core.types.doc import (
     DocItem,
@@ -13,6 +19,7 @@ from docling_core.types.doc import (
     DoclingDocument,
     GroupItem,
     GroupLabel,
+    ListItem,
     NodeItem,
     TableItem,
     TextItem,
@@ -36,6 +43,15 @@ _TYPES = {
     DocItemLabel.FORMULA: BlockType.FORMULA,
 }
 _SKIP = {DocItemLabel.PAGE_HEADER, DocItemLabel.PAGE_FOOTER, DocItemLabel.PICTURE}
+_CHECKBOX = {DocItemLabel.CHECKBOX_SELECTED: "[x]", DocItemLabel.CHECKBOX_UNSELECTED: "[ ]"}
+# Inline pieces are joined with a space; no space before closing punctuation or after opening.
+_SPACE_BEFORE = re.compile(r"\s+([.,;:!?%)\]}\u00bb\u201d\u2019])")
+_SPACE_AFTER = re.compile(r"([(\[{\u00ab\u201c\u2018])\s+")
+
+
+def join_inline(pieces: list[str]) -> str:
+    text = " ".join(p.strip() for p in pieces if p.strip())
+    return _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", text))
 
 
 def docling_to_blocks(
@@ -52,6 +68,8 @@ class _Mapper:
         self.out: list[BlockDraft] = []
         self.headings: list[tuple[int, str]] = []
         self.sheet: str | None = None
+        self.lists: list[int] = []  # iterate_items levels of the list groups we are inside
+        self.consumed: set[str] = set()  # inline groups already read into their list item
 
     def run(self) -> list[BlockDraft]:
         skip_below: int | None = None  # inside an item already taken whole (table, form item)
@@ -60,31 +78,90 @@ class _Mapper:
                 if level > skip_below:
                     continue
                 skip_below = None
-            if isinstance(item, GroupItem):
-                self._group(item)
-                continue
-            label = getattr(item, "label", None)
-            if isinstance(item, TableItem):
-                self._table(item)
+            while self.lists and self.lists[-1] >= level:
+                self.lists.pop()
+            taken_whole = (
+                self._group(item, level) if isinstance(item, GroupItem) else self._item(item)
+            )
+            if taken_whole:
                 skip_below = level
-            elif label == DocItemLabel.FIELD_ITEM:
-                self._field(item)
-                skip_below = level
-            elif label == DocItemLabel.TITLE and isinstance(item, TextItem):
-                self._heading(item, 1)
-            elif label == DocItemLabel.SECTION_HEADER and isinstance(item, TextItem):
-                self._heading(item, 1 + int(getattr(item, "level", 1) or 1))
-            elif label in _TYPES and isinstance(item, TextItem):
-                self._emit(_TYPES[label], item.text, item)
-            elif label in _SKIP:
-                continue
         return self.out
 
-    def _group(self, group: GroupItem) -> None:
+    def _item(self, item: NodeItem) -> bool:
+        """Handle a content item; True when it was taken whole (its children are not visited)."""
+        label = getattr(item, "label", None)
+        if isinstance(item, ListItem):
+            self._list_item(item)
+        elif label in _CHECKBOX and isinstance(item, TextItem):
+            text = f"{_CHECKBOX[label]} {item.text.strip()}"
+            self._emit(BlockType.LIST_ITEM, text, item, list_level=max(len(self.lists), 1))
+        elif isinstance(item, TableItem):
+            self._table(item)
+            return True
+        elif label == DocItemLabel.PICTURE:
+            self._chart(item)
+            return True
+        elif label == DocItemLabel.FIELD_ITEM:
+            self._field(item)
+            return True
+        elif label == DocItemLabel.TITLE and isinstance(item, TextItem):
+            self._heading(item, 1)
+        elif label == DocItemLabel.SECTION_HEADER and isinstance(item, TextItem):
+            self._heading(item, 1 + int(getattr(item, "level", 1) or 1))
+        elif label in _TYPES and isinstance(item, TextItem):
+            self._emit(_TYPES[label], item.text, item)
+        return False
+
+    def _inline_text(self, node: NodeItem) -> str:
+        """The text of every text item under `node`, in order, as one sentence."""
+        pieces = []
+        for child_ref in node.children:
+            child = child_ref.resolve(self.doc)
+            if isinstance(child, TextItem):
+                pieces.append(child.text)
+            elif isinstance(child, GroupItem) and child.label == GroupLabel.INLINE:
+                pieces.append(self._inline_text(child))
+        return join_inline(pieces)
+
+    def _list_item(self, item: ListItem) -> None:
+        # An item whose text is split in runs keeps them in an inline group child; the
+        # nested lists under it are blocks of their own (iterate_items reaches them next).
+        pieces = [item.text]
+        for child_ref in item.children:
+            child = child_ref.resolve(self.doc)
+            if isinstance(child, GroupItem) and child.label == GroupLabel.INLINE:
+                pieces.append(self._inline_text(child))
+                self.consumed.add(child.self_ref)
+        text = join_inline(pieces)
+        if not text:
+            return
+        marker = (item.marker or "").strip()
+        if not marker and item.enumerated:
+            marker = f"{self._position(item)}."
+        if marker and not text.startswith(marker):
+            text = f"{marker} {text}"
+        self._emit(BlockType.LIST_ITEM, text, item, list_level=max(len(self.lists), 1))
+
+    def _position(self, item: ListItem) -> int:
+        parent = item.parent.resolve(self.doc) if item.parent else None
+        siblings = getattr(parent, "children", [])
+        items = [c.cref for c in siblings if isinstance(c.resolve(self.doc), ListItem)]
+        return items.index(item.self_ref) + 1 if item.self_ref in items else 1
+
+    def _group(self, group: GroupItem, level: int) -> bool:
+        """Handle a group; True when it was taken whole (its children are not visited)."""
+        if group.self_ref in self.consumed:
+            return True
+        if group.label == GroupLabel.INLINE:
+            self._emit(BlockType.PARAGRAPH, self._inline_text(group), group)
+            return True
+        if group.label in (GroupLabel.LIST, GroupLabel.ORDERED_LIST):
+            self.lists.append(level)
         if group.label == GroupLabel.CHAPTER and self.format == "pptx":
             self.headings = []  # each slide starts afresh under its own title
         elif group.label == GroupLabel.SHEET:
             self.sheet, self.headings = group.name, []
+        return False
 
     def _path(self) -> list[str]:
         prefix = [self.sheet] if self.sheet else []
@@ -99,7 +176,9 @@ class _Mapper:
         self._emit(BlockType.HEADING, text, item)
         self.headings.append((level, text))
 
-    def _emit(self, block_type: BlockType, text: str, item: DocItem) -> None:
+    def _emit(
+        self, block_type: BlockType, text: str, item: NodeItem, *, list_level: int | None = None
+    ) -> None:
         text = text.strip() if block_type is BlockType.CODE else " ".join(text.split())
         if not text:
             return
@@ -113,6 +192,7 @@ class _Mapper:
                 page_end=page_end,
                 bbox=bbox,
                 token_estimate=estimate_tokens(text),
+                list_level=list_level,
             )
         )
 
@@ -134,6 +214,27 @@ class _Mapper:
             )
         )
 
+    def _chart(self, item: NodeItem) -> None:
+        """A chart (pptx, xlsx) carries its data: that table is its content; a photo has none."""
+        chart = getattr(getattr(item, "meta", None), "tabular_chart", None)
+        data = getattr(chart, "chart_data", None)
+        if chart is None or data is None or not data.grid or not isinstance(item, DocItem):
+            return
+        if chart.title:
+            self._emit(BlockType.CAPTION, chart.title, item)
+        rows = [[cell.text for cell in row] for row in data.grid]
+        page, _, bbox = self._provenance(item)
+        self.out.extend(
+            table_blocks(
+                rows,
+                has_header=True,
+                section_path=self._path(),
+                rows_per_block=self.rows_per_block,
+                page=page,
+                bbox=bbox,
+            )
+        )
+
     def _field(self, item: NodeItem) -> None:
         parts: dict[str, list[str]] = {}
         for child_ref in item.children:
@@ -146,7 +247,7 @@ class _Mapper:
         if isinstance(item, DocItem):
             self._emit(BlockType.PARAGRAPH, text, item)
 
-    def _provenance(self, item: DocItem) -> tuple[int | None, int | None, list[float] | None]:
+    def _provenance(self, item: NodeItem) -> tuple[int | None, int | None, list[float] | None]:
         provs = getattr(item, "prov", None) or []
         if not provs:
             return None, None, None

@@ -33,6 +33,7 @@ from docling.pipeline.native_pdf_pipeline import NativePdfPipeline
 from docling_core.types.doc import DoclingDocument
 
 from strata.conversion.errors import CorruptFileError
+from strata.conversion.xlsxbackend import SparseAwareExcelBackend
 
 INPUT_FORMATS = {
     "docx": InputFormat.DOCX,
@@ -65,9 +66,10 @@ def _option(source_format: str, pdf_pipeline: str, artifacts_path: str | None) -
         )
     if source_format == "xlsx":
         return ExcelFormatOption(
+            backend=SparseAwareExcelBackend,
             backend_options=MsExcelBackendOptions(
                 render_chart_images=False, treat_singleton_as_text=True
-            )
+            ),
         )
     if source_format == "docx":
         return WordFormatOption()

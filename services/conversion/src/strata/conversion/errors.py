@@ -111,3 +111,15 @@ class CellTooLargeError(UnconvertibleError):
     """A table cell is larger than this deployment accepts."""
 
     error_code = DocumentErrorCode.CELL_TOO_LARGE
+
+
+class OcrUnavailableError(UnconvertibleError):
+    """This deployment has no OCR engine installed (tesseract), so scans cannot be read."""
+
+    error_code = DocumentErrorCode.UNSUPPORTED_FORMAT
+
+
+class ImageTooLargeError(UnconvertibleError):
+    """The image has more pixels than this deployment reads."""
+
+    error_code = DocumentErrorCode.IMAGE_TOO_LARGE

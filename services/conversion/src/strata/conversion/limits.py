@@ -19,3 +19,10 @@ class Limits:
     docling_artifacts_path: str | None = None
     # Look for ruled tables in PDFs (pdfplumber) on the model-free path.
     pdf_tables: bool = True
+    # The largest block, in estimated tokens; longer text is cut at sentence, then word ends.
+    max_block_tokens: int = 4_000
+    # OCR (scanned PDF pages, images): pages read per document, render resolution, and the
+    # largest image decoded.
+    ocr_max_pages: int = 30
+    ocr_dpi: int = 300
+    ocr_max_pixels: int = 100_000_000

@@ -4,16 +4,19 @@ Rules, in document order:
 - a heading is a `heading` block; its section_path is the chain of its ANCESTOR headings, and it
   becomes the innermost section for what follows (a new h2 closes the previous h2, h3, ...);
 - a paragraph is a `paragraph` block; a blockquote's paragraphs and headings are `quote` blocks;
-- each list item is one `list_item` block holding only its own text (its paragraphs), placed
-  before its nested items, which are blocks of their own;
+- each list item is one `list_item` block holding only its own text (its paragraphs), after
+  its number for an ordered list (`3.`), with its depth in `list_level`, placed before its
+  nested items, which are blocks of their own;
 - a table is a `table` block: cells in `table`, text as GitHub Markdown;
 - fenced and indented code is a `code` block holding the code;
-- a raw HTML block is a paragraph of its text with tags and comments removed;
+- a raw HTML block is a paragraph of its text with tags and comments removed, and a `<table>`
+  in it a table block;
+- nesting deeper than the parser allows (it would drop the rest of the document silently) is
+  clamped: the deepest quotes and list items stay at the deepest level kept;
 - rules and empty fragments are not blocks.
 Inline markup keeps the readable text: link text, image alt text, inline code; markers dropped.
 """
 
-import html
 import re
 from dataclasses import dataclass, field
 
@@ -21,25 +24,46 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from strata.contracts.blocks import BlockDraft, BlockType, TableCells
-from strata.conversion.tables import table_markdown
+from strata.conversion.htmltable import html_pieces
+from strata.conversion.plaintext import plaintext_to_blocks
+from strata.conversion.tables import square, table_markdown
 from strata.planning.tokens import estimate_tokens
 
-_PARSER = MarkdownIt("commonmark").enable("table")
-_HTML_DROP = re.compile(
-    r"<!--.*?(?:-->|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)", re.DOTALL | re.IGNORECASE
-)
-_HTML_TAG = re.compile(r"<[^>]*>")
+# Each quote or list level is one or two nesting levels; markdown-it stops reading (and drops
+# everything after) at the limit. Its parser recurses per level: 100 stays far from Python's
+# recursion limit.
+MAX_NESTING = 100
+_PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
+_DEEP_QUOTE = re.compile(r"^((?:[ \t]{0,3}>){30})(?:[ \t]{0,3}>)+", re.MULTILINE)
+_DEEP_INDENT = re.compile(r"^[ \t]{61,}", re.MULTILINE)
 
 
 @dataclass
 class _Item:
     slot: int
     section_path: list[str]
+    marker: str = ""
+    level: int = 1
     parts: list[str] = field(default_factory=list)
 
 
 def markdown_to_blocks(source: str) -> list[BlockDraft]:
-    return _Walker().walk(_PARSER.parse(source))
+    tokens = _PARSER.parse(source)
+    if _too_deep(tokens):
+        tokens = _PARSER.parse(clamp_nesting(source))
+        if _too_deep(tokens):  # still too deep (quotes inside lists inside quotes ...)
+            return plaintext_to_blocks(source)
+    return _Walker().walk(tokens)
+
+
+def _too_deep(tokens: list[Token]) -> bool:
+    return max((t.level for t in tokens), default=0) >= MAX_NESTING - 1
+
+
+def clamp_nesting(source: str) -> str:
+    """Quotes past 30 deep and indentation past 60 columns cut back to that."""
+    source = _DEEP_QUOTE.sub(lambda m: m.group(1), source)
+    return _DEEP_INDENT.sub(" " * 60, source.expandtabs(4))
 
 
 def inline_text(token: Token) -> str:
@@ -55,11 +79,6 @@ def inline_text(token: Token) -> str:
         elif child.type == "image":
             parts.append(inline_text(child))
     return "".join(parts).strip()
-
-
-def html_text(source: str) -> str:
-    text = _HTML_TAG.sub(" ", _HTML_DROP.sub(" ", source))
-    return " ".join(html.unescape(text).split())
 
 
 class _Walker:
@@ -86,8 +105,7 @@ class _Walker:
                 i = self._table(tokens, i)
                 continue
             if kind == "list_item_open":
-                self.containers.append(_Item(slot=len(self.out), section_path=self._path()))
-                self.out.append(None)
+                self._open_item(token)
             elif kind == "list_item_close":
                 self._close_item()
             elif kind == "blockquote_open":
@@ -97,7 +115,7 @@ class _Walker:
             elif kind in ("fence", "code_block"):
                 self._emit(BlockType.CODE, token.content.rstrip("\n"))
             elif kind == "html_block":
-                self._text(html_text(token.content))
+                self._html(token.content)
             i += 1
         return [block for block in self.out if block is not None]
 
@@ -137,16 +155,36 @@ class _Walker:
         else:
             self._emit(BlockType.PARAGRAPH, text)
 
+    def _open_item(self, token: Token) -> None:
+        ordered = token.markup in (".", ")")
+        marker = f"{token.info}{token.markup}" if ordered and token.info else ""
+        level = 1 + sum(isinstance(c, _Item) for c in self.containers)
+        self.containers.append(
+            _Item(slot=len(self.out), section_path=self._path(), marker=marker, level=level)
+        )
+        self.out.append(None)
+
+    def _html(self, source: str) -> None:
+        for _, payload in html_pieces(source):
+            if isinstance(payload, str):
+                self._text(payload)
+            else:
+                rows = square(payload)
+                cells = TableCells(rows=rows, has_header=True)
+                self._emit(BlockType.TABLE, table_markdown(rows), table=cells)
+
     def _close_item(self) -> None:
         item = self.containers.pop()
         assert isinstance(item, _Item)
         text = "\n".join(item.parts)
         if text.strip():
+            text = f"{item.marker} {text}" if item.marker else text
             self.out[item.slot] = BlockDraft(
                 block_type=BlockType.LIST_ITEM,
                 text=text,
                 section_path=item.section_path,
                 token_estimate=estimate_tokens(text),
+                list_level=item.level,
             )
 
     def _table(self, tokens: list[Token], start: int) -> int:

@@ -4,68 +4,33 @@
   are under `docling_artifacts_path`: the quality path.
 - `pdf-native`: model-free. docling's NativePdfPipeline over docling-parse text cells, grouped
   by `pdflayout`; ruled tables by pdfplumber's table finder over the page's vector lines
-  (`pdftables`), only on pages whose paths could form a grid.
+  (`pdftables`), only on pages whose paths could form a grid. A page mostly covered by images
+  whose text layer has no readable text is a scan: it is rendered and read by OCR (`pdfocr`),
+  and the path is `pdf-native+ocr`.
 """
 
 import logging
 from typing import Any
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 
 from strata.contracts.blocks import BlockDraft
 from strata.conversion.doclingblocks import docling_to_blocks
 from strata.conversion.engine import run_docling, standard_weights_present
-from strata.conversion.errors import CorruptFileError, EncryptedFileError, TooManyPagesError
+from strata.conversion.errors import CorruptFileError
 from strata.conversion.limits import Limits
 from strata.conversion.pdflayout import Line, Table, drop_furniture, lines_to_blocks
+from strata.conversion.pdfocr import needs_ocr, ocr_pages
+from strata.conversion.pdforder import clean, reading_order
+from strata.conversion.pdfpreflight import preflight
 from strata.conversion.pdftables import page_tables
 
 logger = logging.getLogger(__name__)
-STANDARD, NATIVE = "docling-standard", "pdf-native"
-
-
-def preflight(data: bytes, *, limits: Limits) -> list[int]:
-    """The 1-based numbers of pages that may hold a ruled table; raises on a file we refuse."""
-    if b"%%EOF" not in data[-4096:]:
-        raise CorruptFileError("the PDF is truncated or damaged: it has no end-of-file marker")
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise EncryptedFileError() from None
-        raise CorruptFileError(f"the PDF could not be opened ({exc})") from None
-    try:
-        pages = len(pdf)
-        if pages == 0:
-            raise CorruptFileError("the PDF has no pages")
-        if pages > limits.max_pages:
-            raise TooManyPagesError(
-                f"the PDF has {pages:,} pages; this deployment converts up to {limits.max_pages:,}"
-            )
-        return [n + 1 for n in range(pages) if limits.pdf_tables and _may_hold_grid(pdf[n])]
-    finally:
-        pdf.close()
-
-
-def _may_hold_grid(page: pdfium.PdfPage) -> bool:
-    horizontal = vertical = 0
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=4):
-        left, bottom, right, top = obj.get_bounds()
-        width, height = right - left, top - bottom
-        if height < 3 and width > 8:
-            horizontal += 1
-        elif width < 3 and height > 8:
-            vertical += 1
-        elif width > 8 and height > 8:
-            horizontal, vertical = horizontal + 2, vertical + 2
-        if horizontal >= 3 and vertical >= 3:
-            return True
-    return False
+STANDARD, NATIVE, OCR = "docling-standard", "pdf-native", "pdf-native+ocr"
 
 
 def convert_pdf(data: bytes, *, limits: Limits) -> tuple[list[BlockDraft], str]:
-    grid_pages = preflight(data, limits=limits)
+    checked = preflight(data, limits=limits)
     if standard_weights_present(limits.docling_artifacts_path):
         doc, _ = run_docling(
             "pdf", data, pdf_pipeline="standard", artifacts_path=limits.docling_artifacts_path
@@ -77,9 +42,16 @@ def convert_pdf(data: bytes, *, limits: Limits) -> tuple[list[BlockDraft], str]:
     _, pages = run_docling("pdf", data, pdf_pipeline="native")
     if not pages:
         raise CorruptFileError("no page of the PDF could be read")
-    tables = ruled_tables(data, pages, set(grid_pages), limits=limits)
-    lines, heights = _lines(pages, tables)
-    return lines_to_blocks(drop_furniture(lines, heights), [t for t, _ in tables]), NATIVE
+    scanned = [p.page_no for p in pages if p.page_no in checked.image_pages and needs_ocr(p)]
+    text_pages = [p for p in pages if p.page_no not in scanned]
+    tables = ruled_tables(data, text_pages, checked.grid_pages, limits=limits)
+    lines, heights = _lines(text_pages, tables)
+    blocks = lines_to_blocks(drop_furniture(lines, heights), [t for t, _ in tables])
+    if not scanned:
+        return blocks, NATIVE
+    read = ocr_pages(data, scanned, limits=limits)
+    # Stable: within a page the order stays; a page is either read natively or by OCR.
+    return sorted(blocks + read, key=lambda b: b.page_start or 0), OCR
 
 
 def ruled_tables(
@@ -131,5 +103,5 @@ def _lines(
             lines.append(
                 Line(page.page_no, bb.l, bb.t, bb.r, bb.b, cell.text, cell.font_name or "")
             )
-        out.append(lines)
+        out.append(reading_order(clean(lines)))
     return out, heights

@@ -76,7 +76,13 @@ _MATH_FONT = re.compile(r"cmmi|cmsy|cmex|math|symbol", re.IGNORECASE)
 _BULLET = re.compile(
     r"^\s*(?:[\u2022\u25e6\u25aa\u25cf\u2013\u2023\u2043\u00b7*-]|\(?\d{1,3}[.)]|[a-z][.)])\s+\S"
 )
-_PAGE_NUMBER = re.compile(r"^\W*(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
+# "12", "Page 3 of 9", "- 4 -", and roman front-matter numbers ("xii").
+_PAGE_NUMBER = re.compile(
+    r"^\W*(?:page\s*)?(?:\d{1,4}|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+    r"(?:\s*(?:of|/)\s*\d{1,4})?\W*$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|chart|listing)\s*\d+[.:]?\s", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;\"')\]]$")
 MARGIN = 0.08
@@ -173,7 +179,7 @@ def _classify(paras: list[_Para]) -> dict[int, float]:
             if (
                 (bigger or bold_line)
                 and not text.endswith((".", ","))
-                and any(c.isalpha() for c in text)
+                and _WORD.search(text)  # "0.5", "x", "(b)": plot labels, not headings
             ):
                 p.kind = BlockType.HEADING
                 heading_sizes[i] = first.size + (0.5 if all(ln.bold for ln in p.lines) else 0)

@@ -23,7 +23,8 @@ RETURNING account_id, project_id;
 -- One block; a block already stored for (document_id, block_index) is left as it is.
 INSERT INTO blocks (
     document_id, block_index, block_type, text, section_path,
-    page_start, page_end, bbox, table_cells, token_estimate
+    page_start, page_end, bbox, table_cells, token_estimate,
+    list_level, ocr_confidence, line_boxes
 )
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (document_id, block_index) DO NOTHING;

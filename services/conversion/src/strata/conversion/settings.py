@@ -30,6 +30,12 @@ class ConversionSettings(BaseSettings):
     # PDFs take the model-free path.
     docling_artifacts_path: str | None = None
     pdf_tables: bool = True
+    # Text longer than this (estimated tokens) is cut into consecutive blocks.
+    max_block_tokens: int = Field(4_000, ge=100, le=1_000_000)
+    # OCR: more pages needing it fail with `too_many_pages`; larger images with `image_too_large`.
+    ocr_max_pages: int = Field(30, ge=1, le=10_000)
+    ocr_dpi: int = Field(300, ge=72, le=600)
+    ocr_max_pixels: int = Field(100_000_000, ge=1_000_000, le=2_000_000_000)
     # Import docling and build its converters when a worker starts, not on its first document.
     warm_up: bool = True
 
@@ -47,4 +53,8 @@ class ConversionSettings(BaseSettings):
             table_rows_per_block=self.table_rows_per_block,
             docling_artifacts_path=self.docling_artifacts_path,
             pdf_tables=self.pdf_tables,
+            max_block_tokens=self.max_block_tokens,
+            ocr_max_pages=self.ocr_max_pages,
+            ocr_dpi=self.ocr_dpi,
+            ocr_max_pixels=self.ocr_max_pixels,
         )

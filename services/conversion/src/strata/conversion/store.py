@@ -96,4 +96,7 @@ def _record(document_id: UUID, index: int, block: BlockDraft) -> tuple[object, .
         block.bbox,
         block.table.model_dump() if block.table is not None else None,
         block.token_estimate,
+        block.list_level,
+        block.ocr_confidence,
+        block.line_boxes,
     )

@@ -73,6 +73,9 @@ class Block(BaseModel):
     bbox: list[float] | None
     table: dict[str, Any] | None
     token_estimate: int
+    list_level: int | None = None
+    ocr_confidence: float | None = None
+    line_boxes: list[list[float]] | None = None
 
 
 class BlockPage(BaseModel):

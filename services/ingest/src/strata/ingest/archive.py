@@ -1,7 +1,8 @@
 """Office packages (OOXML = ZIP) checked from the central directory BEFORE anything is unpacked
 (OWASP ASVS V12: entry count, total uncompressed size, compression ratio), then each XML part's
 prolog for a DTD or entity declaration (billion laughs, XXE): OOXML never has one, so any is
-refused before a parser meets it. Slide and sheet counts come from the part names.
+refused before a parser meets it: every part is scanned whole, in its own encoding, whatever it
+is named (`xmlguard`). Slide and sheet counts come from the part names.
 
 Python's zipfile never returns more than an entry's declared size, so the declared sizes read
 here also bound what the converters will inflate later.
@@ -20,9 +21,8 @@ from strata.ingest.errors import (
     UnsafeXmlError,
 )
 from strata.ingest.limits import IngestLimits
+from strata.ingest.xmlguard import UnknownEncodingError, declares_dtd
 
-PROLOG_BYTES = 64 * 1024
-_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _SLIDE = re.compile(r"^ppt/slides/slide\d+\.xml$")
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
@@ -34,13 +34,8 @@ def check_package(data: bytes, kind: str, *, limits: IngestLimits) -> None:
             _check_directory(infos, limits)
             _check_counts([i.filename for i in infos], kind, limits)
             for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")) and not info.is_dir():
-                    with archive.open(info) as part:
-                        if has_dtd(part.read(PROLOG_BYTES)):
-                            raise UnsafeXmlError(
-                                f"the part {info.filename} declares a DTD or entities "
-                                "(billion laughs / XXE); such files are refused"
-                            )
+                if not info.is_dir():
+                    _check_part(archive, info)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise CorruptFileError(f"the package could not be read ({exc})") from None
     except (OSError, ValueError, RuntimeError) as exc:  # bad CRC, encrypted entry, ...
@@ -93,20 +88,18 @@ def _check_counts(names: list[str], kind: str, limits: IngestLimits) -> None:
             )
 
 
-def has_dtd(head: bytes) -> bool:
-    """A DTD or entity declaration in the first bytes of an XML part (UTF-8 or UTF-16)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="ignore").encode("utf-8")
-    return bool(_DTD.search(head))
-
-
-_HTML_ENTITY_DECL = re.compile(r"<!\s*ENTITY|<!\s*DOCTYPE[^>\[]*\[", re.IGNORECASE)
-
-
-def check_html(text: str) -> None:
-    """HTML never needs an internal DTD subset or entity declarations; refuse them."""
-    if _HTML_ENTITY_DECL.search(text):
+def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    # Any part, not only *.xml: [Content_Types].xml can declare any extension as XML.
+    with archive.open(info) as part:
+        try:
+            found = declares_dtd(part)
+        except UnknownEncodingError as exc:
+            raise UnsafeXmlError(
+                f"the part {info.filename} declares the encoding {exc}, which cannot be "
+                "checked for entity declarations; such files are refused"
+            ) from None
+    if found:
         raise UnsafeXmlError(
-            "the HTML declares entities or an internal DTD (billion laughs / XXE); "
-            "such files are refused"
+            f"the part {info.filename} declares a DTD or entities "
+            "(billion laughs / XXE); such files are refused"
         )

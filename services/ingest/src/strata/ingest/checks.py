@@ -3,7 +3,7 @@ format to convert as out, or a `RejectedError` saying why not."""
 
 import hashlib
 
-from strata.ingest.archive import check_html, check_package
+from strata.ingest.archive import check_package
 from strata.ingest.errors import (
     ChecksumMismatchError,
     EmptyFileError,
@@ -11,11 +11,14 @@ from strata.ingest.errors import (
     RejectedError,
     UnsupportedFormatError,
 )
+from strata.ingest.htmlguard import check_html
 from strata.ingest.limits import IngestLimits
-from strata.ingest.sniff import decode_text, describe, sniff
+from strata.ingest.sniff import decode_any_text, describe, sniff
 
 # What conversion handles.
-SUPPORTED_FORMATS: tuple[str, ...] = ("md", "txt", "csv", "html", "pdf", "docx", "pptx", "xlsx")
+SUPPORTED_FORMATS: tuple[str, ...] = (
+    "md", "txt", "csv", "html", "pdf", "docx", "pptx", "xlsx", "png", "jpeg", "tiff",
+)  # fmt: skip
 
 
 def human_size(n: int) -> str:
@@ -59,7 +62,7 @@ def inspect_upload(
         if kind in ("docx", "pptx", "xlsx"):
             check_package(data, kind, limits=limits)
         elif kind == "html":
-            check_html(decode_text(data) or "")
+            check_html(decode_any_text(data) or "", max_depth=limits.max_html_depth)
     except RejectedError as exc:
         exc.detected = kind
         raise

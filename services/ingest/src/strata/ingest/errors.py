@@ -93,6 +93,12 @@ class TooManyPagesError(RejectedError):
     error_code = DocumentErrorCode.TOO_MANY_PAGES
 
 
+class HtmlTooDeepError(RejectedError):
+    """The HTML nests elements deeper than this deployment converts."""
+
+    error_code = DocumentErrorCode.HTML_TOO_DEEP
+
+
 class CorruptFileError(RejectedError):
     """The file is damaged and cannot be read."""
 

@@ -15,3 +15,5 @@ class IngestLimits:
     ratio_floor_bytes: int = MIB
     max_slides: int = 500
     max_sheets: int = 100
+    # Element nesting of an HTML page (real pages stay under ~60; browsers give up near 512).
+    max_html_depth: int = 256

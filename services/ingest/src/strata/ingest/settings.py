@@ -22,6 +22,8 @@ class IngestSettings(BaseSettings):
     max_compression_ratio: float = Field(100.0, ge=2, le=100_000)
     max_slides: int = Field(500, ge=1, le=100_000)
     max_sheets: int = Field(100, ge=1, le=10_000)
+    # HTML nested deeper fails with `html_too_deep` before any parser reads it.
+    max_html_depth: int = Field(256, ge=16, le=10_000)
 
     def limits(self) -> IngestLimits:
         return IngestLimits(
@@ -31,4 +33,5 @@ class IngestSettings(BaseSettings):
             max_compression_ratio=self.max_compression_ratio,
             max_slides=self.max_slides,
             max_sheets=self.max_sheets,
+            max_html_depth=self.max_html_depth,
         )

@@ -20,6 +20,7 @@ LABELS = {
     "png": "a PNG image",
     "jpeg": "a JPEG image",
     "gif": "a GIF image",
+    "tiff": "a TIFF image",
     "elf": "an ELF executable",
     "exe": "a Windows executable",
     "gzip": "a gzip archive",
@@ -33,6 +34,8 @@ _MAGIC = (
     (b"%PDF-", "pdf"),
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"\xff\xd8\xff", "jpeg"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
     (b"GIF87a", "gif"),
     (b"GIF89a", "gif"),
     (b"\x7fELF", "elf"),
@@ -44,7 +47,8 @@ _OOXML_PARTS = (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx"))
 _EXTENSIONS = {
     ".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx", ".zip": "zip",
     ".doc": "ole", ".xls": "ole", ".ppt": "ole", ".png": "png", ".jpg": "jpeg",
-    ".jpeg": "jpeg", ".gif": "gif", ".exe": "exe", ".dll": "exe", ".gz": "gzip",
+    ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".gif": "gif", ".exe": "exe",
+    ".dll": "exe", ".gz": "gzip",
     ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt",
     ".csv": "csv", ".tsv": "csv",
 }  # fmt: skip
@@ -54,6 +58,12 @@ _CSV_DELIMITERS = ",;\t|"
 _CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f-\x9f]")
 MAX_CONTROL_SHARE = 0.02
 _HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
+# A fragment (no doctype, no <html>): it opens with a tag and holds elements only HTML has.
+_HTML_FRAGMENT = re.compile(
+    r"<(?:head|body|div|p|h[1-6]|table|tr|td|ul|ol|li|span|a|br|script|style|section|article"
+    r"|nav|main|header|footer|form|img|meta|title|strong|em|b|i|pre|blockquote)\b[^>]*>",
+    re.IGNORECASE,
+)
 _MD_STRONG = re.compile(
     r"^ {0,3}#{1,6}[ \t]+\S"  # ATX heading
     r"|^ {0,3}(?:```|~~~)"  # fenced code
@@ -87,14 +97,16 @@ def sniff(data: bytes, filename: str | None = None) -> str:
 def _text_kind(data: bytes, filename: str | None) -> str:
     named = kind_from_filename(filename)
     text = decode_text(data)
-    if text is None and named in _TEXT_NAMES:
+    if text is None and (named in _TEXT_NAMES or named == "html"):
         text = decode_legacy_text(data)  # e.g. a cp1252 CSV export
     if text is None:
         # Readers accept a PDF header anywhere in the first KiB; text that mentions one is text.
         if b"%PDF-" in data[:1024]:
             return "pdf"
         return "exe" if data.startswith(b"MZ") else "binary"
-    if _HTML_START.search(text.lstrip()[:512]):
+    if _HTML_START.search(text.lstrip()[:512]) or (
+        named not in _TEXT_NAMES and looks_like_html_fragment(text)
+    ):
         return "html"
     # Markdown, plain text and CSV are all text: which reading the user meant is theirs to say,
     # so a .md, .txt or .csv name decides; the bytes decide only when the name says neither.
@@ -103,6 +115,19 @@ def _text_kind(data: bytes, filename: str | None) -> str:
     if looks_like_markdown(text):
         return "md"
     return "csv" if looks_like_csv(text) else "txt"
+
+
+def looks_like_html_fragment(text: str) -> bool:
+    """Starts with a tag (or comment) and has at least two HTML elements in its first 4 KiB.
+    A .md/.txt name is not asked: Markdown may begin with raw HTML and stays Markdown."""
+    head = text.lstrip()[:4096]
+    return head.startswith("<") and len(_HTML_FRAGMENT.findall(head)) >= 2
+
+
+def decode_any_text(data: bytes) -> str | None:
+    """UTF-8/UTF-16 text, else single-byte legacy text (cp1252, Latin-1)."""
+    text = decode_text(data)
+    return text if text is not None else decode_legacy_text(data)
 
 
 def decode_legacy_text(data: bytes) -> str | None:

@@ -38,6 +38,9 @@ async def receive_upload(
     if size == 0:
         res.blobs.delete(blob_key)
         raise ApiError(400, "empty_file", "the uploaded file is empty")
+    # Postgres text cannot hold NUL; a filename is only a label, so drop it rather than fail.
+    filename = (upload.filename or "").replace("\x00", "") or "upload"
+    old_blob_key = None
     try:
         async with res.outbox.transaction() as uow:
             row = await uow.conn.fetchrow(
@@ -45,7 +48,7 @@ async def receive_upload(
                 document_id,
                 account_id,
                 project_id,
-                upload.filename or "upload",
+                filename,
                 upload.content_type,
                 size,
                 sha256,
@@ -56,12 +59,27 @@ async def receive_upload(
                 uow.emit(message)
             else:
                 row = await uow.conn.fetchrow(Q.document_by_sha, project_id, sha256, account_id)
+                if row is not None and row["status"] == "failed":
+                    # A failed document (a timeout, a limit since raised) is not an answer for
+                    # ever: the same bytes again mean "try again", from this upload's blob.
+                    retried = await uow.conn.fetchrow(
+                        Q.retry_failed_document, row["id"], blob_key, filename
+                    )
+                    if retried is not None:
+                        old_blob_key = retried["old_blob_key"]
+                        row = retried
+                        message = DocumentReceived(document_id=row["id"], project_id=project_id)
+                        uow.emit(message)
     except Exception:
         # An error out of Outbox.transaction() means nothing committed, so no row points at
         # the blob: it is an orphan.
         # (Cancellation is left alone: an orphan blob is cheaper than deleting a live one.)
         res.blobs.delete(blob_key)
         raise
+    if old_blob_key is not None:
+        res.blobs.delete(old_blob_key)
+        logger.info("upload to project %s retries failed document %s", project_id, row["id"])
+        return row, True
     if row["id"] != document_id:
         res.blobs.delete(blob_key)
         logger.info("upload to project %s duplicates document %s", project_id, row["id"])

@@ -45,6 +45,14 @@ RETURNING *;
 -- The existing document with these bytes in the project.
 SELECT * FROM documents WHERE project_id = $1 AND sha256 = $2 AND account_id = $3;
 
+-- name: retry_failed_document
+-- The same bytes uploaded again after their document failed: convert again from the new blob.
+UPDATE documents
+SET status = 'received', error_code = NULL, error_message = NULL, source_format = NULL,
+    conversion_path = NULL, blob_key = $2, filename = $3, updated_at = now()
+WHERE id = $1 AND status = 'failed'
+RETURNING *, (SELECT blob_key FROM documents WHERE id = $1) AS old_blob_key;
+
 -- name: get_document
 -- One of the caller's documents.
 SELECT * FROM documents WHERE id = $1 AND account_id = $2;

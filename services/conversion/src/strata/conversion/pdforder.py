@@ -1,0 +1,70 @@
+"""Model-free PDF reading order and clean-up of one page's text lines. Pure.
+
+- Two columns: when most lines of a page sit wholly in its left or right half, each stretch
+  between full-width lines (a title, a figure spanning both columns) reads left column top to
+  bottom, then right column; the content stream's own order (often title last, or lines
+  interleaved across columns) is not trusted on such pages.
+- Junk: lines made of glyphs without a Unicode mapping (U+FFFD, private use) or control
+  characters are dropped; control characters are removed from the lines kept.
+"""
+
+import re
+from dataclasses import replace
+
+from strata.conversion.pdflayout import Line
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MIN_COLUMN_SHARE = 0.3  # each column holds at least this share of the page's lines
+MAX_SPANNING_SHARE = 0.25
+
+
+def _junk(text: str) -> bool:
+    visible = [c for c in text if not c.isspace()]
+    if not visible:
+        return True
+    bad = sum(
+        1 for c in visible if c == "\ufffd" or _CONTROL.match(c) or 0xE000 <= ord(c) <= 0xF8FF
+    )
+    return bad * 3 >= len(visible)
+
+
+def clean(lines: list[Line]) -> list[Line]:
+    out = []
+    for ln in lines:
+        if _junk(ln.text):
+            continue
+        text = _CONTROL.sub("", ln.text)
+        out.append(ln if text == ln.text else replace(ln, text=text))
+    return out
+
+
+def reading_order(lines: list[Line]) -> list[Line]:
+    """One page's lines, in two-column order when the page is set in two columns."""
+    if len(lines) < 10:
+        return lines
+    left_edge = min(ln.x0 for ln in lines)
+    right_edge = max(ln.x1 for ln in lines)
+    mid = (left_edge + right_edge) / 2
+    slack = (right_edge - left_edge) * 0.02
+    left = [ln for ln in lines if ln.x1 <= mid + slack]
+    right = [ln for ln in lines if ln.x0 >= mid - slack]
+    spanning = [ln for ln in lines if ln not in left and ln not in right]
+    n = len(lines)
+    if (
+        len(left) < n * MIN_COLUMN_SHARE
+        or len(right) < n * MIN_COLUMN_SHARE
+        or len(spanning) > n * MAX_SPANNING_SHARE
+    ):
+        return lines
+    ordered: list[Line] = []
+    cuts = sorted(spanning, key=lambda ln: ln.top)
+    upper = float("-inf")
+    for cut in [*cuts, None]:
+        lower = cut.top if cut is not None else float("inf")
+        for column in (left, right):
+            ordered.extend(sorted((ln for ln in column if upper <= ln.top < lower),
+                                  key=lambda ln: ln.top))  # fmt: skip
+        if cut is not None:
+            ordered.append(cut)
+            upper = cut.top
+    return ordered
