@@ -254,3 +254,13 @@ CREATE TABLE run_budgets (
     reserved_usd  numeric(14, 8) NOT NULL DEFAULT 0 CHECK (reserved_usd >= 0),
     spent_usd     numeric(14, 8) NOT NULL DEFAULT 0
 );
+
+CREATE TABLE web_sessions (
+    id_hash     text PRIMARY KEY,
+    token_hash  text NOT NULL REFERENCES api_tokens (token_hash) ON DELETE CASCADE,
+    csrf_token  text NOT NULL,
+    flash       jsonb,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    expires_at  timestamptz NOT NULL
+);
+CREATE INDEX web_sessions_expires_idx ON web_sessions (expires_at);
