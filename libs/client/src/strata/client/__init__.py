@@ -7,14 +7,20 @@ from typing import Any
 
 import httpx
 
+from strata.client.review import ReviewMethods
+
 
 class StrataApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"HTTP {status} {code}: {message}")
         self.status, self.code, self.message = status, code, message
+        # The rest of the error object, e.g. `current` on 409 stale_revision.
+        self.details = details or {}
 
 
-class StrataClient:
+class StrataClient(ReviewMethods):
     def __init__(self, base_url: str, token: str | None, *, timeout: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
@@ -26,8 +32,9 @@ class StrataClient:
         response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
-                error = response.json()["error"]
-                raise StrataApiError(response.status_code, error["code"], error["message"])
+                error = dict(response.json()["error"])
+                code, message = error.pop("code"), error.pop("message")
+                raise StrataApiError(response.status_code, code, message, error)
             except (ValueError, KeyError, TypeError):
                 raise StrataApiError(response.status_code, "http_error", response.text) from None
         return response.json() if response.content else None

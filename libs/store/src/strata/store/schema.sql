@@ -120,7 +120,9 @@ CREATE TABLE overlays (
     confirmed           jsonb,
     review_status       text NOT NULL DEFAULT 'unreviewed'
                         CHECK (review_status IN ('unreviewed', 'confirmed', 'edited', 'rejected')),
-    -- Review flags computed when the block settles (e.g. a required field that is null).
+    -- Bumped by every review action (and by retry-failed): actions name the revision they saw.
+    review_revision     integer NOT NULL DEFAULT 0,
+    -- `<kind>:<field path>` set when the block settles (strata.planning.flags).
     flags               text[] NOT NULL DEFAULT '{}',
     attempt_count       integer NOT NULL DEFAULT 0,
     claimed_by          text,
@@ -135,6 +137,9 @@ CREATE TABLE overlays (
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
 ) WITH (fillfactor = 70);
 CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
+-- The review queue's flagged part, keyset-paged; partial so an unflagged settle stays HOT.
+CREATE INDEX overlays_flagged_idx ON overlays (run_id, (- cardinality(flags)), document_id, block_index)
+    WHERE flags <> '{}';
 
 CREATE TABLE llm_calls (
     id                           uuid PRIMARY KEY,
@@ -254,6 +259,26 @@ CREATE TABLE run_budgets (
     reserved_usd  numeric(14, 8) NOT NULL DEFAULT 0 CHECK (reserved_usd >= 0),
     spent_usd     numeric(14, 8) NOT NULL DEFAULT 0
 );
+
+-- Review (issue 10): one row per action a person takes on a block. Never updated.
+CREATE TABLE review_events (
+    id           bigserial PRIMARY KEY,
+    run_id       uuid NOT NULL,
+    document_id  uuid NOT NULL,
+    block_index  integer NOT NULL,
+    account_id   uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_id     uuid REFERENCES api_tokens (id) ON DELETE SET NULL,
+    action       text NOT NULL CHECK (action IN ('confirm', 'edit', 'reject', 'reopen')),
+    before       jsonb NOT NULL,
+    after        jsonb NOT NULL,
+    revision     integer NOT NULL,
+    reason       text,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    FOREIGN KEY (run_id, document_id, block_index)
+        REFERENCES overlays (run_id, document_id, block_index) ON DELETE CASCADE,
+    UNIQUE (run_id, document_id, block_index, revision)
+);
+CREATE INDEX review_events_run_idx ON review_events (run_id, id);
 
 CREATE TABLE web_sessions (
     id_hash     text PRIMARY KEY,
