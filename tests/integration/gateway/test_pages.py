@@ -74,7 +74,9 @@ async def test_sign_in_form_needs_its_own_token_and_never_redirects_away(
     _, token = await create_account(gw.pool, "acme")
     client = browser()
     forged = await client.post("/app/signin", data={"token": token, "csrf": "x", "next": "/app/"})
-    assert forged.status_code == 403 and "strata_session" not in forged.headers.get("set-cookie", "")
+    assert forged.status_code == 403 and "strata_session" not in forged.headers.get(
+        "set-cookie", ""
+    )
     for target in ("//evil.example/", "https://evil.example/app/", "/\\evil.example"):
         fresh = browser()
         form = await fresh.get("/app/signin")
@@ -115,9 +117,7 @@ async def test_a_post_without_the_form_token_changes_nothing(gw: Gateway, browse
 
 async def test_another_accounts_ids_are_404_pages(gw: Gateway, browser: Browser):
     owner = await _signed_in(gw, browser, "owner")
-    made = await owner.post(
-        "/app/projects", data={"name": "mine", "csrf": await page_csrf(owner)}
-    )
+    made = await owner.post("/app/projects", data={"name": "mine", "csrf": await page_csrf(owner)})
     project_path = made.headers["location"]
     assert (await owner.get(project_path)).status_code == 200
     intruder = await _signed_in(gw, browser, "intruder")
@@ -125,9 +125,7 @@ async def test_another_accounts_ids_are_404_pages(gw: Gateway, browser: Browser)
     unknown = f"/app/projects/{uuid4()}"
     for path in (project_path, unknown, f"{project_path}/documents", f"/app/runs/{uuid4()}"):
         answer = await intruder.get(path)
-        assert answer.status_code == 404 and "project not found" in answer.text or (
-            answer.status_code == 404 and "not found" in answer.text
-        ), path
+        assert answer.status_code == 404 and "not found" in answer.text, path
     upload = await intruder.post(
         f"{project_path}/documents", data={"csrf": csrf}, files={"files": ("a.md", b"# x")}
     )
@@ -162,8 +160,10 @@ async def test_upload_schema_and_run_through_the_pages(gw: Gateway, browser: Bro
     project = (await client.post("/app/projects", data={"name": "p", "csrf": csrf})).headers[
         "location"
     ]
-    files = [("files", ("a.md", b"# A\n\ntext a", "text/markdown")),
-             ("files", ("b.md", b"# B\n\ntext b", "text/markdown"))]
+    files = [
+        ("files", ("a.md", b"# A\n\ntext a", "text/markdown")),
+        ("files", ("b.md", b"# B\n\ntext b", "text/markdown")),
+    ]
     uploaded = await client.post(f"{project}/documents", data={"csrf": csrf}, files=files)
     assert uploaded.status_code == 303
     page = (await client.get(project)).text

@@ -8,7 +8,17 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from strata.gateway.pages import admin, exports, keys, projects, runs, schemas, signin, uploads
+from strata.gateway.pages import (
+    admin,
+    exports,
+    keys,
+    projects,
+    review,
+    runs,
+    schemas,
+    signin,
+    uploads,
+)
 from strata.gateway.pages.guard import PREFIX, install_page_errors
 
 STATIC = Path(__file__).parent / "static"
@@ -16,7 +26,7 @@ STATIC = Path(__file__).parent / "static"
 
 def pages_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
-    for module in (signin, projects, uploads, schemas, runs, exports, keys, admin):
+    for module in (signin, projects, uploads, schemas, review, runs, exports, keys, admin):
         router.include_router(module.router)
     return router
 

@@ -74,6 +74,11 @@ async def dead_letters_page(
         caller=admin, res=res, limit=50, cursor=cursor, queue=queue or None
     )
     return await page(
-        request, res, session, "dead_letters.html",
-        letters=listed.items, next_cursor=listed.next_cursor, queue=queue or "",
+        request,
+        res,
+        session,
+        "dead_letters.html",
+        letters=listed.items,
+        next_cursor=listed.next_cursor,
+        queue=queue or "",
     )

@@ -69,8 +69,10 @@ def _page_answer(exc: Exception) -> Response:
     if isinstance(exc, SignInRequiredError):
         return see_other(f"{PREFIX}/signin?next={quote(exc.next_path, safe='/')}")
     if isinstance(exc, ApiError):
-        return see_other(f"{PREFIX}/signin") if exc.status == 401 else error_page(
-            exc.status, exc.message
+        return (
+            see_other(f"{PREFIX}/signin")
+            if exc.status == 401
+            else error_page(exc.status, exc.message)
         )
     if isinstance(exc, RequestValidationError):
         errors = exc.errors()

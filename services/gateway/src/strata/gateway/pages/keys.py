@@ -23,7 +23,12 @@ BACK = "/app/keys"
 async def keys_page(request: Request, session: Session, res: Res) -> Response:
     listed = await keys.list_keys(session.account, res)
     return await page(
-        request, res, session, "keys.html", keys=listed.items, providers=list(Provider),
+        request,
+        res,
+        session,
+        "keys.html",
+        keys=listed.items,
+        providers=list(Provider),
         sealed=res.settings.crypto.master() is not None,
     )
 

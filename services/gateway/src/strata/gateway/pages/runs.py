@@ -80,7 +80,13 @@ async def _estimate_page(
 ) -> Response:
     schema = await schemas.get_schema(body.schema_id, session.account, res)
     return await page(
-        request, res, session, "estimate.html", estimate=planned, body=body, schema=schema,
+        request,
+        res,
+        session,
+        "estimate.html",
+        estimate=planned,
+        body=body,
+        schema=schema,
         project_id=project_id,
         budget=body.policy_overrides.get("budget_usd", ""),
     )

@@ -65,7 +65,10 @@ async def load_session(request: Request, res: Resources) -> PageSession | None:
         id_hash=id_hash,
         csrf=row["csrf_token"],
         account=Account(
-            id=account["id"], name=account["name"], is_superuser=account["is_superuser"]
+            id=account["id"],
+            name=account["name"],
+            is_superuser=account["is_superuser"],
+            token_id=account["token_id"],  # review audit names the token that acted
         ),
         has_flash=row["has_flash"],
     )

@@ -64,13 +64,15 @@ async def signin(
 ) -> Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(csrf, expected) or not same_origin(request):
-        return _form(request, next_path=safe_next(next), error="The form expired: try again.",
-                     status=403)
+        return _form(
+            request, next_path=safe_next(next), error="The form expired: try again.", status=403
+        )
     opened = await open_session(res, token.strip()) if token.strip() else None
     if opened is None:
         # One answer for unknown, malformed and revoked tokens, as the API gives.
-        return _form(request, next_path=safe_next(next), error="That token is not valid.",
-                     status=401)
+        return _form(
+            request, next_path=safe_next(next), error="That token is not valid.", status=401
+        )
     raw, _ = opened
     response = see_other(safe_next(next))
     response.set_cookie(

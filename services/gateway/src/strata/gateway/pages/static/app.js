@@ -82,3 +82,48 @@
     });
   });
 })();
+
+// The review grid, for people who review all day: j/k move between blocks, c confirm, e edit,
+// r reject, o reopen (each presses the row's own button, so it does what a click does).
+(function () {
+  "use strict";
+  var KEYS = { c: "c", e: "e", r: "r", o: "o" };
+  var typing = function (el) {
+    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+  };
+  var rows = function () { return Array.prototype.slice.call(document.querySelectorAll("[data-review] tr[data-row]")); };
+  var current = function () {
+    var el = document.activeElement;
+    return el && el.closest ? el.closest("tr[data-row]") : null;
+  };
+  var focusRow = function (row) { if (row) { row.focus(); row.scrollIntoView({ block: "nearest" }); } };
+  document.addEventListener("keydown", function (event) {
+    if (!document.querySelector("[data-review]") || typing(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var all = rows();
+    if (!all.length) return;
+    var row = current();
+    var at = row ? all.indexOf(row) : -1;
+    if (event.key === "j" || event.key === "k") {
+      event.preventDefault();
+      var next = event.key === "j" ? Math.min(at + 1, all.length - 1) : Math.max(at - 1, 0);
+      focusRow(all[at === -1 ? 0 : next]);
+      return;
+    }
+    if (KEYS[event.key] && row) {
+      var button = row.querySelector('[data-key="' + KEYS[event.key] + '"]');
+      if (button) { event.preventDefault(); button.click(); }
+    }
+  });
+  // After htmx swaps a row, keep the reviewer's place: focus the new row (or its first input).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.elt;
+    var row = document.getElementById(event.detail.target && event.detail.target.id) || null;
+    if (!row && target && target.closest) row = target.closest("tr[data-row]");
+    var swapped = event.detail.target;
+    if (swapped && swapped.id && document.getElementById(swapped.id)) row = document.getElementById(swapped.id);
+    if (!row) return;
+    var input = row.querySelector("input[name^='value.']");
+    if (input) input.focus(); else row.focus();
+  });
+})();
