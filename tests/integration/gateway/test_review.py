@@ -145,7 +145,7 @@ async def test_a_stale_revision_answers_409_with_the_current_state(gw: Gateway):
     assert stale.status_code == 409
     error = stale.json()["error"]
     assert error["code"] == "stale_revision"
-    assert error["current"]["revision"] == 1 and error["current"]["review_status"] == "confirmed"
+    assert error["details"]["current"]["revision"] == 1 and error["details"]["current"]["review_status"] == "confirmed"
 
 
 async def test_two_concurrent_reviewers_one_wins_one_gets_409(gw: Gateway):
@@ -161,7 +161,7 @@ async def test_two_concurrent_reviewers_one_wins_one_gets_409(gw: Gateway):
         loser = next(r for r in responses if r.status_code == 409).json()["error"]
         winner = next(r for r in responses if r.status_code == 200).json()
         assert loser["code"] == "stale_revision"
-        assert loser["current"]["review_status"] == winner["review_status"]
+        assert loser["details"]["current"]["review_status"] == winner["review_status"]
         events = await gw.client.get(f"{_block(run, 0, index)}/review-events", headers=auth)
         assert len(events.json()["items"]) == 1
 

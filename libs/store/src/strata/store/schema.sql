@@ -60,6 +60,26 @@ CREATE TABLE blocks (
     PRIMARY KEY (document_id, block_index)
 );
 
+-- A recipe: a builder spec with {{placeholders}} and typed parameters rendered into it. A NULL
+-- account_id is a global template (managed by superusers); otherwise it is that account's own.
+CREATE TABLE templates (
+    id              uuid PRIMARY KEY,
+    account_id      uuid REFERENCES accounts (id) ON DELETE CASCADE,
+    slug            text NOT NULL CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+    name            text NOT NULL,
+    category        text NOT NULL,
+    description     text NOT NULL DEFAULT '',
+    example_output  jsonb NOT NULL DEFAULT '{}',
+    parameters      jsonb NOT NULL DEFAULT '[]',
+    body            jsonb NOT NULL,
+    builtin         boolean NOT NULL DEFAULT false,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX templates_global_slug_idx ON templates (slug) WHERE account_id IS NULL;
+CREATE UNIQUE INDEX templates_account_slug_idx ON templates (account_id, slug)
+    WHERE account_id IS NOT NULL;
+
 CREATE TABLE schemas (
     id             uuid PRIMARY KEY,
     account_id     uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
@@ -70,6 +90,9 @@ CREATE TABLE schemas (
     definition     jsonb NOT NULL,
     prompt_config  jsonb NOT NULL,
     created_at     timestamptz NOT NULL DEFAULT now(),
+    -- The template (and its parameters) this version was instantiated from, if any.
+    template_id    uuid REFERENCES templates (id) ON DELETE SET NULL,
+    template_params jsonb,
     UNIQUE (project_id, name, version)
 );
 
@@ -97,7 +120,12 @@ CREATE TABLE runs (
     created_at        timestamptz NOT NULL DEFAULT now(),
     started_at        timestamptz,
     completed_at      timestamptz,
-    updated_at        timestamptz NOT NULL DEFAULT now()
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    -- A preview is a small real run on a sample; an evaluation re-runs a reviewed run's
+    -- confirmed blocks (baseline_run_id) with another schema version. Both are billed.
+    kind              text NOT NULL DEFAULT 'standard'
+                      CHECK (kind IN ('standard', 'preview', 'evaluation')),
+    baseline_run_id   uuid REFERENCES runs (id) ON DELETE SET NULL
 );
 CREATE INDEX runs_project_idx ON runs (project_id, created_at);
 CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('pending', 'running');
@@ -279,6 +307,18 @@ CREATE TABLE review_events (
     UNIQUE (run_id, document_id, block_index, revision)
 );
 CREATE INDEX review_events_run_idx ON review_events (run_id, id);
+
+-- The first answer to a request carrying an Idempotency-Key, repeated for any retry of it.
+CREATE TABLE idempotency_keys (
+    account_id    uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    key           text NOT NULL,
+    scope         text NOT NULL,
+    request_hash  text NOT NULL,
+    status_code   integer,
+    response      jsonb,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, key)
+);
 
 CREATE TABLE web_sessions (
     id_hash     text PRIMARY KEY,

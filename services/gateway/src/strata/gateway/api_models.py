@@ -12,6 +12,7 @@ from strata.contracts.exports import ExportContent, ExportFormat, ExportScope, E
 from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import FlagKind, OverlayStatus, ReviewAction, ReviewStatus
 from strata.contracts.runs import RunStatus
+from strata.gateway.domain.fields import BuilderSpec
 
 T = TypeVar("T")
 
@@ -19,6 +20,7 @@ T = TypeVar("T")
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable snake_case identifier")
     message: str
+    details: Any = Field(None, description="machine-readable specifics, for some codes")
 
 
 class ErrorBody(BaseModel):
@@ -75,16 +77,29 @@ class BlockPage(BaseModel):
     next_cursor: int | None = Field(description="pass as `cursor` for the next page; null at end")
 
 
-class SchemaCreate(ApiRequest):
-    name: str = Field(min_length=1, max_length=200)
+class _SchemaContent(ApiRequest):
+    """A schema is given either as JSON Schema (`definition` + `prompt_config`) or as builder
+    fields (`builder`), never both."""
+
     # Kept loose here so a bad definition answers `invalid_schema`, not a generic 422.
-    definition: dict[str, Any]
+    definition: dict[str, Any] | None = None
     prompt_config: dict[str, Any] | None = None
+    builder: BuilderSpec | None = Field(None, description="fields instead of JSON Schema")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "_SchemaContent":
+        if (self.definition is None) == (self.builder is None):
+            raise ValueError("give exactly one of definition and builder")
+        if self.builder is not None and self.prompt_config is not None:
+            raise ValueError("builder carries its own prompt settings: drop prompt_config")
+        return self
 
 
-class SchemaVersionCreate(ApiRequest):
-    definition: dict[str, Any]
-    prompt_config: dict[str, Any] | None = Field(None, description="default: the base's")
+class SchemaCreate(_SchemaContent):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class SchemaVersionCreate(_SchemaContent):
     base_version: int = Field(ge=1, description="the version this edit started from")
 
 
@@ -97,6 +112,8 @@ class Schema(BaseModel):
     definition: dict[str, Any]
     prompt_config: dict[str, Any]
     created_at: datetime
+    template_id: UUID | None = Field(None, description="the template it was instantiated from")
+    template_params: dict[str, Any] | None = None
 
 
 class RunCreate(ApiRequest):
@@ -169,6 +186,8 @@ class Run(BaseModel):
     started_at: datetime | None
     completed_at: datetime | None
     document_ids: list[UUID]
+    kind: str = Field("standard", description="standard, preview or evaluation")
+    baseline_run_id: UUID | None = Field(None, description="an evaluation's reviewed run")
     usage: RunUsage | None = Field(None, description="on GET /v1/runs/{id}")
     review: ReviewCounts | None = Field(None, description="on GET /v1/runs/{id}")
 

@@ -48,7 +48,7 @@ def _stale(current: ReviewItem) -> ApiError:
         409,
         "stale_revision",
         f"the block is at revision {current.revision}; reload it and act again",
-        extra={"current": current.model_dump(mode="json")},
+        details={"current": current.model_dump(mode="json")},
     )
 
 

@@ -6,7 +6,9 @@ from strata.gateway.api_models import ErrorBody
 from strata.gateway.routes import (
     admin_dead_letters,
     admin_policies,
+    builder,
     documents,
+    evaluations,
     exports,
     keys,
     projects,
@@ -14,6 +16,7 @@ from strata.gateway.routes import (
     run_control,
     runs,
     schemas,
+    templates,
 )
 
 _ERRORS = {
@@ -29,6 +32,9 @@ def api_router() -> APIRouter:
         projects,
         documents,
         schemas,
+        builder,
+        templates,
+        evaluations,
         runs,
         run_control,
         review,

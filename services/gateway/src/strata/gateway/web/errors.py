@@ -35,15 +35,15 @@ class ApiError(Exception):
         message: str,
         *,
         headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
+        details: Any = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
-        # More for the client to act on, beside code and message (e.g. `current` state on 409).
-        self.extra = extra
+        # Machine-readable specifics (which parameters failed, the latest version): optional.
+        self.details = details
 
 
 def not_found(what: str) -> ApiError:
@@ -56,10 +56,12 @@ def error_response(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
+    details: Any = None,
 ) -> JSONResponse:
-    body = {"error": {**(extra or {}), "code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def describe_validation_errors(errors: Any) -> str:
@@ -72,7 +74,7 @@ def describe_validation_errors(errors: Any) -> str:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.headers, exc.extra)
+    return error_response(exc.status, exc.code, exc.message, exc.headers, exc.details)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
