@@ -190,7 +190,7 @@ async def act(
         if exc.status not in (409, 422):
             raise
         if exc.code == "stale_revision":
-            item = ReviewItem.model_validate((exc.extra or {})["current"])
+            item = ReviewItem.model_validate((exc.details or {})["current"])
             state = {"conflict": exc.message}
         else:
             item = await _item(run_id, document_id, block_index, session, res)

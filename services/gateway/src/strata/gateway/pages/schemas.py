@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from strata.gateway.api_models import SchemaCreate, SchemaVersionCreate
+from strata.gateway.api_models import Schema, SchemaCreate, SchemaVersionCreate
 from strata.gateway.pages.common import attempt, parse
 from strata.gateway.pages.render import page, see_other
 from strata.gateway.pages.session import Changing, Session
@@ -54,7 +54,8 @@ async def schema_create(
             name=name.strip(),
             definition=_json_object(definition, "the definition") or {},
         )
-        return (await schemas.create_schema(project_id, body, session.account, res)).id
+        answer = await schemas.create_schema(project_id, body, session.account, res)
+        return Schema.model_validate_json(bytes(answer.body)).id
 
     made = await attempt(res, session, create(), back=f"/app/projects/{project_id}")
     return made if isinstance(made, Response) else see_other(f"/app/schemas/{made}")
@@ -87,7 +88,8 @@ async def schema_version(
             definition=_json_object(definition, "the definition") or {},
             base_version=base_version,
         )
-        return (await schemas.create_version(schema_id, body, session.account, res)).id
+        answer = await schemas.create_version(schema_id, body, session.account, res)
+        return Schema.model_validate_json(bytes(answer.body)).id
 
     made = await attempt(res, session, save(), back=f"/app/schemas/{schema_id}")
     return made if isinstance(made, Response) else see_other(f"/app/schemas/{made}")
