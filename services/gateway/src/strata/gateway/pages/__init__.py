@@ -26,7 +26,8 @@ STATIC = Path(__file__).parent / "static"
 
 def pages_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
-    for module in (signin, projects, uploads, schemas, review, runs, exports, keys, admin):
+    # runs last: its POST /runs/{id}/{action} would otherwise shadow /runs/{id}/exports.
+    for module in (signin, projects, uploads, schemas, review, exports, keys, admin, runs):
         router.include_router(module.router)
     return router
 
