@@ -324,3 +324,13 @@ CREATE TABLE idempotency_keys (
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account_id, key)
 );
+
+CREATE TABLE web_sessions (
+    id_hash     text PRIMARY KEY,
+    token_hash  text NOT NULL REFERENCES api_tokens (token_hash) ON DELETE CASCADE,
+    csrf_token  text NOT NULL,
+    flash       jsonb,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    expires_at  timestamptz NOT NULL
+);
+CREATE INDEX web_sessions_expires_idx ON web_sessions (expires_at);

@@ -8,6 +8,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from strata.gateway.api_models import ErrorBody
+from strata.gateway.pages import install_pages
 from strata.gateway.routes import api_router
 from strata.gateway.settings import GatewaySettings
 from strata.gateway.sql import Q
@@ -48,6 +49,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             raise ApiError(503, "unavailable", "the database is unreachable") from None
         return {"status": "ok"}
 
+    install_pages(app)  # after the API's error handlers, which the pages' handlers wrap
     return app
 
 

@@ -1,0 +1,109 @@
+"""The web app in a real browser (Debian's Chromium via Playwright) over every real service:
+sign in, create a project, upload three documents, add a schema, start a run, watch it finish
+without reloading, review it (edit one block, reject one, bulk-confirm the rest), export CSV and
+read the downloaded file."""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.support.browser import chromium, sign_in, watch
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.e2e
+DOCS = {
+    "north.md": "Invoice 101 from Northwind is due soon.",
+    "south.md": "Invoice 202 from Southwind was paid.",
+    "east.md": "Invoice 303 from Eastwind needs a signature.",
+}
+SCHEMA = '{"type": "object", "properties": {"summary": {"type": ["string", "null"]}, "amount": {"type": ["number", "null"]}}}'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_journey(stack: Stack, browser: Browser, tmp_path: Path) -> None:
+    watched = watch(browser, "journey")
+    page = watched.page
+    sign_in(watched, stack.gateway_url, stack.create_account("web-journey"))
+    watched.shot("projects")
+
+    page.get_by_label("New project").fill("Invoices")
+    page.get_by_role("button", name="Create project").click()
+    expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
+    for name, text in DOCS.items():
+        (tmp_path / name).write_text(text)
+    page.get_by_label("Add documents").set_input_files([str(tmp_path / n) for n in DOCS])
+    page.get_by_role("button", name="Upload").click()
+    for name in DOCS:  # script uploads with progress, then the table refreshes itself
+        expect(page.locator("#upload-progress")).to_contain_text(name)
+    ready = page.locator("#documents .status-ready")
+    expect(ready).to_have_count(3, timeout=60_000)  # polled in place, no reload
+    watched.shot("project-documents-ready")
+
+    page.get_by_label("Name", exact=True).fill("invoice")
+    page.get_by_label("JSON Schema").fill(SCHEMA)
+    page.get_by_role("button", name="Save schema").click()
+    expect(page.get_by_role("heading", name=re.compile("invoice"))).to_be_visible()
+    watched.shot("schema")
+    page.go_back()
+    page.reload()
+    page.get_by_role("button", name="Estimate cost").click()
+    expect(page.get_by_text("Estimated cost")).to_be_visible()
+    watched.shot("estimate")
+    page.get_by_role("button", name="Start this run").click()
+
+    badge = page.locator("#run-badge")
+    expect(badge).to_have_text("complete", timeout=90_000)  # htmx refreshes the panel in place
+    expect(page.locator("#run-done")).to_have_text("3")
+    watched.shot("run-complete")
+
+    page.get_by_role("link", name="Review the results").click()
+    rows = page.locator("tr[data-row]")
+    expect(rows).to_have_count(3)
+    watched.shot("review-grid")
+    north = rows.filter(has_text="north.md")
+    north.get_by_role("link", name=re.compile("^Edit")).click()
+    field = north.get_by_label("summary")
+    field.fill("Checked by a person")
+    watched.shot("review-editing")
+    field.press("Enter")
+    expect(page.locator("tr[data-row]").filter(has_text="north.md")).to_contain_text("edited")
+    south = page.locator("tr[data-row]").filter(has_text="south.md")
+    south.focus()
+    page.keyboard.press("r")  # the reviewer's shortcut for reject
+    expect(page.locator("tr[data-row]").filter(has_text="south.md")).to_contain_text("rejected")
+    page.get_by_role("button", name="Confirm every unflagged block").click()
+    expect(page.get_by_role("status")).to_contain_text("Confirmed 1 block(s)")
+    page.get_by_label("Show").select_option("any")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tr[data-row] .badge.status-unreviewed")).to_have_count(0)
+    watched.shot("review-done")
+
+    page.get_by_role("link", name="run").click()
+    page.get_by_label("Format").select_option("csv")
+    page.get_by_role("button", name="Export", exact=True).click()
+    download_link = page.get_by_role("link", name="Download CSV")
+    expect(download_link).to_be_visible(timeout=60_000)
+    watched.shot("run-exported")
+    with page.expect_download() as caught:
+        download_link.click()
+    rows_out = list(csv.DictReader(io.StringIO(Path(caught.value.path()).read_text("utf-8-sig"))))
+    by_file = {r["filename"]: r for r in rows_out}
+    assert set(by_file) == set(DOCS)
+    assert by_file["north.md"]["summary"] == "Checked by a person"
+    assert by_file["north.md"]["review_status"] == "edited"
+    assert by_file["east.md"]["summary"] == DOCS["east.md"]
+    assert by_file["east.md"]["amount"] == "303"
+    assert by_file["south.md"]["review_status"] == "rejected"
+    assert by_file["south.md"]["summary"] == ""
+    assert watched.dialogs == [] and watched.errors == []
+    page.context.close()

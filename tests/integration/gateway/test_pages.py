@@ -1,0 +1,193 @@
+"""The web app's pages over ASGI against real Postgres and RabbitMQ: sessions, CSRF, headers,
+tenancy, escaping, and that refusals are pages (never a 500)."""
+
+import re
+from collections.abc import AsyncIterator, Callable
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from strata.gateway.web.auth import create_account
+from tests.integration.gateway.conftest import Gateway, make_ready
+from tests.support.web import csrf_of, page_csrf, sign_in
+
+pytestmark = pytest.mark.integration
+Browser = Callable[[], httpx.AsyncClient]
+
+
+@pytest.fixture
+async def browser(gw: Gateway) -> AsyncIterator[Browser]:
+    """Each call is a separate cookie jar: a separate person."""
+    made: list[httpx.AsyncClient] = []
+
+    def new() -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=gw.client._transport, base_url="http://gw", follow_redirects=False
+        )
+        made.append(client)
+        return client
+
+    yield new
+    for client in made:
+        await client.aclose()
+
+
+async def _signed_in(gw: Gateway, browser: Browser, name: str = "acme") -> httpx.AsyncClient:
+    _, token = await create_account(gw.pool, name)
+    client = browser()
+    answer = await sign_in(client, token)
+    assert answer.status_code == 303 and answer.headers["location"] == "/app/"
+    return client
+
+
+async def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_it(gw: Gateway, browser: Browser):
+    _, token = await create_account(gw.pool, "acme")
+    client = browser()
+    assert (await client.get("/app/")).headers["location"] == "/app/signin?next=/app/"
+    refused = await sign_in(client, "strata_wrong")
+    assert refused.status_code == 401 and "That token is not valid." in refused.text
+    answer = await sign_in(client, token)
+    cookie = answer.headers["set-cookie"]
+    assert "strata_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert token not in cookie
+    stored = await gw.pool.fetchval("SELECT count(*) FROM web_sessions WHERE id_hash <> $1", "")
+    assert stored == 1
+    home = await client.get("/app/")
+    assert home.status_code == 200 and "acme" in home.text
+    assert (await client.post("/app/signout", data={})).status_code == 403
+    out = await client.post("/app/signout", data={"csrf": csrf_of(home.text)})
+    assert out.status_code == 303
+    assert (await client.get("/app/")).status_code == 303
+    assert await gw.pool.fetchval("SELECT count(*) FROM web_sessions") == 0
+
+
+async def test_a_revoked_token_ends_its_sessions(gw: Gateway, browser: Browser):
+    client = await _signed_in(gw, browser)
+    await gw.pool.execute("UPDATE api_tokens SET revoked_at = now()")
+    assert (await client.get("/app/")).headers["location"].startswith("/app/signin")
+
+
+async def test_sign_in_form_needs_its_own_token_and_never_redirects_away(
+    gw: Gateway, browser: Browser
+):
+    _, token = await create_account(gw.pool, "acme")
+    client = browser()
+    forged = await client.post("/app/signin", data={"token": token, "csrf": "x", "next": "/app/"})
+    assert forged.status_code == 403 and "strata_session" not in forged.headers.get(
+        "set-cookie", ""
+    )
+    for target in ("//evil.example/", "https://evil.example/app/", "/\\evil.example"):
+        fresh = browser()
+        form = await fresh.get("/app/signin")
+        answer = await fresh.post(
+            "/app/signin", data={"token": token, "csrf": csrf_of(form.text), "next": target}
+        )
+        assert answer.headers["location"] == "/app/"
+
+
+async def test_pages_carry_security_headers(gw: Gateway, browser: Browser):
+    client = await _signed_in(gw, browser)
+    for path in ("/app/", "/app/signin", "/app/projects/not-a-uuid", "/app/static/app.css"):
+        headers = (await client.get(path)).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+    # The API keeps its own answers (Swagger UI needs its inline script).
+    assert "content-security-policy" not in (await client.get("/docs")).headers
+
+
+async def test_a_post_without_the_form_token_changes_nothing(gw: Gateway, browser: Browser):
+    client = await _signed_in(gw, browser)
+    csrf = await page_csrf(client)
+    refused = await client.post("/app/projects", data={"name": "sneaky"})
+    assert refused.status_code == 403 and "reload the page" in refused.text
+    foreign = await client.post(
+        "/app/projects",
+        data={"name": "sneaky", "csrf": csrf},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert foreign.status_code == 403
+    header = await client.post("/app/projects", data={"name": "ok"}, headers={"X-CSRF-Token": csrf})
+    assert header.status_code == 303
+    names = [r["name"] for r in await gw.pool.fetch("SELECT name FROM projects")]
+    assert names == ["ok"]
+
+
+async def test_another_accounts_ids_are_404_pages(gw: Gateway, browser: Browser):
+    owner = await _signed_in(gw, browser, "owner")
+    made = await owner.post("/app/projects", data={"name": "mine", "csrf": await page_csrf(owner)})
+    project_path = made.headers["location"]
+    assert (await owner.get(project_path)).status_code == 200
+    intruder = await _signed_in(gw, browser, "intruder")
+    csrf = await page_csrf(intruder)
+    unknown = f"/app/projects/{uuid4()}"
+    for path in (project_path, unknown, f"{project_path}/documents", f"/app/runs/{uuid4()}"):
+        answer = await intruder.get(path)
+        assert answer.status_code == 404 and "not found" in answer.text, path
+    upload = await intruder.post(
+        f"{project_path}/documents", data={"csrf": csrf}, files={"files": ("a.md", b"# x")}
+    )
+    assert upload.status_code == 404
+    assert await gw.pool.fetchval("SELECT count(*) FROM documents") == 0
+
+
+async def test_names_are_escaped_and_bad_input_is_a_message(gw: Gateway, browser: Browser):
+    client = await _signed_in(gw, browser)
+    csrf = await page_csrf(client)
+    payload = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    made = await client.post("/app/projects", data={"name": payload, "csrf": csrf})
+    project = made.headers["location"]
+    html = (await client.get(project)).text
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+    bad = await client.post(
+        f"{project}/schemas", data={"name": "s", "definition": "{nope", "csrf": csrf}
+    )
+    assert bad.status_code == 303 and bad.headers["location"] == project
+    shown = (await client.get(project)).text
+    assert "the definition is not valid JSON" in shown
+    assert "not valid JSON" not in (await client.get(project)).text  # shown once
+    empty = await client.post("/app/projects", data={"name": "  ", "csrf": csrf})
+    assert empty.status_code == 303
+    assert "name" in (await client.get("/app/")).text
+
+
+async def test_upload_schema_and_run_through_the_pages(gw: Gateway, browser: Browser):
+    client = await _signed_in(gw, browser)
+    csrf = await page_csrf(client)
+    project = (await client.post("/app/projects", data={"name": "p", "csrf": csrf})).headers[
+        "location"
+    ]
+    files = [
+        ("files", ("a.md", b"# A\n\ntext a", "text/markdown")),
+        ("files", ("b.md", b"# B\n\ntext b", "text/markdown")),
+    ]
+    uploaded = await client.post(f"{project}/documents", data={"csrf": csrf}, files=files)
+    assert uploaded.status_code == 303
+    page = (await client.get(project)).text
+    assert "Uploaded 2 file(s)." in page and "a.md" in page and "b.md" in page
+    for row in await gw.pool.fetch("SELECT id FROM documents"):
+        await make_ready(gw.pool, row["id"], [0, 1])
+    definition = '{"properties": {"title": {"type": ["string", "null"]}}}'
+    schema = await client.post(
+        f"{project}/schemas", data={"name": "s", "definition": definition, "csrf": csrf}
+    )
+    schema_id = schema.headers["location"].rsplit("/", 1)[1]
+    estimate = await client.post(
+        f"{project}/runs", data={"schema_id": schema_id, "action": "estimate", "csrf": csrf}
+    )
+    assert estimate.status_code == 200 and "Estimated cost" in estimate.text
+    started = await client.post(
+        f"{project}/runs", data={"schema_id": schema_id, "action": "start", "csrf": csrf}
+    )
+    run_path = started.headers["location"]
+    run_page = await client.get(run_path)
+    assert run_page.status_code == 200 and "4 done of" not in run_page.text
+    assert re.search(r"0</span> done of 4", run_page.text)
+    status = await client.get(f"{run_path}/status")
+    assert 'hx-trigger="every 2s"' in status.text
+    cancelled = await client.post(f"{run_path}/cancel", data={"csrf": csrf})
+    assert cancelled.status_code == 303
+    assert "cancelled" in (await client.get(run_path)).text
