@@ -19,6 +19,7 @@ T = TypeVar("T")
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable snake_case identifier")
     message: str
+    request_id: str | None = Field(None, description="the answer's X-Request-ID")
 
 
 class ErrorBody(BaseModel):
@@ -267,3 +268,6 @@ class DeadLetterPage(BaseModel):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
+    next_cursor: str | None = Field(
+        None, description="opaque; pass as `cursor` for the next page; null on the last page"
+    )

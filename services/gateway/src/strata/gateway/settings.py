@@ -16,6 +16,9 @@ class GatewaySettings(BaseSettings):
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(50 * MIB, ge=1, description="largest accepted upload")
+    max_body_bytes: int = Field(
+        MIB, ge=1024, description="largest request body other than an upload (JSON bodies)"
+    )
     page_size_max: int = Field(500, ge=1, le=10_000, description="largest `limit` a page accepts")
     common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.

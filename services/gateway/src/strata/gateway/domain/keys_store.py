@@ -5,6 +5,7 @@ while a request seals or validates it; it is never logged, traced or returned.""
 import ipaddress
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
@@ -181,8 +182,16 @@ async def open_key(pool: asyncpg.Pool, master: MasterKey, *, key_id: UUID, accou
 # open_key.
 
 
-async def list_keys(pool: asyncpg.Pool, *, account_id: UUID) -> list[asyncpg.Record]:
-    return await pool.fetch(Q.list_keys, account_id)
+async def list_keys(
+    pool: asyncpg.Pool,
+    *,
+    account_id: UUID,
+    after_at: datetime | None = None,
+    after_id: UUID | None = None,
+    limit: int = MAX_KEYS_PER_ACCOUNT + 1,
+) -> list[asyncpg.Record]:
+    """Newest first, after a (created_at, id) cursor."""
+    return await pool.fetch(Q.list_keys, account_id, after_at, after_id, limit)
 
 
 async def get_key(pool: asyncpg.Pool, *, key_id: UUID, account_id: UUID) -> asyncpg.Record | None:

@@ -16,6 +16,15 @@ from strata.runtime.blobs import BlobTooLargeError
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
+MAX_FILENAME_CHARS = 255
+
+
+def clean_filename(name: str | None) -> str:
+    """The filename as stored: control characters (NUL, which Postgres cannot store, among them)
+    and lone surrogates dropped, at most 255 characters. The name is only a label and a hint
+    for text formats, so stripping is right here where refusing the upload would not be."""
+    kept = "".join(c for c in (name or "") if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF)
+    return kept.strip()[:MAX_FILENAME_CHARS] or "upload"
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -45,7 +54,7 @@ async def receive_upload(
                 document_id,
                 account_id,
                 project_id,
-                upload.filename or "upload",
+                clean_filename(upload.filename),
                 upload.content_type,
                 size,
                 sha256,

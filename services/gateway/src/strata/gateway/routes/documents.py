@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 
 from strata.contracts.blocks import make_block_uid
 from strata.gateway.api_models import Block, BlockPage, Document, Page
@@ -12,8 +12,13 @@ from strata.gateway.domain.uploads import receive_upload
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.cursors import split_page
-from strata.gateway.web.deps import Limit, Res
+from strata.gateway.web.cursors import (
+    decode_index_cursor,
+    decode_keyset,
+    next_keyset,
+    split_page,
+)
+from strata.gateway.web.deps import Cursor, Limit, Res
 from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["documents"])
@@ -52,10 +57,15 @@ async def upload_document(
 
 
 @router.get("/projects/{project_id}/documents")
-async def list_documents(project_id: UUID, caller: Caller, res: Res) -> Page[Document]:
+async def list_documents(
+    project_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Document]:
+    """Newest first."""
+    after = decode_keyset(cursor)
     await require_project(res.pool, project_id, caller.id)
-    rows = await res.pool.fetch(Q.list_documents, project_id, caller.id)
-    return Page[Document](items=[to_document(r) for r in rows])
+    rows = await res.pool.fetch(Q.list_documents, project_id, caller.id, *after, limit + 1)
+    page, more = split_page(rows, limit)
+    return Page[Document](items=[to_document(r) for r in page], next_cursor=next_keyset(page, more))
 
 
 @router.get("/documents/{document_id}")
@@ -73,11 +83,12 @@ async def list_blocks(
     caller: Caller,
     res: Res,
     limit: Limit,
-    cursor: Annotated[int, Query(ge=-1, description="the last block_index seen")] = -1,
+    cursor: Cursor = None,
 ) -> BlockPage:
+    after = decode_index_cursor(cursor)
     if await res.pool.fetchrow(Q.get_document, document_id, caller.id) is None:
         raise not_found("document")
-    rows = await res.pool.fetch(Q.page_blocks, document_id, caller.id, cursor, limit + 1)
+    rows = await res.pool.fetch(Q.page_blocks, document_id, caller.id, after, limit + 1)
     page, has_more = split_page(rows, limit)
     return BlockPage(
         items=[to_block(r) for r in page],

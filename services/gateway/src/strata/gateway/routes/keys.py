@@ -13,7 +13,8 @@ from strata.crypto import MasterKey
 from strata.gateway.api_models import ErrorBody, Page, ProviderKey, ProviderKeyCreate
 from strata.gateway.domain import keys_store
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.deps import Res
+from strata.gateway.web.cursors import decode_keyset, next_keyset, split_page
+from strata.gateway.web.deps import Cursor, Limit, Res
 from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["provider keys"])
@@ -61,9 +62,19 @@ async def create_key(body: ProviderKeyCreate, caller: Caller, res: Res) -> Provi
 
 
 @router.get("/keys")
-async def list_keys(caller: Caller, res: Res) -> Page[ProviderKey]:
-    rows = await keys_store.list_keys(res.pool, account_id=caller.id)
-    return Page[ProviderKey](items=[ProviderKey.model_validate(dict(r)) for r in rows])
+async def list_keys(
+    caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[ProviderKey]:
+    """Newest first."""
+    after_at, after_id = decode_keyset(cursor)
+    rows = await keys_store.list_keys(
+        res.pool, account_id=caller.id, after_at=after_at, after_id=after_id, limit=limit + 1
+    )
+    page, more = split_page(rows, limit)
+    return Page[ProviderKey](
+        items=[ProviderKey.model_validate(dict(r)) for r in page],
+        next_cursor=next_keyset(page, more),
+    )
 
 
 @router.get("/keys/{key_id}")

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from strata.gateway.api_models import Page, Project, ProjectCreate
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.deps import Res
+from strata.gateway.web.cursors import decode_keyset, next_keyset, split_page
+from strata.gateway.web.deps import Cursor, Limit, Res
 from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["projects"])
@@ -30,9 +31,15 @@ async def create_project(body: ProjectCreate, caller: Caller, res: Res) -> Proje
 
 
 @router.get("/projects")
-async def list_projects(caller: Caller, res: Res) -> Page[Project]:
-    rows = await res.pool.fetch(Q.list_projects, caller.id)
-    return Page[Project](items=[Project.model_validate(dict(r)) for r in rows])
+async def list_projects(
+    caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Project]:
+    """Newest first."""
+    rows = await res.pool.fetch(Q.list_projects, caller.id, *decode_keyset(cursor), limit + 1)
+    page, more = split_page(rows, limit)
+    return Page[Project](
+        items=[Project.model_validate(dict(r)) for r in page], next_cursor=next_keyset(page, more)
+    )
 
 
 @router.get("/projects/{project_id}")

@@ -1,11 +1,10 @@
 """Runs: one schema version applied to documents, and their per-block overlays."""
 
 from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from strata.contracts.blocks import make_block_uid
@@ -24,13 +23,14 @@ from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
 from strata.gateway.web.cursors import (
-    InvalidCursorError,
+    decode_keyset,
     decode_overlay_cursor,
     encode_overlay_cursor,
+    next_keyset,
     split_page,
 )
-from strata.gateway.web.deps import Limit, Res
-from strata.gateway.web.errors import ApiError, not_found
+from strata.gateway.web.deps import Cursor, Limit, Res
+from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["runs"])
 
@@ -67,10 +67,17 @@ async def get_run(run_id: UUID, caller: Caller, res: Res) -> Run:
 
 
 @router.get("/projects/{project_id}/runs")
-async def list_runs(project_id: UUID, caller: Caller, res: Res) -> Page[Run]:
+async def list_runs(
+    project_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Run]:
+    """Newest first."""
+    after = decode_keyset(cursor)
     await require_project(res.pool, project_id, caller.id)
-    rows = await res.pool.fetch(Q.list_runs, project_id, caller.id)
-    return Page[Run](items=[Run.model_validate(dict(r)) for r in rows])
+    rows = await res.pool.fetch(Q.list_runs, project_id, caller.id, *after, limit + 1)
+    page, more = split_page(rows, limit)
+    return Page[Run](
+        items=[Run.model_validate(dict(r)) for r in page], next_cursor=next_keyset(page, more)
+    )
 
 
 @router.get("/runs/{run_id}/overlays")
@@ -80,13 +87,10 @@ async def list_overlays(
     caller: Caller,
     res: Res,
     limit: Limit,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Cursor = None,
     status: OverlayStatus | None = None,
 ) -> OverlayPage:
-    try:
-        after_document, after_index = decode_overlay_cursor(cursor)
-    except InvalidCursorError as exc:
-        raise ApiError(422, "invalid_cursor", str(exc)) from None
+    after_document, after_index = decode_overlay_cursor(cursor)
     if not await res.pool.fetchval(Q.run_exists, run_id, caller.id):
         raise not_found("run")
     rows = await res.pool.fetch(

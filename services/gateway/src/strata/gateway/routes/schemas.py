@@ -14,7 +14,13 @@ from strata.gateway.domain.schema_rules import (
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.deps import Res
+from strata.gateway.web.cursors import (
+    decode_index_cursor,
+    decode_name_cursor,
+    encode_name_cursor,
+    split_page,
+)
+from strata.gateway.web.deps import Cursor, Limit, Res
 from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["schemas"])
@@ -105,8 +111,35 @@ async def get_schema(schema_id: UUID, caller: Caller, res: Res) -> Schema:
     return Schema.model_validate(dict(row))
 
 
-@router.get("/projects/{project_id}/schemas", description="The latest version of each name.")
-async def list_schemas(project_id: UUID, caller: Caller, res: Res) -> Page[Schema]:
+@router.get("/projects/{project_id}/schemas")
+async def list_schemas(
+    project_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Schema]:
+    """The latest version of each name, by name."""
+    after = decode_name_cursor(cursor)
     await require_project(res.pool, project_id, caller.id)
-    rows = await res.pool.fetch(Q.list_latest_schemas, project_id, caller.id)
-    return Page[Schema](items=[Schema.model_validate(dict(r)) for r in rows])
+    rows = await res.pool.fetch(Q.list_latest_schemas, project_id, caller.id, after, limit + 1)
+    page, more = split_page(rows, limit)
+    return Page[Schema](
+        items=[Schema.model_validate(dict(r)) for r in page],
+        next_cursor=encode_name_cursor(page[-1]["name"]) if more else None,
+    )
+
+
+@router.get("/schemas/{schema_id}/versions")
+async def list_versions(
+    schema_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Schema]:
+    """Every version of this schema's name, oldest first (any version's id names them all)."""
+    after = max(decode_index_cursor(cursor), 0)  # a version number: a non-negative int32
+    base = await res.pool.fetchrow(Q.get_schema, schema_id, caller.id)
+    if base is None:
+        raise not_found("schema")
+    rows = await res.pool.fetch(
+        Q.list_schema_versions, base["project_id"], base["name"], caller.id, after, limit + 1
+    )
+    page, more = split_page(rows, limit)
+    return Page[Schema](
+        items=[Schema.model_validate(dict(r)) for r in page],
+        next_cursor=str(page[-1]["version"]) if more else None,
+    )
