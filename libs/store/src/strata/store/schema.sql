@@ -13,8 +13,12 @@ CREATE TABLE api_tokens (
     token_hash  text NOT NULL UNIQUE,
     hint        text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    revoked_at  timestamptz
+    revoked_at  timestamptz,
+    name        text,
+    expires_at  timestamptz,
+    last_used_at timestamptz
 );
+CREATE INDEX api_tokens_account_idx ON api_tokens (account_id, created_at);
 
 CREATE TABLE projects (
     id          uuid PRIMARY KEY,
@@ -236,4 +240,12 @@ CREATE TABLE run_budgets (
     budget_usd    numeric(14, 8) NOT NULL,
     reserved_usd  numeric(14, 8) NOT NULL DEFAULT 0 CHECK (reserved_usd >= 0),
     spent_usd     numeric(14, 8) NOT NULL DEFAULT 0
+);
+
+-- Requests per account in the current fixed window (GATEWAY_RATE_LIMIT_PER_MINUTE), one row per
+-- account, so every gateway process counts against the same limit.
+CREATE TABLE rate_limits (
+    account_id    uuid PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    window_start  timestamptz NOT NULL,
+    requests      integer NOT NULL
 );

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportFormat, ExportStatus
@@ -226,6 +226,34 @@ class ProviderKey(BaseModel):
     status_message: str | None
     validated_at: datetime | None
     created_at: datetime
+
+
+class TokenCreate(ApiRequest):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    expires_at: AwareDatetime | None = Field(None, description="when the token stops working")
+    ttl_seconds: int | None = Field(
+        None, ge=60, le=10 * 365 * 86400, description="or: lifetime in seconds from now"
+    )
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> "TokenCreate":
+        if self.expires_at is not None and self.ttl_seconds is not None:
+            raise ValueError("give at most one of expires_at and ttl_seconds")
+        return self
+
+
+class Token(BaseModel):
+    id: UUID
+    name: str | None
+    hint: str = Field(description="the token's last characters; the token is never shown again")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None = Field(description="updated at most once a minute")
+    revoked_at: datetime | None
+
+
+class TokenCreated(Token):
+    token: str = Field(description="the bearer token; shown in this answer only")
 
 
 class Policy(BaseModel):

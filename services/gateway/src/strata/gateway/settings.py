@@ -19,6 +19,12 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(
         MIB, ge=1024, description="largest request body other than an upload (JSON bodies)"
     )
+    rate_limit_per_minute: int = Field(
+        1200, ge=0, description="requests per account per minute, all processes together; 0 = off"
+    )
+    max_active_runs: int = Field(
+        20, ge=0, description="pending or running runs an account may have at once; 0 = no limit"
+    )
     page_size_max: int = Field(500, ge=1, le=10_000, description="largest `limit` a page accepts")
     common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.

@@ -81,6 +81,7 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
     async with res.outbox.transaction() as uow:
         conn = uow.conn
         run = await _prepare(conn, account_id=account_id, body=body)
+        await _check_active_runs(conn, account_id, limit=res.settings.max_active_runs)
         await conn.execute(
             Q.insert_run,
             run_id,
@@ -117,6 +118,23 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
                 PackReady(run_id=run_id, pack_id=pack_id, block_count=len(pack)),
             )
     return run_id
+
+
+async def _check_active_runs(conn: asyncpg.Connection, account_id: UUID, *, limit: int) -> None:
+    """The quota on runs that may still call the model (GATEWAY_MAX_ACTIVE_RUNS), so one
+    account cannot fill every worker's queue; the count is taken under a per-account lock held
+    until this transaction ends, so concurrent creations cannot both pass."""
+    if limit <= 0:
+        return
+    await conn.execute(Q.lock_active_runs, str(account_id))
+    active = await conn.fetchval(Q.count_active_runs, account_id)
+    if active >= limit:
+        raise ApiError(
+            409,
+            "too_many_active_runs",
+            f"the account has {active} pending or running runs (at most {limit}); "
+            "wait for one to finish or cancel one",
+        )
 
 
 def _system_tokens(schema: asyncpg.Record) -> int:

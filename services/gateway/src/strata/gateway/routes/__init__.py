@@ -13,6 +13,7 @@ from strata.gateway.routes import (
     run_control,
     runs,
     schemas,
+    tokens,
 )
 
 _ERRORS = {
@@ -32,6 +33,7 @@ def api_router() -> APIRouter:
         run_control,
         exports,
         keys,
+        tokens,
         admin_dead_letters,
         admin_policies,
     ):

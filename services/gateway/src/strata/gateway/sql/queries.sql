@@ -13,12 +13,6 @@ INSERT INTO accounts (id, name, is_superuser) VALUES ($1, $2, $3);
 -- A token, stored only as its sha256 plus a 4-character hint.
 INSERT INTO api_tokens (id, account_id, token_hash, hint) VALUES ($1, $2, $3, $4);
 
--- name: account_for_token
--- The account behind a live (unrevoked) token hash.
-SELECT a.id, a.name, a.is_superuser
-FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
-
 -- name: insert_project
 -- A new project.
 INSERT INTO projects (id, account_id, name) VALUES ($1, $2, $3)
