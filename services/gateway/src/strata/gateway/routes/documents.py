@@ -4,10 +4,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from strata.contracts.blocks import make_block_uid
-from strata.gateway.api_models import Block, BlockPage, Document, Page
+from strata.gateway.api_models import Block, BlockPage, Document, ErrorBody, Page
+from strata.gateway.domain import deletion
 from strata.gateway.domain.uploads import receive_upload
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
@@ -74,6 +75,25 @@ async def get_document(document_id: UUID, caller: Caller, res: Res) -> Document:
     if row is None:
         raise not_found("document")
     return to_document(row)
+
+
+@router.delete(
+    "/documents/{document_id}",
+    status_code=204,
+    responses={409: {"model": ErrorBody, "description": "`document_in_use` (runs cover it)"}},
+)
+async def delete_document(
+    document_id: UUID,
+    caller: Caller,
+    res: Res,
+    force: Annotated[bool, Query(description="also delete the runs that cover it")] = False,
+) -> Response:
+    """The document, its blocks and its file. `409 document_in_use` while runs cover it, unless
+    `force=true`: those runs are then cancelled and deleted too (with their exports)."""
+    await deletion.delete_document(
+        res, document_id=document_id, account_id=caller.id, force=force
+    )
+    return Response(status_code=204)
 
 
 @router.get("/documents/{document_id}/blocks")

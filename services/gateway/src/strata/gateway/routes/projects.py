@@ -3,9 +3,10 @@
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from strata.gateway.api_models import Page, Project, ProjectCreate
+from strata.gateway.domain import deletion
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
 from strata.gateway.web.cursors import decode_keyset, next_keyset, split_page
@@ -40,6 +41,14 @@ async def list_projects(
     return Page[Project](
         items=[Project.model_validate(dict(r)) for r in page], next_cursor=next_keyset(page, more)
     )
+
+
+@router.delete("/projects/{project_id}", status_code=204)
+async def delete_project(project_id: UUID, caller: Caller, res: Res) -> Response:
+    """The project and everything in it: its active runs are cancelled first; documents,
+    blocks, schemas, runs, overlays and exports go, and so do the files of uploads and exports."""
+    await deletion.delete_project(res, project_id=project_id, account_id=caller.id)
+    return Response(status_code=204)
 
 
 @router.get("/projects/{project_id}")

@@ -4,7 +4,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from strata.contracts.blocks import make_block_uid
@@ -18,6 +18,7 @@ from strata.gateway.api_models import (
     RunEstimateOut,
     RunUsage,
 )
+from strata.gateway.domain import deletion
 from strata.gateway.domain.run_creation import create_run, estimate
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
@@ -64,6 +65,14 @@ async def get_run(run_id: UUID, caller: Caller, res: Res) -> Run:
         raise not_found("run")
     usage = RunUsage.model_validate(dict(await res.pool.fetchrow(Q.run_usage, run_id)))
     return Run.model_validate({**dict(row), "usage": usage})
+
+
+@router.delete("/runs/{run_id}", status_code=204)
+async def delete_run(run_id: UUID, caller: Caller, res: Res) -> Response:
+    """The run, its overlays, calls and exports (and the export files); an active run is
+    cancelled first."""
+    await deletion.delete_run(res, run_id=run_id, account_id=caller.id)
+    return Response(status_code=204)
 
 
 @router.get("/projects/{project_id}/runs")

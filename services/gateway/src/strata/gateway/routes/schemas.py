@@ -3,9 +3,16 @@
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionCreate
+from strata.gateway.api_models import (
+    ErrorBody,
+    Page,
+    Schema,
+    SchemaCreate,
+    SchemaVersionCreate,
+)
+from strata.gateway.domain import deletion
 from strata.gateway.domain.schema_rules import (
     InvalidSchemaError,
     validate_definition,
@@ -101,6 +108,18 @@ async def create_version(
         except asyncpg.UniqueViolationError:
             raise _stale(base["name"], latest["version"] + 1, body.base_version) from None
     return Schema.model_validate(dict(row))
+
+
+@router.delete(
+    "/schemas/{schema_id}",
+    status_code=204,
+    responses={409: {"model": ErrorBody, "description": "`schema_in_use` (runs used it)"}},
+)
+async def delete_schema(schema_id: UUID, caller: Caller, res: Res) -> Response:
+    """Every version of this schema's name. `409 schema_in_use` while any run used one of them
+    (delete those runs first)."""
+    await deletion.delete_schema(res, schema_id=schema_id, account_id=caller.id)
+    return Response(status_code=204)
 
 
 @router.get("/schemas/{schema_id}")
