@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from strata.crypto import CryptoSettings
+from strata.runtime.egress import EgressSettings
 from strata.runtime.settings import CommonSettings
 
 MIB = 1024 * 1024
@@ -29,6 +30,8 @@ class GatewaySettings(BaseSettings):
     common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
+    # Where user provider keys may point (STRATA_ALLOWED_PRIVATE_HOSTS).
+    egress: EgressSettings = Field(default_factory=EgressSettings)
     anthropic_base_url: str = Field("https://api.anthropic.com", min_length=1)
     key_validation_model: str = Field("claude-haiku-4-5", min_length=1)
     key_validation_timeout_s: float = Field(10.0, gt=0, le=120)

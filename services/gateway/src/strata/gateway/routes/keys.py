@@ -41,8 +41,11 @@ async def create_key(body: ProviderKeyCreate, caller: Caller, res: Res) -> Provi
     secret = body.api_key.get_secret_value().strip()
     if len(secret) < 8 or len(secret) > 500 or any(c.isspace() for c in secret):
         raise ApiError(422, "invalid_request", "api_key: 8 to 500 characters, no spaces")
+    allowed = res.settings.egress.allowed()
     try:
-        base_url = keys_store.check_base_url(body.provider, body.base_url)
+        base_url = keys_store.check_base_url(body.provider, body.base_url, allowed=allowed)
+        if base_url is not None:
+            await keys_store.reachable(base_url, allowed=allowed)
     except keys_store.InvalidBaseUrlError as exc:
         raise ApiError(422, "invalid_base_url", str(exc)) from None
     row = await keys_store.add_key(
@@ -94,7 +97,12 @@ async def delete_key(key_id: UUID, caller: Caller, res: Res) -> Response:
 
 @router.post(
     "/keys/{key_id}/validate",
-    responses={409: {"model": ErrorBody}, 502: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    responses={
+        409: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+        502: {"model": ErrorBody},
+        503: {"model": ErrorBody},
+    },
 )
 async def validate_key(key_id: UUID, caller: Caller, res: Res) -> ProviderKey:
     """One cheap call with the key; marks it `valid` (2xx) or `invalid` (401/403) with the time.
@@ -109,6 +117,12 @@ async def validate_key(key_id: UUID, caller: Caller, res: Res) -> ProviderKey:
     row, secret = opened
     provider = Provider(row["provider"])
     settings = res.settings
+    try:
+        if row["base_url"]:  # the user's endpoint, resolved again now (not the operator's)
+            await keys_store.reachable(row["base_url"], allowed=settings.egress.allowed())
+    except keys_store.InvalidBaseUrlError as exc:
+        del secret
+        raise ApiError(422, "invalid_base_url", str(exc)) from None
     try:
         verdict = await keys_store.probe_key(
             provider=provider,
