@@ -96,3 +96,20 @@ async def test_versions_of_another_account_are_not_found(gw: Gateway):
         assert got.status_code == status
     missing = await gw.client.get(f"/v1/schemas/{uuid4()}/versions", headers=auth)
     assert missing.status_code == 404
+
+
+async def test_openapi_says_what_the_api_does(gw: Gateway):
+    document = (await gw.client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    run_create = schemas["RunCreate"]
+    assert [branch["required"] for branch in run_create["oneOf"]] == [
+        ["document_ids"],
+        ["project_id"],
+    ]
+    assert schemas["SchemaCreate"]["properties"]["definition"]["required"] == ["properties"]
+    projects = document["paths"]["/v1/projects"]["post"]["responses"]
+    assert {"400", "413", "422", "429"} <= set(projects)
+    usage = schemas["RunUsage"]["properties"]["cost_usd"]
+    assert usage["type"] == "string"
+    exports = document["paths"]["/v1/runs/{run_id}/exports"]["post"]
+    assert "requestBody" in exports

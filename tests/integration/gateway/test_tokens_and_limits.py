@@ -70,13 +70,7 @@ async def test_tokens_expire(gw: Gateway):
     )
     expired = await gw.client.get("/v1/projects", headers=_bearer(short["token"]))
     assert expired.status_code == 401
-    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    for body in (
-        {"expires_at": past},
-        {"expires_at": "2030-01-01T00:00:00"},  # no timezone: ambiguous
-        {"ttl_seconds": 10},
-        {"expires_at": "2030-01-01T00:00:00Z", "ttl_seconds": 600},
-    ):
+    for body in ({"ttl_seconds": 10}, {"ttl_seconds": 10**10}, {"expires_at": "2030-01-01"}):
         refused = await gw.client.post("/v1/tokens", json=body, headers=auth)
         assert refused.status_code == 422, (body, refused.text)
 

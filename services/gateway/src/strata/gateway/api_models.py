@@ -2,10 +2,18 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportFormat, ExportStatus
@@ -14,6 +22,29 @@ from strata.contracts.overlays import OverlayStatus, ReviewStatus
 from strata.contracts.runs import RunStatus
 
 T = TypeVar("T")
+
+MONEY_DECIMALS = 8  # the scale of every money column (numeric(14, 8))
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_DECIMALS)
+
+
+def money_text(value: Decimal) -> str:
+    """USD as a decimal string with exactly 8 decimals: never `0E-8`, never 20 decimals."""
+    return format(Decimal(value).quantize(_MONEY_QUANTUM), "f")
+
+
+# Every money field of every answer is this type, so the format is decided once.
+Money = Annotated[
+    Decimal,
+    PlainSerializer(money_text, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?[0-9]+\.[0-9]{8}$",
+            "description": "USD, a decimal string with exactly 8 decimals",
+            "examples": ["0.00123400"],
+        }
+    ),
+]
 
 
 class ErrorDetail(BaseModel):
@@ -76,15 +107,27 @@ class BlockPage(BaseModel):
     next_cursor: int | None = Field(description="pass as `cursor` for the next page; null at end")
 
 
+# Documented for clients, checked by the schema rules: a bad definition answers
+# `invalid_schema` with the path of what is wrong, not a generic validation error.
+_DEFINITION = Field(
+    description="a JSON Schema object whose `properties` are the fields to extract",
+    json_schema_extra={
+        "required": ["properties"],
+        "properties": {
+            "properties": {"type": "object", "additionalProperties": {"type": "object"}}
+        },
+    },
+)
+
+
 class SchemaCreate(ApiRequest):
     name: str = Field(min_length=1, max_length=200)
-    # Kept loose here so a bad definition answers `invalid_schema`, not a generic 422.
-    definition: dict[str, Any]
+    definition: dict[str, Any] = _DEFINITION
     prompt_config: dict[str, Any] | None = None
 
 
 class SchemaVersionCreate(ApiRequest):
-    definition: dict[str, Any]
+    definition: dict[str, Any] = _DEFINITION
     prompt_config: dict[str, Any] | None = Field(None, description="default: the base's")
     base_version: int = Field(ge=1, description="the version this edit started from")
 
@@ -101,9 +144,30 @@ class Schema(BaseModel):
 
 
 class RunCreate(ApiRequest):
+    """Exactly one of `document_ids` and `project_id` (422 otherwise)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["document_ids"], "properties": {"document_ids": {"type": "array"}}},
+                {"required": ["project_id"], "properties": {"project_id": {"type": "string"}}},
+            ],
+        },
+    )
+
     schema_id: UUID
-    document_ids: list[UUID] | None = Field(None, min_length=1, max_length=10_000)
-    project_id: UUID | None = Field(None, description="run on every ready document")
+    document_ids: list[UUID] | None = Field(
+        None,
+        min_length=1,
+        max_length=10_000,
+        description="the documents to run on (exactly one of document_ids and project_id)",
+    )
+    project_id: UUID | None = Field(
+        None,
+        description="run on every ready document of the project (exactly one of document_ids "
+        "and project_id)",
+    )
     policy_overrides: dict[str, Any] = Field(default_factory=dict)
     dry_run: bool = Field(
         False, description="answer the planned packs, calls, tokens and cost; create nothing"
@@ -124,7 +188,7 @@ class TokenTotals(BaseModel):
     cache_write_tokens: int
     cache_read_tokens: int
     output_tokens: int
-    cost_usd: Decimal
+    cost_usd: Money
 
 
 class RunEstimateOut(TokenTotals):
@@ -141,8 +205,8 @@ class RunEstimateOut(TokenTotals):
 class RunUsage(TokenTotals):
     """The run's model usage so far: exactly the sum of its `llm_calls` rows."""
 
-    budget_usd: Decimal | None
-    reserved_usd: Decimal | None = Field(description="worst case of the calls in flight")
+    budget_usd: Money | None
+    reserved_usd: Money | None = Field(description="worst case of the calls in flight")
 
 
 class Run(BaseModel):
@@ -174,7 +238,7 @@ class Overlay(BaseModel):
     last_error_code: str | None
     last_error_message: str | None
     settled_at: datetime | None
-    cost_usd: Decimal = Field(Decimal(0), description="this block's share of its calls' cost")
+    cost_usd: Money = Field(Decimal(0), description="this block's share of its calls' cost")
 
 
 class OverlayPage(BaseModel):
@@ -207,7 +271,13 @@ class RunAction(BaseModel):
 class ProviderKeyCreate(ApiRequest):
     provider: Provider = Provider.ANTHROPIC
     # SecretStr: never in a repr, a log line or a validation error message.
-    api_key: SecretStr = Field(description="the provider's API key; never shown again")
+    api_key: SecretStr = Field(
+        min_length=8,
+        max_length=500,
+        description="the provider's API key (8 to 500 visible ASCII characters: it travels in an "
+        "HTTP header); never shown again",
+        json_schema_extra={"pattern": r"^[!-~]+$"},
+    )
     base_url: str | None = Field(
         None,
         max_length=500,
@@ -230,16 +300,14 @@ class ProviderKey(BaseModel):
 
 class TokenCreate(ApiRequest):
     name: str | None = Field(None, min_length=1, max_length=200)
-    expires_at: AwareDatetime | None = Field(None, description="when the token stops working")
+    # A lifetime rather than a time: every value the schema allows is valid (no past instant,
+    # no clock skew between client and server).
     ttl_seconds: int | None = Field(
-        None, ge=60, le=10 * 365 * 86400, description="or: lifetime in seconds from now"
+        None,
+        ge=60,
+        le=10 * 365 * 86400,
+        description="lifetime in seconds from now (`expires_at` in the answer); none = no expiry",
     )
-
-    @model_validator(mode="after")
-    def _one_expiry(self) -> "TokenCreate":
-        if self.expires_at is not None and self.ttl_seconds is not None:
-            raise ValueError("give at most one of expires_at and ttl_seconds")
-        return self
 
 
 class Token(BaseModel):

@@ -15,13 +15,9 @@ from strata.gateway.web.tokens import hash_token, new_token, token_hint
 MAX_LIVE_TOKENS = 50
 
 
-def expiry(
-    *, expires_at: datetime | None, ttl_seconds: int | None, now: datetime
-) -> datetime | None:
-    """When the token stops working: an explicit time, now + ttl, or never. Pure."""
-    if ttl_seconds is not None:
-        return now + timedelta(seconds=ttl_seconds)
-    return expires_at
+def expiry(*, ttl_seconds: int | None, now: datetime) -> datetime | None:
+    """When the token stops working: now + ttl, or never. Pure."""
+    return None if ttl_seconds is None else now + timedelta(seconds=ttl_seconds)
 
 
 async def create_token(

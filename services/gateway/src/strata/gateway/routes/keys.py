@@ -39,8 +39,9 @@ def _master(res: Res) -> MasterKey:
 async def create_key(body: ProviderKeyCreate, caller: Caller, res: Res) -> ProviderKey:
     master = _master(res)
     secret = body.api_key.get_secret_value().strip()
-    if len(secret) < 8 or len(secret) > 500 or any(c.isspace() for c in secret):
-        raise ApiError(422, "invalid_request", "api_key: 8 to 500 characters, no spaces")
+    # Visible ASCII only: the key is sent in an HTTP header, where anything else cannot go.
+    if not 8 <= len(secret) <= 500 or not all("!" <= c <= "~" for c in secret):
+        raise ApiError(422, "invalid_request", "api_key: 8 to 500 visible ASCII characters")
     allowed = res.settings.egress.allowed()
     try:
         base_url = keys_store.check_base_url(body.provider, body.base_url, allowed=allowed)

@@ -50,7 +50,11 @@ def _stale(name: str, latest: int, base: int) -> ApiError:
     )
 
 
-@router.post("/projects/{project_id}/schemas", status_code=201)
+@router.post(
+    "/projects/{project_id}/schemas",
+    status_code=201,
+    responses={409: {"model": ErrorBody, "description": "`schema_exists`"}},
+)
 async def create_schema(project_id: UUID, body: SchemaCreate, caller: Caller, res: Res) -> Schema:
     await require_project(res.pool, project_id, caller.id)
     definition, prompt_config = _validated(body.definition, body.prompt_config)
@@ -76,7 +80,11 @@ async def create_schema(project_id: UUID, body: SchemaCreate, caller: Caller, re
     return Schema.model_validate(dict(row))
 
 
-@router.post("/schemas/{schema_id}/versions", status_code=201)
+@router.post(
+    "/schemas/{schema_id}/versions",
+    status_code=201,
+    responses={409: {"model": ErrorBody, "description": "`stale_version`"}},
+)
 async def create_version(
     schema_id: UUID, body: SchemaVersionCreate, caller: Caller, res: Res
 ) -> Schema:

@@ -18,10 +18,7 @@ router = APIRouter(tags=["tokens"])
 async def create_token(body: TokenCreate, caller: Caller, res: Res) -> TokenCreated:
     """A new token for the caller's account; `token` is in this answer only. 409
     `too_many_tokens` past the number of live tokens an account may hold."""
-    now = tokens.utcnow()
-    expires_at = tokens.expiry(expires_at=body.expires_at, ttl_seconds=body.ttl_seconds, now=now)
-    if expires_at is not None and expires_at <= now:
-        raise ApiError(422, "invalid_request", "expires_at: must be in the future")
+    expires_at = tokens.expiry(ttl_seconds=body.ttl_seconds, now=tokens.utcnow())
     made = await tokens.create_token(
         res.pool, account_id=caller.id, name=body.name, expires_at=expires_at
     )
