@@ -10,7 +10,7 @@ PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client lib
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e lint logs bench-cost bench-throughput bench-formats models
+.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export models
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -37,10 +37,13 @@ down: ## stop what `make up` started
 demo: up ## the whole job end to end: upload, run, export; last line is a JSON summary
 	source scripts/env.sh && $(PY) scripts/demo.py
 
-test: install infra ## unit, integration and e2e tests (real RabbitMQ and Postgres), then lint
-	$(PY) -m pytest tests/unit tests/integration tests/e2e $(wildcard tests/chaos)
+# `make test MARK="not chaos"` skips the chaos scenarios (markers: integration, e2e, chaos).
+MARK ?=
+test: install infra ## unit, integration, e2e and chaos tests (real RabbitMQ and Postgres), then lint
+	$(PY) -m pytest $(if $(MARK),-m "$(MARK)") tests/unit tests/integration tests/e2e $(wildcard tests/chaos)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-unit: install ## unit tests only (no I/O)
 	$(PY) -m pytest tests/unit
@@ -51,15 +54,22 @@ test-int: install infra ## integration tests only
 test-e2e: install infra ## e2e tests only
 	$(PY) -m pytest tests/e2e
 
-lint: install ## ruff and the import contracts
+test-chaos: install infra ## chaos scenarios only (private broker and database)
+	$(PY) -m pytest -m chaos tests/chaos
+
+lint: install ## ruff, the import contracts and the type checker
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench-cost: install infra ## naive vs default policy on a 200-block document; cost figures
 	$(PY) bench/cost.py
 
 bench-throughput: install infra ## a 50,000-block run through every service; blocks settled per second
 	$(PY) bench/throughput.py
+
+bench-export: install infra ## a 1,000,000-overlay run exported in each format by strata-export; last line rows/s per format and peak_rss_mb
+	$(PY) bench/export.py
 
 bench-formats: install ## the corpus through our converters and through docling directly; last line formats_ok/overhead
 	$(PY) bench/formats.py

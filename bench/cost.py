@@ -19,8 +19,8 @@ from documents import business_report
 from harness import ROOT, infra, log, running_stack
 
 from strata.client import wait_for
-from strata.contracts.blocks import estimate_tokens
 from strata.planning.pricing import price_for
+from strata.planning.tokens import estimate_tokens
 
 SECTIONS = 24  # ≈ 230 blocks
 

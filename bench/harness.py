@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benches run as scripts from the repo root
     sys.path.insert(0, str(ROOT))
 
-from tests.e2e.stack import Stack, fresh_stack  # noqa: E402
 from tests.support import infra  # noqa: E402
+from tests.support.stack import Stack, fresh_stack  # noqa: E402
 
 from strata.client import StrataClient  # noqa: E402
 

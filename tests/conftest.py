@@ -7,9 +7,6 @@ import pytest
 
 from tests.support import infra
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
-
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:

@@ -2,7 +2,7 @@
 node and Postgres cluster, a way to kill and replace workers, a settle audit, a broker-level
 message duplicator, and one function that checks the run's invariants from database truth.
 
-Nothing here edits the services: the stack is `tests/e2e/stack.Stack` started on the private
+Nothing here edits the services: the stack is `tests/support/stack.Stack` started on the private
 cluster, extra workers are more `strata-worker` processes with their own `WORKER_ID`, and the
 settle audit is a trigger installed in the private database only.
 """
@@ -27,8 +27,8 @@ import asyncpg
 
 from strata.client import StrataClient, wait_for
 from strata.store.migrate import migrate
-from tests.e2e.stack import BIN, Stack
 from tests.support.cluster import PrivateCluster
+from tests.support.stack import BIN, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "examples" / "schema.json").read_text())

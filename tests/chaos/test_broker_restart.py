@@ -16,7 +16,7 @@ from tests.chaos.harness import (
     write_documents,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 POLICY = {"lease_seconds": 6, "batching_mode": "fixed", "fixed_pack_size": 4}
 

@@ -17,7 +17,7 @@ from tests.chaos.harness import (
     write_documents,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 PACK = 4
 POLICY = {"lease_seconds": 5, "batching_mode": "fixed", "fixed_pack_size": PACK, "max_attempts": 5}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from strata.client import StrataClient
-from tests.e2e.stack import Stack, fresh_stack
+from tests.support.stack import Stack, fresh_stack
 
 
 @pytest.fixture(scope="module")

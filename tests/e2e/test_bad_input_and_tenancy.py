@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from strata.client import StrataApiError, StrataClient, wait_for
+from strata.client import StrataClient, wait_for
+from tests.support.api import raised_api_error
 
 pytestmark = pytest.mark.e2e
 
@@ -15,21 +16,16 @@ def _settled(client: StrataClient, doc: dict) -> dict:
     return client.converted(doc["id"])
 
 
-def _error(call) -> StrataApiError:
-    with pytest.raises(StrataApiError) as caught:
-        call()
-    return caught.value
-
 
 def test_bad_uploads_fail_clearly_and_the_services_keep_serving(stack, client, examples, tmp_path):
     project = client.create_project("bad input")
     empty = tmp_path / "empty.md"
     empty.write_bytes(b"")
-    assert _error(lambda: client.upload(project["id"], empty)).code == "empty_file"
+    assert raised_api_error(lambda: client.upload(project["id"], empty)).code == "empty_file"
 
     big = tmp_path / "big.txt"
     big.write_bytes(b"a" * (300 * 1024))  # the e2e gateway allows 256 KiB
-    error = _error(lambda: client.upload(project["id"], big))
+    error = raised_api_error(lambda: client.upload(project["id"], big))
     assert (error.status, error.code) == (413, "file_too_large")
 
     fake = tmp_path / "report.md"
@@ -45,11 +41,11 @@ def test_bad_uploads_fail_clearly_and_the_services_keep_serving(stack, client, e
 
     schema_body = json.loads((examples / "schema.json").read_text())
     bad_schema = {**schema_body, "definition": {"type": "object"}}
-    error = _error(lambda: client.create_schema(project["id"], bad_schema))
+    error = raised_api_error(lambda: client.create_schema(project["id"], bad_schema))
     assert (error.status, error.code) == (422, "invalid_schema")
 
     schema = client.create_schema(project["id"], schema_body)
-    error = _error(
+    error = raised_api_error(
         lambda: client.create_run({"schema_id": schema["id"], "document_ids": [failed["id"]]})
     )
     assert (error.status, error.code) == (409, "document_not_ready")
@@ -63,7 +59,7 @@ def test_bad_uploads_fail_clearly_and_the_services_keep_serving(stack, client, e
         f"/v1/projects/{unknown}",
         "/v1/documents/not-a-uuid",
     ):
-        error = _error(lambda p=path: client.request("GET", p))
+        error = raised_api_error(lambda p=path: client.request("GET", p))
         assert (error.status, error.code) == (404, "not_found"), path
 
     # A normal document right after all of that converts and runs.
@@ -120,14 +116,14 @@ def test_a_second_account_gets_404_on_every_id_of_the_first(stack, client, examp
             ("POST", f"/v1/runs/{run['id']}/exports"),
         ]:
             kwargs = {"json": {"format": "jsonl"}} if method == "POST" else {}
-            error = _error(lambda m=method, p=path, k=kwargs: other.request(m, p, **k))
+            error = raised_api_error(lambda m=method, p=path, k=kwargs: other.request(m, p, **k))
             assert (error.status, error.code) == (404, "not_found"), path
         other_project = other.create_project("tenant b")
-        error = _error(
+        error = raised_api_error(
             lambda: other.create_run({"schema_id": schema["id"], "document_ids": [doc["id"]]})
         )
         assert error.status == 404
-        error = _error(
+        error = raised_api_error(
             lambda: other.upload(project["id"], examples / "documents" / "meeting-notes.txt")
         )
         assert error.status == 404
@@ -137,11 +133,11 @@ def test_a_second_account_gets_404_on_every_id_of_the_first(stack, client, examp
 
     anonymous = StrataClient(stack.gateway_url, None)
     try:
-        assert _error(lambda: anonymous.request("GET", "/v1/projects")).status == 401
+        assert raised_api_error(lambda: anonymous.request("GET", "/v1/projects")).status == 401
     finally:
         anonymous.close()
     forged = StrataClient(stack.gateway_url, "strata_forged-token")
     try:
-        assert _error(lambda: forged.request("GET", f"/v1/runs/{run['id']}")).status == 401
+        assert raised_api_error(lambda: forged.request("GET", f"/v1/runs/{run['id']}")).status == 401
     finally:
         forged.close()

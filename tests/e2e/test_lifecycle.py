@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from strata.client import StrataApiError, StrataClient, wait_for
-from tests.e2e.stack import Stack, fresh_stack
 from tests.support import infra
+from tests.support.stack import Stack, fresh_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -29,14 +29,11 @@ from pathlib import Path
 import aiormq
 import asyncpg
 
+from tests.support.net import free_port
+
 RABBIT_BIN = Path(os.environ.get("STRATA_CHAOS_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
 PG_BIN = Path(os.environ.get("STRATA_CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _user(name: str) -> pwd.struct_passwd:

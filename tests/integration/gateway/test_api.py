@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from tests.integration.gateway.conftest import Gateway, make_ready
+from tests.support.api import assert_error
 
 pytestmark = pytest.mark.integration
 
@@ -41,12 +42,6 @@ async def _schema(gw: Gateway, auth, project_id: str, **extra) -> dict:
     return response.json()
 
 
-def _error(response, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and body["error"]["code"] == code, body
-    return body["error"]["message"]
-
 
 async def test_healthz_and_openapi(gw: Gateway):
     assert (await gw.client.get("/healthz")).json() == {"status": "ok"}
@@ -56,13 +51,13 @@ async def test_healthz_and_openapi(gw: Gateway):
 
 
 async def test_missing_or_bad_token_is_401(gw: Gateway):
-    _error(await gw.client.get("/v1/projects"), 401, "unauthorized")
+    assert_error(await gw.client.get("/v1/projects"), 401, "unauthorized")
     bad = {"Authorization": "Bearer strata_nope"}
-    _error(await gw.client.get("/v1/projects", headers=bad), 401, "unauthorized")
+    assert_error(await gw.client.get("/v1/projects", headers=bad), 401, "unauthorized")
     auth = await gw.account()
     assert (await gw.client.get("/v1/projects", headers=auth)).status_code == 200
     await gw.pool.execute("UPDATE api_tokens SET revoked_at = now()")
-    _error(await gw.client.get("/v1/projects", headers=auth), 401, "unauthorized")
+    assert_error(await gw.client.get("/v1/projects", headers=auth), 401, "unauthorized")
 
 
 async def test_projects_crud_and_unknown_ids(gw: Gateway):
@@ -74,9 +69,9 @@ async def test_projects_crud_and_unknown_ids(gw: Gateway):
     assert [p["id"] for p in listed] == [second["id"], first["id"]]
     got = await gw.client.get(f"/v1/projects/{first['id']}", headers=auth)
     assert got.json() == first
-    _error(await gw.client.get(f"/v1/projects/{uuid4()}", headers=auth), 404, "not_found")
-    _error(await gw.client.get("/v1/projects/not-a-uuid", headers=auth), 404, "not_found")
-    message = _error(
+    assert_error(await gw.client.get(f"/v1/projects/{uuid4()}", headers=auth), 404, "not_found")
+    assert_error(await gw.client.get("/v1/projects/not-a-uuid", headers=auth), 404, "not_found")
+    message = assert_error(
         await gw.client.post("/v1/projects", json={}, headers=auth), 422, "invalid_request"
     )
     assert "name" in message
@@ -116,7 +111,7 @@ async def test_duplicate_upload_answers_the_existing_document(gw: Gateway):
 async def test_empty_upload_is_400(gw: Gateway):
     auth = await gw.account()
     project = await _project(gw, auth)
-    _error(await _upload(gw, auth, project["id"], b""), 400, "empty_file")
+    assert_error(await _upload(gw, auth, project["id"], b""), 400, "empty_file")
     assert await gw.pool.fetchval("SELECT count(*) FROM documents") == 0
     assert not [p for p in gw.blob_root.rglob("*") if p.is_file()]
 
@@ -126,7 +121,7 @@ async def test_oversized_upload_is_413_and_leaves_nothing(start_gateway):
     auth = await gw.account()
     project = await _project(gw, auth)
     assert (await _upload(gw, auth, project["id"], b"x" * 1000)).status_code == 201
-    _error(await _upload(gw, auth, project["id"], b"y" * 1001), 413, "file_too_large")
+    assert_error(await _upload(gw, auth, project["id"], b"y" * 1001), 413, "file_too_large")
     assert await gw.pool.fetchval("SELECT count(*) FROM documents") == 1
     assert len([p for p in gw.blob_root.rglob("*") if p.is_file()]) == 1
 
@@ -145,7 +140,7 @@ async def test_blocks_page_in_numeric_order(gw: Gateway):
     rest = await gw.client.get(url, params={"limit": 2, "cursor": 2}, headers=auth)
     assert [b["block_index"] for b in rest.json()["items"]] == [10]
     assert rest.json()["next_cursor"] is None
-    _error(await gw.client.get(url, params={"limit": 501}, headers=auth), 422, "invalid_request")
+    assert_error(await gw.client.get(url, params={"limit": 501}, headers=auth), 422, "invalid_request")
 
 
 async def test_schema_validation_and_versions(gw: Gateway):
@@ -153,13 +148,13 @@ async def test_schema_validation_and_versions(gw: Gateway):
     project = await _project(gw, auth)
     base = f"/v1/projects/{project['id']}/schemas"
     no_props = await gw.client.post(base, json={"name": "x", "definition": {}}, headers=auth)
-    assert "properties" in _error(no_props, 422, "invalid_schema")
+    assert "properties" in assert_error(no_props, 422, "invalid_schema")
     bad_type = {"name": "x", "definition": {"properties": {"a": {"type": "nope"}}}}
-    _error(await gw.client.post(base, json=bad_type, headers=auth), 422, "invalid_schema")
+    assert_error(await gw.client.post(base, json=bad_type, headers=auth), 422, "invalid_schema")
     v1 = await _schema(gw, auth, project["id"], prompt_config={"model": "m1"})
     assert (v1["version"], v1["parent_id"], v1["prompt_config"]["model"]) == (1, None, "m1")
     again = {"name": "invoice", "definition": SCHEMA}
-    _error(await gw.client.post(base, json=again, headers=auth), 409, "schema_exists")
+    assert_error(await gw.client.post(base, json=again, headers=auth), 409, "schema_exists")
 
     edit = {"definition": {"properties": {"total": {"type": "number"}}}, "base_version": 1}
     v2 = await gw.client.post(f"/v1/schemas/{v1['id']}/versions", json=edit, headers=auth)
@@ -168,7 +163,7 @@ async def test_schema_validation_and_versions(gw: Gateway):
     assert (v2["version"], v2["parent_id"], v2["name"]) == (2, v1["id"], "invoice")
     assert v2["prompt_config"]["model"] == "m1"  # inherited when not given
     stale = await gw.client.post(f"/v1/schemas/{v1['id']}/versions", json=edit, headers=auth)
-    _error(stale, 409, "stale_version")
+    assert_error(stale, 409, "stale_version")
     listed = (await gw.client.get(base, headers=auth)).json()["items"]
     assert [(s["name"], s["version"]) for s in listed] == [("invoice", 2)]
     assert (await gw.client.get(f"/v1/schemas/{v1['id']}", headers=auth)).json() == v1
@@ -180,14 +175,14 @@ async def test_run_needs_ready_documents(gw: Gateway):
     schema = await _schema(gw, auth, project["id"])
     document_id = (await _upload(gw, auth, project["id"], b"not converted")).json()["id"]
     body = {"schema_id": schema["id"], "document_ids": [document_id]}
-    message = _error(
+    message = assert_error(
         await gw.client.post("/v1/runs", json=body, headers=auth), 409, "document_not_ready"
     )
     assert document_id in message
     both = {**body, "project_id": project["id"]}
-    _error(await gw.client.post("/v1/runs", json=both, headers=auth), 422, "invalid_request")
+    assert_error(await gw.client.post("/v1/runs", json=both, headers=auth), 422, "invalid_request")
     empty = {"schema_id": schema["id"], "project_id": project["id"]}
-    _error(await gw.client.post("/v1/runs", json=empty, headers=auth), 409, "no_blocks")
+    assert_error(await gw.client.post("/v1/runs", json=empty, headers=auth), 409, "no_blocks")
     assert await gw.pool.fetchval("SELECT count(*) FROM runs") == 0
 
 
@@ -227,7 +222,7 @@ async def test_run_creation_snapshots_policy_and_makes_overlays(gw: Gateway):
     assert items[0]["block_uid"] == f"{expected[0][0]}:{expected[0][1]}"
     claimed = await gw.client.get(url, params={"status": "claimed"}, headers=auth)
     assert claimed.json()["items"] == []
-    _error(await gw.client.get(url, params={"cursor": "junk"}, headers=auth), 400, "invalid_cursor")
+    assert_error(await gw.client.get(url, params={"cursor": "junk"}, headers=auth), 400, "invalid_cursor")
 
     whole = {"schema_id": schema["id"], "project_id": project["id"]}
     assert (await gw.client.post("/v1/runs", json=whole, headers=auth)).json()["total_blocks"] == 5
@@ -248,7 +243,7 @@ async def test_policy_overrides_are_checked(gw: Gateway):
             "policy_overrides": overrides,
         }
         response = await gw.client.post("/v1/runs", json=body, headers=auth)
-        _error(response, 422, "invalid_policy_override")
+        assert_error(response, 422, "invalid_policy_override")
 
 
 async def test_export_request_and_download(gw: Gateway):
@@ -259,7 +254,7 @@ async def test_export_request_and_download(gw: Gateway):
     body = {"schema_id": schema["id"], "document_ids": [document_id]}
     run = (await gw.client.post("/v1/runs", json=body, headers=auth)).json()
     url = f"/v1/runs/{run['id']}/exports"
-    _error(await gw.client.post(url, json={"format": "pdf"}, headers=auth), 422, "invalid_request")
+    assert_error(await gw.client.post(url, json={"format": "pdf"}, headers=auth), 422, "invalid_request")
     response = await gw.client.post(url, json={"format": "jsonl"}, headers=auth)
     assert response.status_code == 202, response.text
     export = response.json()
@@ -267,7 +262,7 @@ async def test_export_request_and_download(gw: Gateway):
     await gw.events.wait_for("export.requested", export_id=export["id"])
     assert (await gw.client.get(f"/v1/exports/{export['id']}", headers=auth)).json() == export
     download = f"/v1/exports/{export['id']}/download"
-    _error(await gw.client.get(download, headers=auth), 409, "export_not_ready")
+    assert_error(await gw.client.get(download, headers=auth), 409, "export_not_ready")
 
     # What the export service would do.
     (gw.blob_root / "exports").mkdir()
@@ -278,7 +273,7 @@ async def test_export_request_and_download(gw: Gateway):
     file = await gw.client.get(download, headers=auth)
     assert file.status_code == 200 and file.text == '{"a": 1}\n'
     assert file.headers["content-type"].startswith("application/x-ndjson")
-    assert f"run-{run['id']}.jsonl" in file.headers["content-disposition"]
+    assert f'filename="run-{run["id"]}-invoice-v1.jsonl"' in file.headers["content-disposition"]
 
 
 async def test_another_account_sees_nothing(gw: Gateway):
@@ -305,7 +300,7 @@ async def test_another_account_sees_nothing(gw: Gateway):
         f"/v1/exports/{eid}",
         f"/v1/exports/{eid}/download",
     ]:
-        _error(await gw.client.get(path, headers=other), 404, "not_found")
+        assert_error(await gw.client.get(path, headers=other), 404, "not_found")
         probe = {**other, "X-Request-ID": "probe"}  # the same id, so whole bodies compare
         unknown = await gw.client.get(path.replace(path.split("/")[3], str(uuid4())), headers=probe)
         assert unknown.json() == (await gw.client.get(path, headers=probe)).json()
@@ -317,15 +312,15 @@ async def test_another_account_sees_nothing(gw: Gateway):
         ("/v1/runs", {"schema_id": sid, "project_id": pid}),
     ]
     for path, payload in writes:
-        _error(await gw.client.post(path, json=payload, headers=other), 404, "not_found")
+        assert_error(await gw.client.post(path, json=payload, headers=other), 404, "not_found")
     upload = await _upload(gw, other, pid, b"sneaky")
-    _error(upload, 404, "not_found")
+    assert_error(upload, 404, "not_found")
 
     # The other account's own schema cannot reach the owner's document either.
     own_project = await _project(gw, other)
     own_schema = await _schema(gw, other, own_project["id"])
     steal = {"schema_id": own_schema["id"], "document_ids": [document_id]}
-    _error(await gw.client.post("/v1/runs", json=steal, headers=other), 404, "not_found")
+    assert_error(await gw.client.post("/v1/runs", json=steal, headers=other), 404, "not_found")
     assert await gw.pool.fetchval("SELECT count(*) FROM runs") == 1
     assert await gw.pool.fetchval("SELECT count(*) FROM exports") == 1
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from strata.crypto import MasterKey
-from tests.e2e.stack import free_port
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -7,13 +7,10 @@ import pytest
 
 from strata.gateway.web.auth import create_account
 from tests.integration.lifecycle.conftest import make_run, overlay_states
+from tests.support.api import assert_error
 
 pytestmark = pytest.mark.integration
 
-
-def _error(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.json()
 
 
 async def _plan(gw, run_id: str, pack_size: int = 2) -> list[UUID]:
@@ -65,8 +62,8 @@ async def test_cancel_releases_claims_without_residue_and_announces_it(gw):
     again = await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=auth)
     assert again.status_code == 200 and again.json()["overlays_changed"] == 0
     other = await gw.account("other")
-    _error(await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=other), 404, "not_found")
-    _error(await gw.client.post(f"/v1/runs/{uuid4()}/resume", headers=auth), 404, "not_found")
+    assert_error(await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=other), 404, "not_found")
+    assert_error(await gw.client.post(f"/v1/runs/{uuid4()}/resume", headers=auth), 404, "not_found")
 
 
 async def test_resume_reoffers_each_pending_pack_and_replans_unpacked_blocks(gw):
@@ -120,8 +117,8 @@ async def test_retry_failed_moves_only_failed_blocks_and_reopens_a_complete_run(
         "UPDATE runs SET status = 'complete', completed_at = now() WHERE id = $1",
         UUID(run["id"]),
     )
-    _error(await gw.client.post(f"/v1/runs/{run['id']}/resume", headers=auth), 409, "run_complete")
-    _error(await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=auth), 409, "run_complete")
+    assert_error(await gw.client.post(f"/v1/runs/{run['id']}/resume", headers=auth), 409, "run_complete")
+    assert_error(await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=auth), 409, "run_complete")
     gw.events.received.clear()
     response = await gw.client.post(f"/v1/runs/{run['id']}/retry-failed", headers=auth)
     assert response.status_code == 200, response.text
@@ -137,13 +134,13 @@ async def test_retry_failed_moves_only_failed_blocks_and_reopens_a_complete_run(
             assert row["status"] == "ai_complete" and row["pack_id"] is not None
     await gw.events.wait_for("run.plan-requested", run_id=run["id"])
     await gw.events.wait_for("run.recount-requested", run_id=run["id"])
-    _error(
+    assert_error(
         await gw.client.post(f"/v1/runs/{run['id']}/retry-failed", headers=auth),
         409,
         "no_failed_blocks",
     )
     await gw.client.post(f"/v1/runs/{run['id']}/cancel", headers=auth)
-    _error(
+    assert_error(
         await gw.client.post(f"/v1/runs/{run['id']}/retry-failed", headers=auth),
         409,
         "run_cancelled",
@@ -154,7 +151,7 @@ async def test_dead_letters_are_for_superusers_and_page_newest_first(gw):
     auth = await gw.account()
     _, token = await create_account(gw.pool, "root", True)
     root = {"Authorization": f"Bearer {token}"}
-    _error(await gw.client.get("/v1/admin/dead-letters", headers=auth), 403, "forbidden")
+    assert_error(await gw.client.get("/v1/admin/dead-letters", headers=auth), 403, "forbidden")
     for i in range(3):
         await gw.pool.execute(
             "INSERT INTO dead_letters (id, message_id, queue, routing_key, error_code, error,"
@@ -174,6 +171,6 @@ async def test_dead_letters_are_for_superusers_and_page_newest_first(gw):
         )
     ).json()
     assert [d["payload"]["n"] for d in rest["items"]] == [0] and rest["next_cursor"] is None
-    _error(
+    assert_error(
         await gw.client.get("/v1/admin/dead-letters?cursor=zz", headers=root), 400, "invalid_cursor"
     )

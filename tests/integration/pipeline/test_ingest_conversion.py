@@ -11,6 +11,7 @@ import pytest
 
 from strata.contracts import routing
 from strata.contracts.messages import ConversionRequested
+from tests.support.corpus import CORPUS
 from tests.support.pipeline import Pipeline, running_pipeline
 
 pytestmark = pytest.mark.integration
@@ -208,7 +209,6 @@ async def test_a_document_with_thousands_of_blocks(pipeline: Pipeline) -> None:
     assert [r["text"] for r in rows[8:12]] == ["item 0.6", "item 0.7", "item 0.8", "item 0.9"]
 
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 
 
 @pytest.mark.parametrize(

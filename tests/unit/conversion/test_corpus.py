@@ -6,8 +6,8 @@ import pytest
 
 from strata.contracts.blocks import BlockType
 from strata.conversion.converters import convert_document
+from tests.support.corpus import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 MD_FILES = sorted((CORPUS / "md").glob("*.md"))
 
 

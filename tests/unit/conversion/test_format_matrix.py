@@ -9,8 +9,8 @@ import pytest
 
 from strata.contracts.blocks import BlockDraft, BlockType
 from strata.conversion.converters import convert_document
+from tests.support.corpus import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 FORMATS = ("md", "txt", "csv", "html", "pdf", "docx", "pptx", "xlsx")
 PAGED = ("pdf", "pptx", "xlsx")  # page, slide or sheet number in page_start
 H, P, L, T, C = (BlockType.HEADING, BlockType.PARAGRAPH, BlockType.LIST_ITEM, BlockType.TABLE,

@@ -1,7 +1,8 @@
 """Markdown rules, one small document each."""
 
-from strata.contracts.blocks import BlockType, TableCells, estimate_tokens
+from strata.contracts.blocks import BlockType, TableCells
 from strata.conversion.markdown import markdown_to_blocks
+from strata.planning.tokens import estimate_tokens
 
 
 def _summary(source: str) -> list[tuple[str, str, list[str]]]:

@@ -353,7 +353,7 @@ def test_keda_scales_the_worker_on_its_pack_queue():
     assert _containers(worker)[0]["command"] == ["strata-worker"]
     assert scaled["spec"]["scaleTargetRef"]["name"] == worker["metadata"]["name"]
     assert "replicas" not in worker["spec"], "KEDA owns the worker's replica count"
-    assert scaled["spec"]["minReplicaCount"] >= 1, "the worker also consumes run-created"
+    assert scaled["spec"]["minReplicaCount"] >= 1, "the worker also consumes plan-requested"
     (trigger,) = scaled["spec"]["triggers"]
     assert trigger["type"] == "rabbitmq"
     assert trigger["metadata"]["queueName"] == routing.PACK_READY.queue

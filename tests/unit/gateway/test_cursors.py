@@ -11,9 +11,11 @@ from strata.gateway.web.cursors import (
     decode_keyset,
     decode_name_cursor,
     decode_overlay_cursor,
+    decode_queue_cursor,
     encode_keyset,
     encode_name_cursor,
     encode_overlay_cursor,
+    encode_queue_cursor,
     split_page,
 )
 
@@ -80,3 +82,10 @@ def test_keyset_and_name_cursors_round_trip_and_refuse_forgeries():
             decode_keyset(bad)
     with pytest.raises(InvalidCursorError):
         decode_name_cursor(base64.urlsafe_b64encode(b"a\x00").decode())
+def test_queue_cursor_round_trips_and_refuses_foreign_ones():
+    document_id = uuid4()
+    assert decode_queue_cursor(encode_queue_cursor(3, document_id, 7)) == (3, document_id, 7)
+    assert decode_queue_cursor(None) is None and decode_queue_cursor("") is None
+    for bad in ("x", f"-1:{document_id}:7", f"3:{document_id}", f"99999999999:{document_id}:1"):
+        with pytest.raises(InvalidCursorError):
+            decode_queue_cursor(bad)

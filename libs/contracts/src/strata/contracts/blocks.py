@@ -62,8 +62,3 @@ def parse_block_uid(block_uid: str) -> tuple[UUID, int]:
     """Split `<document_id>:<block_index>`; raises ValueError on anything else."""
     document_id, _, index = block_uid.rpartition(":")
     return UUID(document_id), int(index)
-
-
-def estimate_tokens(text: str) -> int:
-    """Cheap token estimate (UTF-8 bytes / 4, rounded up) used to size packs before any call."""
-    return -(-len(text.encode("utf-8")) // 4)

@@ -151,6 +151,7 @@ async def _retry(
     reason: str,
     retry_after_s: float | None,
 ) -> None:
+    assert route.queue is not None  # consume() takes commands only
     attempt = _attempt(message)
     delay = retry_delay(attempt, at_least_s=retry_after_s)
     logger.warning("%s on %s: retry %d in %ds (%s)", code, route.queue, attempt, delay, reason)

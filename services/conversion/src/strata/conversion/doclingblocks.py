@@ -18,8 +18,9 @@ from docling_core.types.doc import (
     TextItem,
 )
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
 from strata.conversion.tables import table_blocks
+from strata.planning.tokens import estimate_tokens
 
 _TYPES = {
     DocItemLabel.TEXT: BlockType.PARAGRAPH,

@@ -7,6 +7,7 @@ pays docling's set-up once, not per document.
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from docling.datamodel.backend_options import (
     HTMLBackendOptions,
@@ -107,7 +108,7 @@ def run_docling(
     *,
     pdf_pipeline: str = "native",
     artifacts_path: str | None = None,
-) -> tuple[DoclingDocument, list]:
+) -> tuple[DoclingDocument, list[Any]]:
     """Convert with docling; returns the document and docling's pages (PDF: parsed cells)."""
     conv = converter(source_format, pdf_pipeline, artifacts_path)
     stream = DocumentStream(name=f"document.{source_format}", stream=BytesIO(data))

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from strata.contracts.blocks import BlockDraft, BlockType, TableCells, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType, TableCells
 from strata.conversion.tables import table_markdown
+from strata.planning.tokens import estimate_tokens
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _HTML_DROP = re.compile(
@@ -112,7 +113,7 @@ class _Walker:
                 text=text,
                 section_path=self._path(),
                 token_estimate=estimate_tokens(text),
-                **extra,  # type: ignore[arg-type]
+                **extra,
             )
         )
 

@@ -8,6 +8,7 @@
 """
 
 import logging
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -82,7 +83,7 @@ def convert_pdf(data: bytes, *, limits: Limits) -> tuple[list[BlockDraft], str]:
 
 
 def ruled_tables(
-    data: bytes, pages: list, grid_pages: set[int], *, limits: Limits
+    data: bytes, pages: list[Any], grid_pages: set[int], *, limits: Limits
 ) -> list[tuple[Table, tuple[float, float, float, float]]]:
     found: list[tuple[Table, tuple[float, float, float, float]]] = []
     todo = [p for p in pages if p.page_no in grid_pages and p.parsed_page and p.size]
@@ -111,7 +112,7 @@ def ruled_tables(
 
 
 def _lines(
-    pages: list, tables: list[tuple[Table, tuple[float, float, float, float]]]
+    pages: list[Any], tables: list[tuple[Table, tuple[float, float, float, float]]]
 ) -> tuple[list[list[Line]], dict[int, float]]:
     out: list[list[Line]] = []
     heights: dict[int, float] = {}

@@ -15,7 +15,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
+from strata.planning.tokens import estimate_tokens
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ only horizontally (booktabs), is not found here and its text stays paragraphs.
 """
 
 import ctypes
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -28,9 +29,9 @@ TOLERANCE = 3.0
 MIN_EDGE = 3.0
 
 
-def page_edges(page: pdfium.PdfPage, height: float) -> list[dict]:
+def page_edges(page: pdfium.PdfPage, height: float) -> list[dict[str, Any]]:
     """Horizontal and vertical segments of the page's paths, top-left origin, in points."""
-    edges: list[dict] = []
+    edges: list[dict[str, Any]] = []
     x, y = ctypes.c_float(), ctypes.c_float()
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
         m = obj.get_matrix()
@@ -53,7 +54,9 @@ def page_edges(page: pdfium.PdfPage, height: float) -> list[dict]:
     return edges
 
 
-def _add(edges: list[dict], a: tuple[float, float], b: tuple[float, float], height: float) -> None:
+def _add(
+    edges: list[dict[str, Any]], a: tuple[float, float], b: tuple[float, float], height: float
+) -> None:
     (x0, y0), (x1, y1) = a, b
     if abs(y0 - y1) < 1 and abs(x1 - x0) >= MIN_EDGE:
         left, right, top = min(x0, x1), max(x0, x1), height - y0
@@ -65,7 +68,7 @@ def _add(edges: list[dict], a: tuple[float, float], b: tuple[float, float], heig
                       "width": 0, "height": bottom - top, "orientation": "v"})  # fmt: skip
 
 
-def find_tables(edges: list[dict]) -> list[list[Box]]:
+def find_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
     """pdfplumber's table finder on given edges: each table as its cell boxes."""
     merged = merge_edges(edges, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
     merged = filter_edges(merged, min_length=MIN_EDGE)

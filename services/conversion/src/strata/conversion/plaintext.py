@@ -3,7 +3,8 @@ items. No headings: in plain text nothing reliably marks one."""
 
 import re
 
-from strata.contracts.blocks import BlockDraft, BlockType, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType
+from strata.planning.tokens import estimate_tokens
 
 _LIST_LINE = re.compile(r"^\s*(?:[-*\u2022]|\d{1,9}[.)])\s+(?=\S)")
 

@@ -12,7 +12,7 @@ from strata.runtime.settings import CommonSettings
 class ConversionSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONVERSION_", extra="ignore")
 
-    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    common: CommonSettings = Field(default_factory=CommonSettings)
     # Worker processes doing the CPU work; the event loop only waits on them.
     processes: int = Field(1, ge=1, le=64)
     # A document whose conversion runs longer fails with `conversion_timeout`.

@@ -1,7 +1,8 @@
 """Tables as blocks: cells kept as rows x columns, text as GitHub Markdown; a long table is cut
 into several blocks that each repeat the header row."""
 
-from strata.contracts.blocks import BlockDraft, BlockType, TableCells, estimate_tokens
+from strata.contracts.blocks import BlockDraft, BlockType, TableCells
+from strata.planning.tokens import estimate_tokens
 
 
 def _cell(text: str) -> str:

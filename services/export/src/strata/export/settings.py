@@ -9,7 +9,7 @@ from strata.runtime.settings import CommonSettings
 class ExportSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EXPORT_", extra="ignore")
 
-    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    common: CommonSettings = Field(default_factory=CommonSettings)
     prefetch: int = Field(2, ge=1, le=64)
     # Rows fetched per round trip while streaming a run's overlays into the file.
     fetch_rows: int = Field(2000, ge=10, le=100_000)

@@ -27,7 +27,7 @@ class GatewaySettings(BaseSettings):
         20, ge=0, description="pending or running runs an account may have at once; 0 = no limit"
     )
     page_size_max: int = Field(500, ge=1, le=10_000, description="largest `limit` a page accepts")
-    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    common: CommonSettings = Field(default_factory=CommonSettings)
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     # Where user provider keys may point (STRATA_ALLOWED_PRIVATE_HOSTS).

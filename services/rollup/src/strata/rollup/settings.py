@@ -9,7 +9,7 @@ from strata.runtime.settings import CommonSettings
 class RollupSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ROLLUP_", extra="ignore")
 
-    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    common: CommonSettings = Field(default_factory=CommonSettings)
     # How often active runs are recomputed and expired claims reaped, whatever messages say.
     sweep_interval_s: float = Field(5.0, gt=0, le=3600)
     prefetch: int = Field(32, ge=1, le=1000)

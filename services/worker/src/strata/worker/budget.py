@@ -2,21 +2,17 @@
 
 Before a call, the worker reserves the call's worst case (every input token billed as a cache
 write or plain input, plus the full `max_tokens` of output) with one conditional update on the
-run's `run_budgets` row; after the call it swaps the reservation for the billed cost. A call
-starts only if spent + reserved + its worst case stays within the budget, so the run can never go
-past it, whatever runs concurrently. A worker that dies mid-call leaves its reservation behind:
-the run then under-spends its budget, never over-spends it.
+run's `run_budgets` row (`PackStore.reserve_budget`); the settle swaps the reservation for the
+billed cost. A call starts only if spent + reserved + its worst case stays within the budget, so
+the run can never go past it, whatever runs concurrently. A worker that dies mid-call leaves its
+reservation behind: the run then under-spends its budget, never over-spends it.
 """
 
 from decimal import Decimal
-from uuid import UUID
-
-import asyncpg
 
 from strata.contracts.policy import PolicySnapshot
 from strata.planning.pricing import call_cost
 from strata.planning.tokens import estimate_tokens
-from strata.runtime.db import Queries
 
 # Our token estimate follows the simulator's rule; a real tokenizer may count more.
 _TOKENIZER_HEADROOM = Decimal("1.25")
@@ -33,18 +29,3 @@ def worst_case_cost(*, policy: PolicySnapshot, system: str, body: str) -> Decima
         output_tokens=policy.max_tokens,
     )
     return (cost * _TOKENIZER_HEADROOM).quantize(Decimal("0.00000001"))
-
-
-class BudgetLedger:
-    def __init__(self, queries: Queries) -> None:
-        self._queries = queries
-
-    async def reserve(self, pool: asyncpg.Pool, run_id: UUID, amount: Decimal) -> bool:
-        # On the pool, not a held connection: a handler never holds one connection while
-        # waiting for another (with every handler doing so, the pool would deadlock).
-        return await pool.fetchval(self._queries.reserve_budget, run_id, amount) is not None
-
-    async def settle(
-        self, conn: asyncpg.Connection, run_id: UUID, *, reserved: Decimal, billed: Decimal
-    ) -> None:
-        await conn.execute(self._queries.settle_budget, run_id, reserved, billed)

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from jsonschema import Draft202012Validator
 
-from strata.contracts.blocks import estimate_tokens
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.planning.prompt import system_prompt
-from strata.runtime.db import Queries
+from strata.planning.tokens import estimate_tokens
+from strata.planning.values import value_validator
+from strata.worker.store import PackStore
 
 
 @dataclass(frozen=True)
@@ -28,28 +28,28 @@ class RunContext:
 
 
 class RunContexts:
-    def __init__(self, queries: Queries, *, capacity: int = 256) -> None:
-        self._queries = queries
+    def __init__(self, store: PackStore, *, capacity: int = 256) -> None:
+        self._store = store
         self._capacity = capacity
         self._cache: OrderedDict[UUID, RunContext] = OrderedDict()
 
-    async def get(self, conn: asyncpg.Connection, run_id: UUID) -> RunContext | None:
+    async def get(self, run_id: UUID) -> RunContext | None:
         if (cached := self._cache.get(run_id)) is not None:
             self._cache.move_to_end(run_id)
             return cached
-        row = await conn.fetchrow(self._queries.run_context, run_id)
-        if row is None:
+        inputs = await self._store.run_inputs(run_id)
+        if inputs is None:
             return None
-        definition = row["definition"]
-        system = system_prompt(definition, PromptConfig.model_validate(row["prompt_config"]))
+        definition = inputs.definition
+        system = system_prompt(definition, PromptConfig.model_validate(inputs.prompt_config))
         context = RunContext(
             run_id=run_id,
-            account_id=row["account_id"],
-            policy=PolicySnapshot.model_validate(row["policy"]),
+            account_id=inputs.account_id,
+            policy=PolicySnapshot.model_validate(inputs.policy),
             definition=definition,
             system=system,
             system_tokens=estimate_tokens(system),
-            validator=Draft202012Validator(definition),
+            validator=value_validator(definition),
         )
         self._cache[run_id] = context
         if len(self._cache) > self._capacity:

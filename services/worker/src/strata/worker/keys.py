@@ -12,6 +12,11 @@ platform's.
 - `key_rejected` (the provider said 401/403) marks the key `invalid` in `provider_keys` and
   forgets the choice; the next pack resolves again.
 
+- A key's own `base_url` is resolved again before every call (`strata.runtime.egress`): an
+  endpoint that now resolves to a private, loopback or link-local address (and is not in
+  `STRATA_ALLOWED_PRIVATE_HOSTS`) is not called; its blocks wait with `no_api_key` and a
+  message saying why.
+
 Secrets are opened (envelope encryption, `strata.crypto`) only to build a client and are never
 logged: log lines name the key's id only.
 """
@@ -23,15 +28,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from uuid import UUID
-
-import asyncpg
 
 from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import DecryptError, MasterKey, open_secret, provider_key_context
-from strata.runtime.db import Queries
+from strata.runtime.egress import EgressRefusedError, check_url
 from strata.worker.openai_compat import OpenAICompatibleProvider
 from strata.worker.provider import (
     AnthropicProvider,
@@ -40,18 +42,29 @@ from strata.worker.provider import (
     ModelRequest,
     ModelResponse,
 )
+from strata.worker.store import KeyStore, ProviderKey
 
 logger = logging.getLogger(__name__)
-KEYS_SQL = Queries.load(Path(__file__).with_name("keys.sql"))
 
 @dataclass(frozen=True)
 class KeyedProvider:
-    """A provider built from one of an account's keys; knows which key it is."""
+    """A provider built from one of an account's keys; knows which key it is, and checks the
+    key's own endpoint (if it has one) before each call."""
 
     key_id: UUID
     inner: ModelProvider
+    base_url: str | None = None
+    allowed_private_hosts: frozenset[str] = frozenset()
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
+        if self.base_url:
+            try:
+                await check_url(self.base_url, allowed=self.allowed_private_hosts)
+            except EgressRefusedError as exc:
+                raise _no_key(
+                    f"the provider key's base_url is refused: {exc}; add a key with a public "
+                    "endpoint and resume the run"
+                ) from None
         return await self.inner.complete(request)
 
 
@@ -73,21 +86,23 @@ class AccountKeyResolver:
     def __init__(
         self,
         *,
-        pool: Callable[[], asyncpg.Pool],
+        store: KeyStore,
         platform: ModelProvider | None,
         master: MasterKey | None,
         anthropic_base_url: str | None,
         timeout_s: float,
+        allowed_private_hosts: frozenset[str] = frozenset(),
         cache_s: float = 15.0,
         max_clients: int = 1000,
         factory: ProviderFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._pool = pool
+        self._store = store
         self._platform = platform
         self._master = master
         self._anthropic_base_url = anthropic_base_url
         self._timeout_s = timeout_s
+        self._allowed_private_hosts = allowed_private_hosts
         self._cache_s = cache_s
         self._max_clients = max_clients
         self._factory = factory or self._build
@@ -118,7 +133,7 @@ class AccountKeyResolver:
         return choice.provider
 
     async def _choose(self, account_id: UUID) -> tuple[ModelProvider, UUID | None]:
-        rows = await self._pool().fetch(KEYS_SQL.account_keys, account_id)
+        rows = await self._store.account_keys(account_id)
         if not rows:
             if self._platform is None:
                 raise _no_key(
@@ -126,7 +141,7 @@ class AccountKeyResolver:
                     "platform key, then resume the run"
                 )
             return self._platform, None
-        usable = [r for r in rows if r["status"] != KeyStatus.INVALID]
+        usable = [r for r in rows if r.status != KeyStatus.INVALID]
         if not usable:
             raise _no_key(
                 "the account's provider key was rejected by the provider (invalid); add a valid "
@@ -135,14 +150,14 @@ class AccountKeyResolver:
         for row in usable:
             provider = self._client_for(account_id, row)
             if provider is not None:
-                return provider, row["id"]
+                return provider, row.id
         raise _no_key(
             "the account's provider key cannot be read by the worker (STRATA_MASTER_KEY missing "
             "or changed); the operator must fix the master key, or add the key again"
         )
 
-    def _client_for(self, account_id: UUID, row: asyncpg.Record) -> KeyedProvider | None:
-        key_id: UUID = row["id"]
+    def _client_for(self, account_id: UUID, row: ProviderKey) -> KeyedProvider | None:
+        key_id = row.id
         if (cached := self._clients.get(key_id)) is not None:
             self._clients.move_to_end(key_id)
             return cached
@@ -152,18 +167,23 @@ class AccountKeyResolver:
         try:
             secret = open_secret(
                 self._master,
-                row["secret_sealed"],
+                row.secret_sealed,
                 context=provider_key_context(key_id, account_id),
             )
         except DecryptError:
             logger.error(
                 "provider key %s does not open (sealed under master key %s, this worker has %s)",
                 key_id,
-                row["master_key_id"],
+                row.master_key_id,
                 self._master.key_id,
             )
             return None
-        client = KeyedProvider(key_id, self._factory(row["provider"], secret, row["base_url"]))
+        client = KeyedProvider(
+            key_id,
+            self._factory(row.provider, secret, row.base_url),
+            base_url=row.base_url,
+            allowed_private_hosts=self._allowed_private_hosts,
+        )
         del secret
         self._clients[key_id] = client
         while len(self._clients) > self._max_clients:
@@ -204,8 +224,7 @@ class AccountKeyResolver:
         stale = self._clients.pop(key_id, None)
         if stale is not None:
             self._close_later(stale)
-        marked = await self._pool().fetchval(KEYS_SQL.mark_key_rejected, key_id)
-        if marked is not None:
+        if await self._store.mark_key_rejected(key_id):
             logger.warning(
                 "provider key %s of account %s was rejected (401/403) and is now invalid; "
                 "runs of the account wait for a valid key",

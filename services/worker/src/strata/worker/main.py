@@ -1,19 +1,16 @@
 """`strata-worker`: plans runs into packs and runs packs against the model."""
 
-from pathlib import Path
-
 from strata.crypto import CryptoSettings
-from strata.runtime.db import Queries
+from strata.runtime.egress import EgressSettings
 from strata.runtime.service import ServiceRuntime, run
 from strata.worker.context import RunContexts
 from strata.worker.handlers import register
 from strata.worker.keys import AccountKeyResolver
+from strata.worker.pg_store import PgKeyStore, PgPackStore
 from strata.worker.planning import RunPlanner
 from strata.worker.provider import AnthropicProvider
 from strata.worker.runner import PackRunner
 from strata.worker.settings import WorkerSettings
-
-QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
 
 
 def main() -> None:
@@ -31,20 +28,22 @@ def main() -> None:
         if settings.anthropic_api_key
         else None
     )
-    contexts = RunContexts(QUERIES)
+    store = PgPackStore(rt)
+    contexts = RunContexts(store)
     register(
         rt.broker,
-        planner=RunPlanner(outbox=rt.outbox, queries=QUERIES, contexts=contexts),
+        planner=RunPlanner(store=store, contexts=contexts),
         runner=PackRunner(
-            outbox=rt.outbox,
-            queries=QUERIES,
+            store=store,
             contexts=contexts,
             providers=AccountKeyResolver(
-                pool=lambda: rt.pool,
+                store=PgKeyStore(rt),
                 platform=provider,
                 master=CryptoSettings().master(),  # STRATA_MASTER_KEY; a bad value stops the start
                 anthropic_base_url=settings.anthropic_base_url,
                 timeout_s=settings.request_timeout_s,
+                # STRATA_ALLOWED_PRIVATE_HOSTS: user endpoints that may be private
+                allowed_private_hosts=EgressSettings().allowed(),
             ),
             worker_id=settings.id,
         ),

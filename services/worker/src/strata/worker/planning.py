@@ -1,51 +1,44 @@
 """run.created → packs. Planning is idempotent: only overlays in no pack yet are planned, under
-a lock on the run row, so a redelivered run.created finds nothing left to do."""
+a lock on the run row (held by the store), so a redelivered run.created finds nothing to do."""
 
 import logging
-from uuid import uuid4
 
-from strata.contracts.messages import PackReady, PlanRequested
-from strata.planning.planner import PlannedBlock, plan_packs
-from strata.runtime.db import Queries
-from strata.runtime.outbox import Outbox
+from strata.contracts.messages import PlanRequested
+from strata.planning.assignment import PackAssignment, assign_packs
+from strata.planning.planner import PlannedBlock
 from strata.worker.context import RunContexts
+from strata.worker.store import PackStore
 
 logger = logging.getLogger(__name__)
 
 
 class RunPlanner:
-    def __init__(self, *, outbox: Outbox, queries: Queries, contexts: RunContexts) -> None:
-        self._outbox = outbox
-        self._queries = queries
+    def __init__(self, *, store: PackStore, contexts: RunContexts) -> None:
+        self._store = store
         self._contexts = contexts
 
     async def plan(self, msg: PlanRequested) -> int:
         """Returns the number of packs planned now."""
-        async with self._outbox.transaction() as uow:
-            status = await uow.conn.fetchval(self._queries.lock_run, msg.run_id)
-            if status not in ("pending", "running"):
-                return 0
-            context = await self._contexts.get(uow.conn, msg.run_id)
-            rows = await uow.conn.fetch(self._queries.unplanned_blocks, msg.run_id)
-            if context is None or not rows:
-                return 0
-            blocks = [
-                PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
-                for r in rows
-            ]
-            packs = plan_packs(blocks, context.policy, fixed_prompt_tokens=context.system_tokens)
-            doc_ids, indexes, pack_ids = [], [], []
-            for pack in packs:
-                pack_id = uuid4()
-                for block in pack:
-                    doc_ids.append(block.key[0])
-                    indexes.append(block.key[1])
-                    pack_ids.append(pack_id)
-                uow.emit(
-                    PackReady(run_id=msg.run_id, pack_id=pack_id, block_count=len(pack)),
-                )
-            await uow.conn.execute(
-                self._queries.assign_packs, msg.run_id, doc_ids, indexes, pack_ids
+        # A run's inputs never change, so they are read (or found cached) before the lock.
+        context = await self._contexts.get(msg.run_id)
+        if context is None:
+            return 0
+
+        def plan(blocks: list[PlannedBlock]) -> PackAssignment:
+            return assign_packs(
+                blocks,
+                run_id=msg.run_id,
+                policy=context.policy,
+                fixed_prompt_tokens=context.system_tokens,
             )
-        logger.info("run %s: %d blocks planned into %d packs", msg.run_id, len(blocks), len(packs))
-        return len(packs)
+
+        packs = await self._store.assign_unpacked(msg.run_id, plan)
+        if packs is None:
+            return 0
+        logger.info(
+            "run %s: %d blocks planned into %d packs",
+            msg.run_id,
+            len(packs.pack_ids),
+            len(packs.messages),
+        )
+        return len(packs.messages)

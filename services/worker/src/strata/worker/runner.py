@@ -6,18 +6,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from uuid import UUID, uuid4
 
 from opentelemetry import trace
 
-from strata.contracts.messages import PackReady, RecountRequested
-from strata.contracts.overlays import ModelErrorCode, OverlayStatus
+from strata.contracts.messages import PackReady
+from strata.contracts.overlays import ModelErrorCode
 from strata.planning.pricing import call_cost
 from strata.planning.prompt import PromptBlock, build_prompt
-from strata.runtime.db import Queries
-from strata.runtime.outbox import Outbox
 from strata.worker.answers import map_answer
-from strata.worker.budget import BudgetLedger, worst_case_cost
+from strata.worker.budget import worst_case_cost
 from strata.worker.context import RunContext, RunContexts
 from strata.worker.outcomes import (
     ClaimedBlock,
@@ -25,6 +22,7 @@ from strata.worker.outcomes import (
     after_answer,
     after_error,
     budget_exhausted,
+    with_flags,
 )
 from strata.worker.provider import (
     ModelError,
@@ -33,6 +31,7 @@ from strata.worker.provider import (
     ModelResponse,
     ProviderResolver,
 )
+from strata.worker.store import LlmCall, PackStore, Settlement
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -42,36 +41,26 @@ class PackRunner:
     def __init__(
         self,
         *,
-        outbox: Outbox,
-        queries: Queries,
+        store: PackStore,
         contexts: RunContexts,
         providers: ProviderResolver,
         worker_id: str,
     ) -> None:
-        self._outbox = outbox
-        self._queries = queries
+        self._store = store
         self._contexts = contexts
         self._providers = providers
-        self._budget = BudgetLedger(queries)
         self._worker_id = worker_id
 
     async def run(self, msg: PackReady) -> None:
-        pool = self._outbox.pool
-        async with pool.acquire() as conn:
-            context = await self._contexts.get(conn, msg.run_id)
-            if context is None:
-                return
-            rows = await conn.fetch(
-                self._queries.claim_pack,
-                msg.run_id,
-                msg.pack_id,
-                self._worker_id,
-                float(context.policy.lease_seconds),
-            )
-        blocks = [
-            ClaimedBlock(r["document_id"], r["block_index"], r["attempt_count"], r["text"])
-            for r in rows
-        ]
+        context = await self._contexts.get(msg.run_id)
+        if context is None:
+            return
+        blocks = await self._store.claim(
+            run_id=msg.run_id,
+            pack_id=msg.pack_id,
+            worker_id=self._worker_id,
+            lease_seconds=context.policy.lease_seconds,
+        )
         if not blocks:
             return  # a duplicate delivery, a cancelled run, or blocks already settled
         with tracer.start_as_current_span("strata.pack") as span:
@@ -99,8 +88,8 @@ class PackRunner:
         reserved = None
         if policy.budget_usd is not None:
             reserved = worst_case_cost(policy=policy, system=context.system, body=prompt.body)
-            if not await self._budget.reserve(self._outbox.pool, msg.run_id, reserved):
-                await self._settle(msg, budget_exhausted(blocks, policy), model=policy.model)
+            if not await self._store.reserve_budget(msg.run_id, reserved):
+                await self._settle(msg, budget_exhausted(blocks, policy), context=context)
                 return
         try:
             async with self._lease_kept(msg, policy.lease_seconds):
@@ -116,8 +105,8 @@ class PackRunner:
         await self._settle(
             msg,
             after_answer(blocks, mapped, policy),
+            context=context,
             response=response,
-            model=policy.model,
             reserved=reserved,
         )
 
@@ -140,7 +129,13 @@ class PackRunner:
             retryable=exc.retryable,
             policy=context.policy,
         )
-        await self._settle(msg, decision, error=exc, model=context.policy.model, reserved=reserved)
+        await self._settle(
+            msg,
+            decision,
+            context=context,
+            error=exc,
+            reserved=reserved,
+        )
         if decision.retry_same_pack:
             # The consumer re-offers this pack after a delay: the provider's retry-after, and at
             # least the policy's exponential backoff for the attempt the blocks are on.
@@ -155,12 +150,11 @@ class PackRunner:
             while True:
                 await asyncio.sleep(lease_seconds / 3)
                 with contextlib.suppress(Exception):  # a missed renewal is retried next tick
-                    await self._outbox.pool.execute(
-                        self._queries.renew_lease,
-                        msg.run_id,
-                        msg.pack_id,
-                        self._worker_id,
-                        float(lease_seconds),
+                    await self._store.renew_lease(
+                        run_id=msg.run_id,
+                        pack_id=msg.pack_id,
+                        worker_id=self._worker_id,
+                        lease_seconds=lease_seconds,
                     )
 
         task = asyncio.create_task(renew())
@@ -176,92 +170,59 @@ class PackRunner:
         msg: PackReady,
         decision: Decision,
         *,
-        model: str,
+        context: RunContext,
         response: ModelResponse | None = None,
         error: ModelError | None = None,
         reserved: Decimal | None = None,
     ) -> None:
-        outcomes = decision.outcomes
-        async with self._outbox.transaction() as uow:
-            settled = await uow.conn.fetch(
-                self._queries.settle_overlays,
-                msg.run_id,
-                [o.block.document_id for o in outcomes],
-                [o.block.block_index for o in outcomes],
-                [o.status.value for o in outcomes],
-                [o.staged for o in outcomes],
-                [o.attempt_inc for o in outcomes],
-                [o.pack_id for o in outcomes],
-                [o.error_code for o in outcomes],
-                [o.error_message for o in outcomes],
-                self._worker_id,
+        decision = with_flags(decision, definition=context.definition, repacked=msg.split_depth > 0)
+        call = None
+        # A call was made unless no key was found to make it with.
+        if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
+            call = _call_record(
+                decision, response=response, error=error, model=context.policy.model
             )
-            # A call was made unless no key was found to make it with.
-            if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
-                billed = await self._record_call(
-                    uow.conn, msg, decision, response=response, error=error, model=model
-                )
-            else:
-                billed = Decimal(0)
-            if reserved is not None:
-                await self._budget.settle(uow.conn, msg.run_id, reserved=reserved, billed=billed)
-            pending_by_pack: dict[UUID, int] = {}
-            for row in settled:
-                if row["status"] == OverlayStatus.PENDING and row["pack_id"] in decision.new_packs:
-                    pending_by_pack[row["pack_id"]] = pending_by_pack.get(row["pack_id"], 0) + 1
-            for pack_id, count in pending_by_pack.items():
-                uow.emit(
-                    PackReady(
-                        run_id=msg.run_id,
-                        pack_id=pack_id,
-                        block_count=count,
-                        split_depth=msg.split_depth + 1,
-                    ),
-                )
-            if settled:
-                statuses = [row["status"] for row in settled]
-                uow.notify(  # derived state: a lost one is healed by the rollup's sweep
-                    RecountRequested(
-                        run_id=msg.run_id,
-                        completed=statuses.count(OverlayStatus.AI_COMPLETE),
-                        failed=statuses.count(OverlayStatus.FAILED),
-                        released=statuses.count(OverlayStatus.PENDING),
-                    ),
-                )
-        if len(settled) < len(outcomes):
+        settled = await self._store.settle(
+            Settlement(
+                pack=msg,
+                worker_id=self._worker_id,
+                decision=decision,
+                call=call,
+                reserved=reserved,
+            )
+        )
+        if settled < len(decision.outcomes):
             logger.warning(
                 "pack %s: %d claim(s) were no longer ours; their answers were discarded",
                 msg.pack_id,
-                len(outcomes) - len(settled),
+                len(decision.outcomes) - settled,
             )
 
-    async def _record_call(self, conn, msg, decision, *, response, error, model) -> Decimal:
-        usage = response or _NO_USAGE
-        cost = call_cost(
-            model,
-            input_tokens=usage.input_tokens,
-            cache_write=usage.cache_creation_input_tokens,
-            cache_read=usage.cache_read_input_tokens,
-            output_tokens=usage.output_tokens,
-        )
-        await conn.execute(
-            self._queries.insert_llm_call,
-            uuid4(),
-            msg.run_id,
-            msg.pack_id,
-            [o.block.uid for o in decision.outcomes],
-            model,
-            usage.input_tokens,
-            usage.output_tokens,
-            usage.cache_creation_input_tokens,
-            usage.cache_read_input_tokens,
-            cost,
-            response.latency_ms if response else error.latency_ms,
-            response.stop_reason if response else None,
-            error.code if error else None,
-            error.message if error else None,
-        )
-        return cost
+
+def _call_record(
+    decision: Decision, *, response: ModelResponse | None, error: ModelError | None, model: str
+) -> LlmCall:
+    usage = response or _NO_USAGE
+    cost = call_cost(
+        model,
+        input_tokens=usage.input_tokens,
+        cache_write=usage.cache_creation_input_tokens,
+        cache_read=usage.cache_read_input_tokens,
+        output_tokens=usage.output_tokens,
+    )
+    return LlmCall(
+        model=model,
+        block_uids=[o.block.uid for o in decision.outcomes],
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_creation_input_tokens=usage.cache_creation_input_tokens,
+        cache_read_input_tokens=usage.cache_read_input_tokens,
+        cost_usd=cost,
+        latency_ms=response.latency_ms if response else (error.latency_ms if error else 0),
+        stop_reason=response.stop_reason if response else None,
+        error_code=error.code if error else None,
+        error_message=error.message if error else None,
+    )
 
 
 _NO_USAGE = ModelResponse("", None, 0, 0, 0, 0, 0)

@@ -16,7 +16,7 @@ def _default_worker_id() -> str:
 class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKER_", extra="ignore")
 
-    common: CommonSettings = Field(default_factory=CommonSettings)  # type: ignore[arg-type]
+    common: CommonSettings = Field(default_factory=CommonSettings)
     # The platform's provider key, used when the account has none of its own.
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None

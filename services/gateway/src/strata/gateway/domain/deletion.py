@@ -71,14 +71,17 @@ async def delete_document(
         if run_ids and not force:
             raise ApiError(409, "document_in_use", "a run started covering this document")
         gone_runs = await conn.fetchrow(Q.delete_runs, run_ids, account_id)
+        exports = await conn.fetch(Q.document_export_blob_keys, document_id, account_id)
         document_key = await conn.fetchval(Q.delete_document, document_id, account_id)
         if document_key is None:
             raise not_found("document")
-    _delete_blobs(res.blobs, [*gone_runs["blob_keys"], document_key])
+    export_keys = [r["blob_key"] for r in exports]
+    _delete_blobs(res.blobs, [*gone_runs["blob_keys"], *export_keys, document_key])
 
 
 async def delete_schema(res: Resources, *, schema_id: UUID, account_id: UUID) -> int:
-    """Every version of the schema's name; the number of versions deleted."""
+    """Every version of the schema's name (and its project-scope exports); the number of
+    versions deleted."""
     async with res.pool.acquire() as conn, conn.transaction():
         named = await conn.fetchrow(Q.schema_name_of, schema_id, account_id)
         if named is None:
@@ -88,7 +91,10 @@ async def delete_schema(res: Resources, *, schema_id: UUID, account_id: UUID) ->
             raise ApiError(
                 409, "schema_in_use", f"runs used schema {name!r}; delete those runs first"
             )
-        return len(await conn.fetch(Q.delete_schema_versions, project_id, name, account_id))
+        exports = await conn.fetch(Q.schema_export_blob_keys, project_id, name, account_id)
+        deleted = len(await conn.fetch(Q.delete_schema_versions, project_id, name, account_id))
+    _delete_blobs(res.blobs, [r["blob_key"] for r in exports])
+    return deleted
 
 
 async def delete_project(res: Resources, *, project_id: UUID, account_id: UUID) -> None:

@@ -170,7 +170,9 @@ async def add_key(
         )
 
 
-async def open_key(pool: asyncpg.Pool, master: MasterKey, *, key_id: UUID, account_id: UUID):
+async def open_key(
+    pool: asyncpg.Pool, master: MasterKey, *, key_id: UUID, account_id: UUID
+) -> tuple[Any, str] | None:
     """(row, secret) or None for an unknown key; KeyUnreadableError when it does not open."""
     row = await pool.fetchrow(Q.get_key_secret, key_id, account_id)
     if row is None:

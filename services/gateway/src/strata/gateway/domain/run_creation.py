@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from strata.contracts.documents import DocumentStatus
-from strata.contracts.messages import PackReady, PlanRequested
+from strata.contracts.messages import PlanRequested
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.gateway.api_models import RunCreate
@@ -21,8 +21,9 @@ from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy
 from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError, not_found
+from strata.planning.assignment import assign_packs
 from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
-from strata.planning.planner import PlannedBlock, plan_packs
+from strata.planning.planner import PlannedBlock
 from strata.planning.prompt import system_prompt
 from strata.planning.tokens import estimate_tokens
 
@@ -102,21 +103,19 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
             raise ApiError(
                 409, "no_blocks", "the selected documents have no blocks to extract from"
             )
-        packs = plan_packs(blocks, run.policy, fixed_prompt_tokens=_system_tokens(run.schema))
-        pack_ids = [uuid4() for _ in packs]
+        packs = assign_packs(
+            blocks,
+            run_id=run_id,
+            policy=run.policy,
+            fixed_prompt_tokens=_system_tokens(run.schema),
+        )
         await conn.execute(
-            Q.insert_overlays,
-            run_id,
-            [b.key[0] for pack in packs for b in pack],
-            [b.key[1] for pack in packs for b in pack],
-            [pack_id for pack_id, pack in zip(pack_ids, packs, strict=True) for _ in pack],
+            Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
         )
         await conn.execute(Q.set_run_total, run_id, len(blocks))
         uow.emit(PlanRequested(run_id=run_id))
-        for pack_id, pack in zip(pack_ids, packs, strict=True):
-            uow.emit(
-                PackReady(run_id=run_id, pack_id=pack_id, block_count=len(pack)),
-            )
+        for ready in packs.messages:
+            uow.emit(ready)
     return run_id
 
 

@@ -3,6 +3,7 @@
 Each answers the run as it is right after the action, plus what the action changed. Counters
 are recomputed by the rollup from the overlays a moment later (`GET /v1/runs/{id}`)."""
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -15,7 +16,9 @@ from strata.gateway.web.deps import Res
 from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["runs"])
-_CONFLICT = {409: {"model": ErrorBody, "description": "the run's state does not allow it"}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "the run's state does not allow it"}
+}
 
 
 async def _answer(res: Res, caller: Caller, run_id: UUID, result: ActionResult) -> RunAction:

@@ -1,5 +1,6 @@
 """Extraction schemas: immutable versions; an edit is a new version based on the latest."""
 
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -33,7 +34,9 @@ from strata.gateway.web.errors import ApiError, not_found
 router = APIRouter(tags=["schemas"])
 
 
-def _validated(definition: dict, prompt_config: dict | None) -> tuple[dict, dict]:
+def _validated(
+    definition: dict[str, Any], prompt_config: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         normalised = validate_definition(definition)
         prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])

@@ -14,8 +14,8 @@ WHERE project_id = $1 AND account_id = $2 AND status IN ('pending', 'running');
 -- Every blob the project's documents and exports own.
 SELECT blob_key FROM documents WHERE project_id = $1 AND account_id = $2
 UNION ALL
-SELECT e.blob_key FROM exports e JOIN runs r ON r.id = e.run_id
-WHERE r.project_id = $1 AND e.account_id = $2 AND e.blob_key IS NOT NULL;
+SELECT blob_key FROM exports
+WHERE project_id = $1 AND account_id = $2 AND blob_key IS NOT NULL;
 
 -- name: delete_project
 -- The project and, by cascade, its documents, blocks, schemas, runs, overlays and exports.
@@ -54,6 +54,16 @@ SELECT EXISTS (
     SELECT 1 FROM runs r JOIN schemas s ON s.id = r.schema_id
     WHERE s.project_id = $1 AND s.name = $2 AND s.account_id = $3
 );
+
+-- name: schema_export_blob_keys
+-- The files of project-scope exports of a schema name (the rows go by cascade).
+SELECT e.blob_key FROM exports e JOIN schemas s ON s.id = e.schema_id
+WHERE s.project_id = $1 AND s.name = $2 AND e.account_id = $3 AND e.blob_key IS NOT NULL;
+
+-- name: document_export_blob_keys
+-- The files of document-scope exports of a document (the rows go by cascade).
+SELECT blob_key FROM exports
+WHERE document_id = $1 AND account_id = $2 AND blob_key IS NOT NULL;
 
 -- name: delete_schema_versions
 -- Every version of a schema name (one statement: parent links are checked at its end).

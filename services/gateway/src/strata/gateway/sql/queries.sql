@@ -175,16 +175,6 @@ WHERE o.run_id = $1 AND r.account_id = $2
 ORDER BY o.document_id, o.block_index
 LIMIT $6;
 
--- name: insert_export
--- A pending export of a run.
-INSERT INTO exports (id, account_id, run_id, format, status)
-VALUES ($1, $2, $3, $4, 'pending')
-RETURNING *;
-
--- name: get_export
--- One of the caller's exports.
-SELECT * FROM exports WHERE id = $1 AND account_id = $2;
-
 -- name: lock_policy
 -- The admin policy row, locked so two edits serialise and each audit row sees its true "old".
 SELECT settings, updated_at, updated_by FROM policies WHERE id = 1 FOR UPDATE;

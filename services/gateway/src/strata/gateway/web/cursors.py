@@ -123,3 +123,43 @@ def next_keyset(page: Sequence[Any], more: bool) -> str | None:
 def split_page(rows: Sequence[R], limit: int) -> tuple[list[R], bool]:
     """Pages are fetched with one extra row: its presence says whether another page follows."""
     return list(rows[:limit]), len(rows) > limit
+
+
+def encode_time_cursor(created_at: datetime, row_id: UUID) -> str:
+    """A (created_at, id) cursor for lists ordered newest first."""
+    return f"{created_at.isoformat()}~{row_id}"
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, UUID] | tuple[None, None]:
+    if (text := _checked(cursor)) is None:
+        return None, None
+    stamp, _, row_id = text.partition("~")
+    try:
+        created_at = datetime.fromisoformat(stamp)
+        parsed = UUID(row_id)
+    except ValueError:
+        raise InvalidCursorError(text) from None
+    if created_at.tzinfo is None:
+        raise InvalidCursorError(text)
+    return created_at, parsed
+
+
+# A review-queue cursor names the last block a page returned and its flag count: `<n>:<uid>`.
+NIL_DOCUMENT = UUID(int=0)  # sorts before every document id: "from the start"
+
+
+def encode_queue_cursor(flag_count: int, document_id: UUID, block_index: int) -> str:
+    return f"{flag_count}:{make_block_uid(document_id, block_index)}"
+
+
+def decode_queue_cursor(cursor: str | None) -> tuple[int, UUID, int] | None:
+    """(flag_count, document_id, block_index) of the last block seen, None for the first page."""
+    if (text := _checked(cursor)) is None:
+        return None
+    count, _, uid = text.partition(":")
+    if not (count.isascii() and count.isdigit() and len(count) <= 6):  # a flag count
+        raise InvalidCursorError(text)
+    document_id, block_index = decode_overlay_cursor(uid)
+    if document_id is None or block_index is None:
+        raise InvalidCursorError(text)
+    return int(count), document_id, block_index

@@ -23,7 +23,7 @@ class Resources:
 
 
 def resources(request: Request) -> Resources:
-    return request.app.state.resources  # type: ignore[no-any-return]
+    return request.app.state.resources
 
 
 Res = Annotated[Resources, Depends(resources)]

@@ -6,22 +6,19 @@ from uuid import UUID, uuid4
 import pytest
 
 from strata.crypto import CryptoSettings, MasterKey, open_secret, provider_key_context
+from tests.support.api import assert_error
 
 pytestmark = pytest.mark.integration
 
 SECRET = "sk-user-key-abcdef-1234"
 
 
-def _error(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.json()
-
 
 async def test_without_a_master_key_keys_are_unavailable(start_gateway, monkeypatch):
     monkeypatch.delenv("STRATA_MASTER_KEY", raising=False)
     gw = await start_gateway()
     auth = await gw.account()
-    _error(
+    assert_error(
         await gw.client.post("/v1/keys", json={"api_key": SECRET}, headers=auth),
         503,
         "master_key_missing",
@@ -49,11 +46,11 @@ async def test_keys_are_sealed_shown_as_a_hint_and_scoped_to_the_account(kgw, ma
     listed = (await kgw.client.get("/v1/keys", headers=auth)).json()["items"]
     assert [k["id"] for k in listed] == [key["id"]] and SECRET not in str(listed)
     assert (await kgw.client.get("/v1/keys", headers=other)).json()["items"] == []
-    _error(await kgw.client.get(f"/v1/keys/{key['id']}", headers=other), 404, "not_found")
-    _error(await kgw.client.delete(f"/v1/keys/{key['id']}", headers=other), 404, "not_found")
-    _error(await kgw.client.post(f"/v1/keys/{key['id']}/validate", headers=other), 404, "not_found")
+    assert_error(await kgw.client.get(f"/v1/keys/{key['id']}", headers=other), 404, "not_found")
+    assert_error(await kgw.client.delete(f"/v1/keys/{key['id']}", headers=other), 404, "not_found")
+    assert_error(await kgw.client.post(f"/v1/keys/{key['id']}/validate", headers=other), 404, "not_found")
     assert (await kgw.client.delete(f"/v1/keys/{key['id']}", headers=auth)).status_code == 204
-    _error(await kgw.client.get(f"/v1/keys/{key['id']}", headers=auth), 404, "not_found")
+    assert_error(await kgw.client.get(f"/v1/keys/{key['id']}", headers=auth), 404, "not_found")
 
 
 async def test_bad_input_is_refused_without_echoing_the_key(kgw):
@@ -66,7 +63,7 @@ async def test_bad_input_is_refused_without_echoing_the_key(kgw):
         ({"api_key": SECRET, "extra": 1}, "invalid_request"),
     ]:
         response = await kgw.client.post("/v1/keys", json=body, headers=auth)
-        _error(response, 422, code)
+        assert_error(response, 422, code)
         assert SECRET not in response.text
 
 
@@ -101,7 +98,7 @@ async def test_validate_marks_valid_or_invalid_with_a_timestamp(kgw, sim_url):
             headers=auth,
         )
     ).json()
-    _error(
+    assert_error(
         await kgw.client.post(f"/v1/keys/{elsewhere['id']}/validate", headers=auth),
         502,
         "provider_unavailable",
@@ -118,12 +115,12 @@ async def test_an_unreachable_provider_changes_nothing(kgw):
             "/v1/keys", json={"api_key": SECRET, "base_url": "http://127.0.0.1:9"}, headers=auth
         )
     ).json()
-    _error(
+    assert_error(
         await kgw.client.post(f"/v1/keys/{key['id']}/validate", headers=auth),
         502,
         "provider_unavailable",
     )
-    _error(await kgw.client.post(f"/v1/keys/{uuid4()}/validate", headers=auth), 404, "not_found")
+    assert_error(await kgw.client.post(f"/v1/keys/{uuid4()}/validate", headers=auth), 404, "not_found")
 
 
 async def test_a_key_sealed_under_another_master_key_is_unreadable(start_gateway, kgw, sim_url):
@@ -133,7 +130,7 @@ async def test_a_key_sealed_under_another_master_key_is_unreadable(start_gateway
         crypto=CryptoSettings(master_key=MasterKey.generate().to_base64()),
         anthropic_base_url=sim_url,
     )
-    _error(
+    assert_error(
         await other.client.post(f"/v1/keys/{key['id']}/validate", headers=auth),
         409,
         "key_unreadable",
@@ -145,7 +142,7 @@ async def test_private_endpoints_are_refused_when_saved_and_when_called(
 ):
     auth = await kgw.account()
     for url in ("https://10.0.0.8/v1", "https://169.254.169.254", "https://[::1]:8443"):
-        _error(
+        assert_error(
             await kgw.client.post(
                 "/v1/keys", json={"api_key": SECRET, "base_url": url}, headers=auth
             ),
@@ -162,7 +159,7 @@ async def test_private_endpoints_are_refused_when_saved_and_when_called(
     strict = await start_gateway(
         crypto=CryptoSettings(master_key=master.to_base64()), anthropic_base_url=sim_url
     )
-    _error(
+    assert_error(
         await strict.client.post(f"/v1/keys/{key['id']}/validate", headers=auth),
         422,
         "invalid_base_url",

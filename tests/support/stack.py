@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,11 @@ from pathlib import Path
 import httpx
 
 from tests.support import infra
+from tests.support.net import free_port
 
 BIN = Path(sys.executable).parent
 SERVICES = ("ingest", "conversion", "worker", "rollup", "export")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from strata.crypto import MasterKey, provider_key_context, seal_secret
 from strata.worker.keys import AccountKeyResolver, KeyedProvider
 from strata.worker.openai_compat import OpenAICompatibleProvider
 from strata.worker.provider import ModelError
+from strata.worker.store import ProviderKey
 
 ACCOUNT = uuid4()
 
@@ -23,8 +24,8 @@ class FakeProvider:
         raise AssertionError
 
 
-class FakePool:
-    """Just enough of asyncpg.Pool for the resolver's two statements."""
+class FakeKeyStore:
+    """The worker's KeyStore in memory, ordered as `keys.sql` orders an account's keys."""
 
     def __init__(self) -> None:
         self.rows: list[dict] = []
@@ -58,10 +59,10 @@ class FakePool:
         )
         return key_id
 
-    async def fetch(self, sql, account_id):
+    async def account_keys(self, account_id):
         self.fetches += 1
         rows = [r for r in self.rows if r["account_id"] == account_id]
-        return sorted(
+        ordered = sorted(
             rows,
             key=lambda r: (
                 r["status"] == "invalid",
@@ -70,13 +71,24 @@ class FakePool:
                 -r["created_at"].timestamp(),
             ),
         )
+        return [
+            ProviderKey(
+                id=r["id"],
+                provider=r["provider"],
+                base_url=r["base_url"],
+                secret_sealed=r["secret_sealed"],
+                master_key_id=r["master_key_id"],
+                status=r["status"],
+            )
+            for r in ordered
+        ]
 
-    async def fetchval(self, sql, key_id):
+    async def mark_key_rejected(self, key_id):
         for row in self.rows:
             if row["id"] == key_id and row["status"] != "invalid":
                 row["status"] = "invalid"
-                return row["account_id"]
-        return None
+                return True
+        return False
 
 
 class Clock:
@@ -86,7 +98,7 @@ class Clock:
         return self.now
 
 
-def _resolver(pool, *, platform=None, master=None, clock=None):
+def _resolver(store, *, platform=None, master=None, clock=None):
     built = []
 
     def factory(provider, secret, base_url):
@@ -94,7 +106,7 @@ def _resolver(pool, *, platform=None, master=None, clock=None):
         return FakeProvider(secret)
 
     resolver = AccountKeyResolver(
-        pool=lambda: pool,
+        store=store,
         platform=platform,
         master=master,
         anthropic_base_url="http://sim",
@@ -106,88 +118,90 @@ def _resolver(pool, *, platform=None, master=None, clock=None):
 
 
 async def test_no_key_anywhere_is_no_api_key_and_is_not_cached():
-    pool = FakePool()
-    resolver, _ = _resolver(pool)
+    store = FakeKeyStore()
+    resolver, _ = _resolver(store)
     for _ in range(2):
         with pytest.raises(ModelError) as caught:
             await resolver.provider_for(ACCOUNT)
         assert caught.value.error_code is ModelErrorCode.NO_API_KEY
-    assert pool.fetches == 2  # a key added meanwhile is seen at once
+    assert store.fetches == 2  # a key added meanwhile is seen at once
 
 
 async def test_platform_key_serves_accounts_without_keys_and_the_choice_is_cached():
-    pool, clock = FakePool(), Clock()
+    store, clock = FakeKeyStore(), Clock()
     platform = FakeProvider("platform")
-    resolver, _ = _resolver(pool, platform=platform, clock=clock)
+    resolver, _ = _resolver(store, platform=platform, clock=clock)
     assert await resolver.provider_for(ACCOUNT) is platform
     assert await resolver.provider_for(ACCOUNT) is platform
-    assert pool.fetches == 1
+    assert store.fetches == 1
     clock.now = 100
     await resolver.provider_for(ACCOUNT)
-    assert pool.fetches == 2
+    assert store.fetches == 2
 
 
 async def test_the_accounts_own_key_wins_over_the_platform_key():
-    pool, master = FakePool(), MasterKey.generate()
-    pool.add(master, "old-key-0001", age_s=60)
-    new_id = pool.add(master, "new-key-0002", base_url="http://localhost:9/")
-    resolver, built = _resolver(pool, platform=FakeProvider("platform"), master=master)
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(master, "old-key-0001", age_s=60)
+    new_id = store.add(master, "new-key-0002", base_url="http://localhost:9/")
+    resolver, built = _resolver(store, platform=FakeProvider("platform"), master=master)
     provider = await resolver.provider_for(ACCOUNT)
     assert isinstance(provider, KeyedProvider) and provider.key_id == new_id
     assert built == [("anthropic", "new-key-0002", "http://localhost:9/")]
 
 
 async def test_a_rejected_key_is_marked_invalid_and_the_run_waits_without_platform_fallback():
-    pool, master = FakePool(), MasterKey.generate()
-    key_id = pool.add(master, "user-key-0001")
-    resolver, _ = _resolver(pool, platform=FakeProvider("platform"), master=master)
+    store, master = FakeKeyStore(), MasterKey.generate()
+    key_id = store.add(master, "user-key-0001")
+    resolver, _ = _resolver(store, platform=FakeProvider("platform"), master=master)
     provider = await resolver.provider_for(ACCOUNT)
     await resolver.key_rejected(ACCOUNT, provider)
-    assert pool.rows[0]["status"] == "invalid" and pool.rows[0]["id"] == key_id
+    assert store.rows[0]["status"] == "invalid" and store.rows[0]["id"] == key_id
     with pytest.raises(ModelError) as caught:
         await resolver.provider_for(ACCOUNT)
     assert caught.value.error_code is ModelErrorCode.NO_API_KEY
     assert "invalid" in caught.value.message
     # A new key, and the next resolution uses it at once (nothing negative was cached).
-    fresh = pool.add(master, "user-key-0002")
+    fresh = store.add(master, "user-key-0002")
     assert (await resolver.provider_for(ACCOUNT)).key_id == fresh
 
 
 async def test_key_rejected_without_the_provider_uses_the_cached_choice():
-    pool, master = FakePool(), MasterKey.generate()
-    pool.add(master, "user-key-0001")
-    resolver, _ = _resolver(pool, master=master)
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(master, "user-key-0001")
+    resolver, _ = _resolver(store, master=master)
     await resolver.provider_for(ACCOUNT)
     await resolver.key_rejected(ACCOUNT)
-    assert pool.rows[0]["status"] == "invalid"
+    assert store.rows[0]["status"] == "invalid"
 
 
 async def test_a_rejected_platform_key_marks_nothing():
-    pool = FakePool()
+    store = FakeKeyStore()
     platform = FakeProvider("platform")
-    resolver, _ = _resolver(pool, platform=platform)
+    resolver, _ = _resolver(store, platform=platform)
     await resolver.key_rejected(ACCOUNT, await resolver.provider_for(ACCOUNT))
-    assert pool.rows == []
+    assert store.rows == []
 
 
 async def test_unreadable_keys_wait_with_a_reason_and_never_use_the_platform():
-    pool = FakePool()
-    pool.add(MasterKey.generate(), "sealed-elsewhere-1")
-    resolver, _ = _resolver(pool, platform=FakeProvider("p"), master=MasterKey.generate())
+    store = FakeKeyStore()
+    store.add(MasterKey.generate(), "sealed-elsewhere-1")
+    resolver, _ = _resolver(store, platform=FakeProvider("p"), master=MasterKey.generate())
     with pytest.raises(ModelError) as caught:
         await resolver.provider_for(ACCOUNT)
     assert caught.value.error_code is ModelErrorCode.NO_API_KEY
     assert "STRATA_MASTER_KEY" in caught.value.message
-    resolver, _ = _resolver(pool, platform=FakeProvider("p"), master=None)
+    resolver, _ = _resolver(store, platform=FakeProvider("p"), master=None)
     with pytest.raises(ModelError):
         await resolver.provider_for(ACCOUNT)
 
 
 async def test_openai_compatible_keys_get_an_openai_compatible_provider():
-    pool, master = FakePool(), MasterKey.generate()
-    pool.add(master, "oa-key-00001", provider="openai_compatible", base_url="http://localhost:1/v1")
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(
+        master, "oa-key-00001", provider="openai_compatible", base_url="http://localhost:1/v1"
+    )
     resolver = AccountKeyResolver(
-        pool=lambda: pool,
+        store=store,
         platform=None,
         master=master,
         anthropic_base_url="http://sim",
@@ -199,9 +213,54 @@ async def test_openai_compatible_keys_get_an_openai_compatible_provider():
 
 
 async def test_a_valid_anthropic_key_is_preferred():
-    pool, master = FakePool(), MasterKey.generate()
-    pool.add(master, "oa-key-00001", provider="openai_compatible", status="valid")
-    pool.add(master, "unvalidated-01")
-    good = pool.add(master, "valid-key-0001", status="valid", age_s=300)
-    resolver, _ = _resolver(pool, master=master)
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(master, "oa-key-00001", provider="openai_compatible", status="valid")
+    store.add(master, "unvalidated-01")
+    good = store.add(master, "valid-key-0001", status="valid", age_s=300)
+    resolver, _ = _resolver(store, master=master)
     assert (await resolver.provider_for(ACCOUNT)).key_id == good
+
+
+class CountingProvider:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def complete(self, request):
+        self.calls += 1
+        return "answered"
+
+
+async def test_a_key_whose_endpoint_is_private_is_not_called():
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(master, "user-key-0001", base_url="https://169.254.169.254/v1")
+    inner = CountingProvider()
+    resolver = AccountKeyResolver(
+        store=store,
+        platform=None,
+        master=master,
+        anthropic_base_url="http://sim",
+        timeout_s=5,
+        factory=lambda provider, secret, base_url: inner,
+    )
+    provider = await resolver.provider_for(ACCOUNT)
+    with pytest.raises(ModelError) as caught:
+        await provider.complete(object())
+    assert caught.value.error_code is ModelErrorCode.NO_API_KEY
+    assert "169.254.169.254" in str(caught.value) and inner.calls == 0
+
+
+async def test_an_allowed_private_endpoint_is_called():
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(master, "user-key-0001", base_url="http://127.0.0.1:8787")
+    inner = CountingProvider()
+    resolver = AccountKeyResolver(
+        store=store,
+        platform=None,
+        master=master,
+        anthropic_base_url="http://sim",
+        timeout_s=5,
+        allowed_private_hosts=frozenset({"127.0.0.1:8787"}),
+        factory=lambda provider, secret, base_url: inner,
+    )
+    provider = await resolver.provider_for(ACCOUNT)
+    assert await provider.complete(object()) == "answered" and inner.calls == 1

@@ -1,0 +1,154 @@
+"""The worker's stores on Postgres. All of the worker's SQL (`queries.sql`, `keys.sql`) is loaded
+here and nowhere else."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID, uuid4
+
+from strata.contracts.overlays import OverlayStatus
+from strata.planning.assignment import PackAssignment
+from strata.planning.planner import PlannedBlock
+from strata.runtime.db import Queries
+from strata.runtime.service import ServiceRuntime
+from strata.worker.outcomes import ClaimedBlock
+from strata.worker.store import (
+    PackPlanner,
+    ProviderKey,
+    RunInputs,
+    SettledOverlay,
+    Settlement,
+    announcements,
+)
+
+QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
+KEYS_SQL = Queries.load(Path(__file__).with_name("keys.sql"))
+
+_LIVE_RUN = ("pending", "running")
+
+
+class PgPackStore:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.q = QUERIES
+
+    async def run_inputs(self, run_id: UUID) -> RunInputs | None:
+        row = await self.runtime.pool.fetchrow(self.q.run_context, run_id)
+        if row is None:
+            return None
+        return RunInputs(
+            account_id=row["account_id"],
+            policy=row["policy"],
+            definition=row["definition"],
+            prompt_config=row["prompt_config"],
+        )
+
+    async def claim(
+        self, *, run_id: UUID, pack_id: UUID, worker_id: str, lease_seconds: float
+    ) -> list[ClaimedBlock]:
+        rows = await self.runtime.pool.fetch(
+            self.q.claim_pack, run_id, pack_id, worker_id, float(lease_seconds)
+        )
+        return [
+            ClaimedBlock(r["document_id"], r["block_index"], r["attempt_count"], r["text"])
+            for r in rows
+        ]
+
+    async def renew_lease(
+        self, *, run_id: UUID, pack_id: UUID, worker_id: str, lease_seconds: float
+    ) -> None:
+        await self.runtime.pool.execute(
+            self.q.renew_lease, run_id, pack_id, worker_id, float(lease_seconds)
+        )
+
+    async def reserve_budget(self, run_id: UUID, amount: Decimal) -> bool:
+        # On the pool, not a held connection: a handler never holds one connection while
+        # waiting for another (with every handler doing so, the pool would deadlock).
+        return await self.runtime.pool.fetchval(self.q.reserve_budget, run_id, amount) is not None
+
+    async def settle(self, settlement: Settlement) -> int:
+        pack, outcomes = settlement.pack, settlement.decision.outcomes
+        async with self.runtime.outbox.transaction() as uow:
+            rows = await uow.conn.fetch(
+                self.q.settle_overlays,
+                pack.run_id,
+                [o.block.document_id for o in outcomes],
+                [o.block.block_index for o in outcomes],
+                [o.status.value for o in outcomes],
+                [o.staged for o in outcomes],
+                [o.attempt_inc for o in outcomes],
+                [o.pack_id for o in outcomes],
+                [o.error_code for o in outcomes],
+                [o.error_message for o in outcomes],
+                settlement.worker_id,
+                # JSON text per row: asyncpg would read a list of lists as a 2-D array.
+                [json.dumps(o.flags) for o in outcomes],
+            )
+            call = settlement.call
+            if call is not None:
+                await uow.conn.execute(
+                    self.q.insert_llm_call,
+                    uuid4(),
+                    pack.run_id,
+                    pack.pack_id,
+                    call.block_uids,
+                    call.model,
+                    call.input_tokens,
+                    call.output_tokens,
+                    call.cache_creation_input_tokens,
+                    call.cache_read_input_tokens,
+                    call.cost_usd,
+                    call.latency_ms,
+                    call.stop_reason,
+                    call.error_code,
+                    call.error_message,
+                )
+            if settlement.reserved is not None:
+                billed = call.cost_usd if call is not None else Decimal(0)
+                await uow.conn.execute(
+                    self.q.settle_budget, pack.run_id, settlement.reserved, billed
+                )
+            settled = [SettledOverlay(OverlayStatus(r["status"]), r["pack_id"]) for r in rows]
+            follow_ups, notice = announcements(pack, settlement.decision, settled)
+            for ready in follow_ups:
+                uow.emit(ready)
+            if notice is not None:
+                # derived state: a lost one is healed by the rollup's sweep
+                uow.notify(notice)
+        return len(settled)
+
+    async def assign_unpacked(self, run_id: UUID, plan: PackPlanner) -> PackAssignment | None:
+        async with self.runtime.outbox.transaction() as uow:
+            # The lock serialises planning of a run: a duplicate run.created waits, then finds
+            # nothing left to plan.
+            status = await uow.conn.fetchval(self.q.lock_run, run_id)
+            if status not in _LIVE_RUN:
+                return None
+            rows = await uow.conn.fetch(self.q.unplanned_blocks, run_id)
+            if not rows:
+                return None
+            packs = plan(
+                [
+                    PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
+                    for r in rows
+                ]
+            )
+            for ready in packs.messages:
+                uow.emit(ready)
+            await uow.conn.execute(
+                self.q.assign_packs, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
+            )
+        return packs
+
+
+class PgKeyStore:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.q = KEYS_SQL
+
+    async def account_keys(self, account_id: UUID) -> list[ProviderKey]:
+        rows = await self.runtime.pool.fetch(self.q.account_keys, account_id)
+        return [ProviderKey(**dict(r)) for r in rows]
+
+    async def mark_key_rejected(self, key_id: UUID) -> bool:
+        return await self.runtime.pool.fetchval(self.q.mark_key_rejected, key_id) is not None
