@@ -7,7 +7,11 @@ from typing import Any
 
 import httpx
 
+from strata.client.account import AccountMethods
 from strata.client.review import ReviewMethods
+
+RATE_LIMIT_RETRIES = 3
+MAX_RETRY_AFTER_S = 60.0
 
 
 class StrataApiError(Exception):
@@ -18,9 +22,11 @@ class StrataApiError(Exception):
         self.status, self.code, self.message = status, code, message
         # The rest of the error object, e.g. `current` on 409 stale_revision.
         self.details = details or {}
+        # The answer's X-Request-ID, to find the server's log lines of this request.
+        self.request_id: str | None = self.details.get("request_id")
 
 
-class StrataClient(ReviewMethods):
+class StrataClient(AccountMethods, ReviewMethods):
     def __init__(self, base_url: str, token: str | None, *, timeout: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
@@ -30,6 +36,15 @@ class StrataClient(ReviewMethods):
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)
+        for _ in range(RATE_LIMIT_RETRIES):
+            # 429 rate_limited says when to come back; a short wait is retried, a long one raised.
+            retry_after = response.headers.get("retry-after", "")
+            if response.status_code != 429 or not retry_after.isdigit():
+                break
+            if float(retry_after) > MAX_RETRY_AFTER_S:
+                break
+            time.sleep(float(retry_after))
+            response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
                 error = dict(response.json()["error"])
