@@ -400,7 +400,8 @@ class ProviderKeyCreate(ApiRequest):
     base_url: str | None = Field(
         None,
         max_length=500,
-        description="https endpoint (http only for localhost); required for openai_compatible",
+        description="https endpoint resolving to public addresses (http and private addresses "
+        "only for hosts the deployment allows); required for openai_compatible",
     )
     label: str | None = Field(None, max_length=200)
 
