@@ -111,7 +111,7 @@ def test_builder_check_and_versions(client: StrataClient, invoice_doc) -> None:
     )
     assert (stale.status, stale.code) == (409, "stale_version")
     assert stale.details == {"latest_version": 2, "latest_id": v2["id"]}
-    assert [v["version"] for v in client.schema_versions(v1["id"])] == [1, 2]
+    assert [v["version"] for v in list(client.schema_versions(v1["id"]))] == [1, 2]
 
     diff = client.schema_diff(v1["id"], 1, 2)
     assert {a["field"] for a in diff["added"]} == {"total"}

@@ -46,6 +46,8 @@ class Stack:
             "LLMSIM_PORT": str(sim_port),
             "WORKER_ANTHROPIC_API_KEY": "sim-key",
             "WORKER_ANTHROPIC_BASE_URL": self.sim_url,
+            # user keys may point at this stack's simulator, and only there on this machine
+            "STRATA_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{sim_port}",
             "ROLLUP_SWEEP_INTERVAL_S": "1",
             "HF_HUB_OFFLINE": "1",
             **(extra_env or {}),

@@ -52,6 +52,10 @@ class Gateway:
         _, token = await create_account(self.pool, name)
         return {"Authorization": f"Bearer {token}"}
 
+    async def superuser(self, name: str = "root") -> dict[str, str]:
+        _, token = await create_account(self.pool, name, True)
+        return {"Authorization": f"Bearer {token}"}
+
 
 StartGateway = Callable[..., Awaitable[Gateway]]
 

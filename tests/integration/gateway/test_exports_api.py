@@ -134,7 +134,7 @@ async def test_exports_list_in_pages_newest_first(gw: Gateway):
     bad = await gw.client.get(
         f"/v1/runs/{run['id']}/exports", params={"cursor": "nope"}, headers=auth
     )
-    assert_error(bad, 422, "invalid_cursor")
+    assert_error(bad, 400, "invalid_cursor")
     other = await gw.account("other")
     assert_error(await gw.client.get(f"/v1/runs/{run['id']}/exports", headers=other), 404, "not_found")
     assert_error(

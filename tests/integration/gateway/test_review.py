@@ -229,7 +229,7 @@ async def test_the_queue_lists_flagged_blocks_first_and_pages_by_keyset(gw: Gate
     )
     assert len(confirmed.json()["items"]) == 70
     bad = await gw.client.get(f"/v1/runs/{run['id']}/review-queue?cursor=zz", headers=auth)
-    assert_error(bad, 422, "invalid_cursor")
+    assert_error(bad, 400, "invalid_cursor")
 
 
 async def test_another_accounts_run_is_404_on_every_review_route(gw: Gateway):

@@ -23,7 +23,8 @@ async def test_without_a_master_key_keys_are_unavailable(start_gateway, monkeypa
         503,
         "master_key_missing",
     )
-    assert (await gw.client.get("/v1/keys", headers=auth)).json() == {"items": []}
+    empty = (await gw.client.get("/v1/keys", headers=auth)).json()
+    assert empty == {"items": [], "next_cursor": None}
 
 
 async def test_keys_are_sealed_shown_as_a_hint_and_scoped_to_the_account(kgw, master):
@@ -133,4 +134,36 @@ async def test_a_key_sealed_under_another_master_key_is_unreadable(start_gateway
         await other.client.post(f"/v1/keys/{key['id']}/validate", headers=auth),
         409,
         "key_unreadable",
+    )
+
+
+async def test_private_endpoints_are_refused_when_saved_and_when_called(
+    start_gateway, kgw, master, sim_url
+):
+    auth = await kgw.account()
+    for url in ("https://10.0.0.8/v1", "https://169.254.169.254", "https://[::1]:8443"):
+        assert_error(
+            await kgw.client.post(
+                "/v1/keys", json={"api_key": SECRET, "base_url": url}, headers=auth
+            ),
+            422,
+            "invalid_base_url",
+        )
+    # saved while the deployment allowed the simulator's host...
+    key = (
+        await kgw.client.post(
+            "/v1/keys", json={"api_key": SECRET, "base_url": sim_url}, headers=auth
+        )
+    ).json()
+    # ...and called from a gateway that no longer does: refused before any request is made
+    strict = await start_gateway(
+        crypto=CryptoSettings(master_key=master.to_base64()), anthropic_base_url=sim_url
+    )
+    assert_error(
+        await strict.client.post(f"/v1/keys/{key['id']}/validate", headers=auth),
+        422,
+        "invalid_base_url",
+    )
+    assert (await strict.client.get(f"/v1/keys/{key['id']}", headers=auth)).json()["status"] == (
+        "unvalidated"
     )

@@ -15,6 +15,7 @@ from faststream.rabbit import RabbitBroker
 
 from strata.crypto import CryptoSettings, MasterKey
 from strata.runtime.broker import build_broker, declare_topology
+from strata.runtime.egress import EgressSettings
 from strata.runtime.outbox import Outbox
 from tests.integration.gateway import conftest as gateway_fixtures
 from tests.integration.gateway.conftest import Gateway, make_ready
@@ -62,6 +63,8 @@ async def kgw(start_gateway, master: MasterKey, sim_url: str) -> Gateway:
         crypto=CryptoSettings(master_key=master.to_base64()),
         anthropic_base_url=sim_url,
         key_validation_timeout_s=5,
+        # the simulator (and a closed port) on this machine, as a deployment would allow it
+        egress=EgressSettings(allowed_private_hosts="127.0.0.1"),
     )
 
 

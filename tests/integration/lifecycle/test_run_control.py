@@ -177,5 +177,5 @@ async def test_dead_letters_are_for_superusers_and_page_newest_first(gw):
     ).json()
     assert [d["payload"]["n"] for d in rest["items"]] == [0] and rest["next_cursor"] is None
     assert_error(
-        await gw.client.get("/v1/admin/dead-letters?cursor=zz", headers=root), 422, "invalid_cursor"
+        await gw.client.get("/v1/admin/dead-letters?cursor=zz", headers=root), 400, "invalid_cursor"
     )

@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings
 ROOT = Path(__file__).resolve().parents[3]
 SETTINGS_MODULES = [
     "strata.runtime.settings",
+    "strata.runtime.egress",
     "strata.crypto.settings",
     "strata.gateway.settings",
     "strata.ingest.settings",

@@ -219,3 +219,48 @@ async def test_a_valid_anthropic_key_is_preferred():
     good = store.add(master, "valid-key-0001", status="valid", age_s=300)
     resolver, _ = _resolver(store, master=master)
     assert (await resolver.provider_for(ACCOUNT)).key_id == good
+
+
+class CountingProvider:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def complete(self, request):
+        self.calls += 1
+        return "answered"
+
+
+async def test_a_key_whose_endpoint_is_private_is_not_called():
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(master, "user-key-0001", base_url="https://169.254.169.254/v1")
+    inner = CountingProvider()
+    resolver = AccountKeyResolver(
+        store=store,
+        platform=None,
+        master=master,
+        anthropic_base_url="http://sim",
+        timeout_s=5,
+        factory=lambda provider, secret, base_url: inner,
+    )
+    provider = await resolver.provider_for(ACCOUNT)
+    with pytest.raises(ModelError) as caught:
+        await provider.complete(object())
+    assert caught.value.error_code is ModelErrorCode.NO_API_KEY
+    assert "169.254.169.254" in str(caught.value) and inner.calls == 0
+
+
+async def test_an_allowed_private_endpoint_is_called():
+    store, master = FakeKeyStore(), MasterKey.generate()
+    store.add(master, "user-key-0001", base_url="http://127.0.0.1:8787")
+    inner = CountingProvider()
+    resolver = AccountKeyResolver(
+        store=store,
+        platform=None,
+        master=master,
+        anthropic_base_url="http://sim",
+        timeout_s=5,
+        allowed_private_hosts=frozenset({"127.0.0.1:8787"}),
+        factory=lambda provider, secret, base_url: inner,
+    )
+    provider = await resolver.provider_for(ACCOUNT)
+    assert await provider.complete(object()) == "answered" and inner.calls == 1

@@ -7,7 +7,11 @@ from typing import Any
 
 import httpx
 
+from strata.client.account import AccountMethods
 from strata.client.review import ReviewMethods
+
+RATE_LIMIT_RETRIES = 3
+MAX_RETRY_AFTER_S = 60.0
 
 
 class StrataApiError(Exception):
@@ -17,9 +21,11 @@ class StrataApiError(Exception):
         # The error's `details`: one entry per bad template parameter, the latest version on
         # 409 stale_version, the block as it is now (`current`) on 409 stale_revision.
         self.details = details if details is not None else {}
+        # The answer's X-Request-ID, to find the server's log lines of this request.
+        self.request_id: str | None = None
 
 
-class StrataClient(ReviewMethods):
+class StrataClient(AccountMethods, ReviewMethods):
     def __init__(self, base_url: str, token: str | None, *, timeout: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
@@ -29,12 +35,23 @@ class StrataClient(ReviewMethods):
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)
+        for _ in range(RATE_LIMIT_RETRIES):
+            # 429 rate_limited says when to come back; a short wait is retried, a long one raised.
+            retry_after = response.headers.get("retry-after", "")
+            if response.status_code != 429 or not retry_after.isdigit():
+                break
+            if float(retry_after) > MAX_RETRY_AFTER_S:
+                break
+            time.sleep(float(retry_after))
+            response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
-                raise StrataApiError(
+                failure = StrataApiError(
                     response.status_code, error["code"], error["message"], error.get("details")
                 )
+                failure.request_id = error.get("request_id")
+                raise failure
             except (ValueError, KeyError, TypeError):
                 raise StrataApiError(response.status_code, "http_error", response.text) from None
         return response.json() if response.content else None
@@ -103,9 +120,6 @@ class StrataClient(ReviewMethods):
         if project_id:
             body["project_id"] = project_id
         return self.request("POST", f"/v1/schemas/{schema_id}/fork", json=body)
-
-    def schema_versions(self, schema_id: str) -> list[dict[str, Any]]:
-        return self.request("GET", f"/v1/schemas/{schema_id}/versions")["items"]
 
     def schema_fields(self, schema_id: str, version: int) -> dict[str, Any]:
         return self.request("GET", f"/v1/schemas/{schema_id}/versions/{version}/fields")

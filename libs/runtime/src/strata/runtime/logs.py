@@ -1,9 +1,25 @@
-"""Logging set up once per process: plain text for people, JSON lines for collectors."""
+"""Logging set up once per process: plain text for people, JSON lines for collectors.
+
+A request id set in `request_id_var` (the gateway sets it per request) is written on every line
+logged while that request is handled, so one id finds every line of one request."""
 
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from typing import Any
+
+request_id_var: ContextVar[str | None] = ContextVar("strata_request_id", default=None)
+
+
+class RequestIdFilter(logging.Filter):
+    """Copies the current request id onto the record (`request_id`, `request_tag`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = request_id_var.get()
+        record.request_id = request_id
+        record.request_tag = f" [{request_id}]" if request_id else ""
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -14,6 +30,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if request_id := getattr(record, "request_id", None):
+            entry["request_id"] = request_id
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -21,11 +39,14 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(service: str, *, level: str = "INFO", as_json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+            logging.Formatter(
+                f"%(asctime)s {service} %(levelname)s %(name)s%(request_tag)s: %(message)s"
+            )
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -13,8 +13,12 @@ CREATE TABLE api_tokens (
     token_hash  text NOT NULL UNIQUE,
     hint        text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    revoked_at  timestamptz
+    revoked_at  timestamptz,
+    name        text,
+    expires_at  timestamptz,
+    last_used_at timestamptz
 );
+CREATE INDEX api_tokens_account_idx ON api_tokens (account_id, created_at);
 
 CREATE TABLE projects (
     id          uuid PRIMARY KEY,
@@ -334,3 +338,11 @@ CREATE TABLE web_sessions (
     expires_at  timestamptz NOT NULL
 );
 CREATE INDEX web_sessions_expires_idx ON web_sessions (expires_at);
+
+-- Requests per account in the current fixed window (GATEWAY_RATE_LIMIT_PER_MINUTE), one row per
+-- account, so every gateway process counts against the same limit.
+CREATE TABLE rate_limits (
+    account_id    uuid PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    window_start  timestamptz NOT NULL,
+    requests      integer NOT NULL
+);

@@ -2,10 +2,18 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportContent, ExportFormat, ExportScope, ExportStatus
@@ -16,6 +24,29 @@ from strata.gateway.domain.fields import BuilderSpec
 
 T = TypeVar("T")
 
+MONEY_DECIMALS = 8  # the scale of every money column (numeric(14, 8))
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_DECIMALS)
+
+
+def money_text(value: Decimal) -> str:
+    """USD as a decimal string with exactly 8 decimals: never `0E-8`, never 20 decimals."""
+    return format(Decimal(value).quantize(_MONEY_QUANTUM), "f")
+
+
+# Every money field of every answer is this type, so the format is decided once.
+Money = Annotated[
+    Decimal,
+    PlainSerializer(money_text, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?[0-9]+\.[0-9]{8}$",
+            "description": "USD, a decimal string with exactly 8 decimals",
+            "examples": ["0.00123400"],
+        }
+    ),
+]
+
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable snake_case identifier")
@@ -24,6 +55,7 @@ class ErrorDetail(BaseModel):
     path: str | None = Field(
         None, description="JSON Pointer of the offending value in the request body, if one is"
     )
+    request_id: str | None = Field(None, description="the answer's X-Request-ID")
 
 
 class ErrorBody(BaseModel):
@@ -83,12 +115,27 @@ class BlockPage(BaseModel):
     next_cursor: int | None = Field(description="pass as `cursor` for the next page; null at end")
 
 
+# Documented for clients, checked by the schema rules: a bad definition answers
+# `invalid_schema` with the path of what is wrong, not a generic validation error.
+_DEFINITION_OPTIONAL: Any = Field(
+    None,
+    description="a JSON Schema object whose `properties` are the fields to extract "
+    "(or give `builder` fields instead)",
+    json_schema_extra={
+        "required": ["properties"],
+        "properties": {
+            "properties": {"type": "object", "additionalProperties": {"type": "object"}}
+        },
+    },
+)
+
+
 class _SchemaContent(ApiRequest):
     """A schema is given either as JSON Schema (`definition` + `prompt_config`) or as builder
     fields (`builder`), never both."""
 
     # Kept loose here so a bad definition answers `invalid_schema`, not a generic 422.
-    definition: dict[str, Any] | None = None
+    definition: dict[str, Any] | None = _DEFINITION_OPTIONAL
     prompt_config: dict[str, Any] | None = None
     builder: BuilderSpec | None = Field(None, description="fields instead of JSON Schema")
 
@@ -123,9 +170,30 @@ class Schema(BaseModel):
 
 
 class RunCreate(ApiRequest):
+    """Exactly one of `document_ids` and `project_id` (422 otherwise)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["document_ids"], "properties": {"document_ids": {"type": "array"}}},
+                {"required": ["project_id"], "properties": {"project_id": {"type": "string"}}},
+            ],
+        },
+    )
+
     schema_id: UUID
-    document_ids: list[UUID] | None = Field(None, min_length=1, max_length=10_000)
-    project_id: UUID | None = Field(None, description="run on every ready document")
+    document_ids: list[UUID] | None = Field(
+        None,
+        min_length=1,
+        max_length=10_000,
+        description="the documents to run on (exactly one of document_ids and project_id)",
+    )
+    project_id: UUID | None = Field(
+        None,
+        description="run on every ready document of the project (exactly one of document_ids "
+        "and project_id)",
+    )
     policy_overrides: dict[str, Any] = Field(default_factory=dict)
     dry_run: bool = Field(
         False, description="answer the planned packs, calls, tokens and cost; create nothing"
@@ -146,7 +214,7 @@ class TokenTotals(BaseModel):
     cache_write_tokens: int
     cache_read_tokens: int
     output_tokens: int
-    cost_usd: Decimal
+    cost_usd: Money
 
 
 class RunEstimateOut(TokenTotals):
@@ -163,8 +231,8 @@ class RunEstimateOut(TokenTotals):
 class RunUsage(TokenTotals):
     """The run's model usage so far: exactly the sum of its `llm_calls` rows."""
 
-    budget_usd: Decimal | None
-    reserved_usd: Decimal | None = Field(description="worst case of the calls in flight")
+    budget_usd: Money | None
+    reserved_usd: Money | None = Field(description="worst case of the calls in flight")
 
 
 class ReviewCounts(BaseModel):
@@ -212,7 +280,7 @@ class Overlay(BaseModel):
     last_error_code: str | None
     last_error_message: str | None
     settled_at: datetime | None
-    cost_usd: Decimal = Field(Decimal(0), description="this block's share of its calls' cost")
+    cost_usd: Money = Field(Decimal(0), description="this block's share of its calls' cost")
 
 
 class OverlayPage(BaseModel):
@@ -360,11 +428,18 @@ class RunAction(BaseModel):
 class ProviderKeyCreate(ApiRequest):
     provider: Provider = Provider.ANTHROPIC
     # SecretStr: never in a repr, a log line or a validation error message.
-    api_key: SecretStr = Field(description="the provider's API key; never shown again")
+    api_key: SecretStr = Field(
+        min_length=8,
+        max_length=500,
+        description="the provider's API key (8 to 500 visible ASCII characters: it travels in an "
+        "HTTP header); never shown again",
+        json_schema_extra={"pattern": r"^[!-~]+$"},
+    )
     base_url: str | None = Field(
         None,
         max_length=500,
-        description="https endpoint (http only for localhost); required for openai_compatible",
+        description="https endpoint resolving to public addresses (http and private addresses "
+        "only for hosts the deployment allows); required for openai_compatible",
     )
     label: str | None = Field(None, max_length=200)
 
@@ -379,6 +454,32 @@ class ProviderKey(BaseModel):
     status_message: str | None
     validated_at: datetime | None
     created_at: datetime
+
+
+class TokenCreate(ApiRequest):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    # A lifetime rather than a time: every value the schema allows is valid (no past instant,
+    # no clock skew between client and server).
+    ttl_seconds: int | None = Field(
+        None,
+        ge=60,
+        le=10 * 365 * 86400,
+        description="lifetime in seconds from now (`expires_at` in the answer); none = no expiry",
+    )
+
+
+class Token(BaseModel):
+    id: UUID
+    name: str | None
+    hint: str = Field(description="the token's last characters; the token is never shown again")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None = Field(description="updated at most once a minute")
+    revoked_at: datetime | None
+
+
+class TokenCreated(Token):
+    token: str = Field(description="the bearer token; shown in this answer only")
 
 
 class Policy(BaseModel):
@@ -421,3 +522,6 @@ class DeadLetterPage(BaseModel):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
+    next_cursor: str | None = Field(
+        None, description="opaque; pass as `cursor` for the next page; null on the last page"
+    )

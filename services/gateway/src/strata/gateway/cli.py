@@ -1,18 +1,26 @@
-"""The `strata` admin command line.
+"""The `strata` admin command line (the operator's, with the database's credentials).
 
     strata admin create-account NAME [--superuser]
     strata admin seed-templates [--update]
+    strata admin list-accounts
+    strata admin list-tokens ACCOUNT_ID
+    strata admin revoke-token TOKEN_ID
 
-prints the new account's API token as the last line of stdout (for scripts); everything meant
-for people goes to stderr.
+create-account prints the new account's API token as the last line of stdout (for scripts);
+the list commands print one tab-separated line per row with a header; everything meant only for
+people goes to stderr. A revoked token answers 401 on its next request.
 """
 
 import argparse
 import asyncio
 import os
 import sys
+from uuid import UUID
+
+import asyncpg
 
 from strata.gateway.domain.template_seed import seed_builtin
+from strata.gateway.sql import Q
 from strata.gateway.web.auth import create_account
 from strata.runtime.db import create_pool
 
@@ -27,27 +35,50 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--superuser", action="store_true", help="may edit the admin policy")
     seed = commands.add_parser("seed-templates", help="add the built-in templates to the gallery")
     seed.add_argument("--update", action="store_true", help="also rewrite existing built-ins")
+    commands.add_parser("list-accounts", help="every account and its live token count")
+    tokens = commands.add_parser("list-tokens", help="an account's tokens (never the secret)")
+    tokens.add_argument("account_id", type=UUID)
+    revoke = commands.add_parser("revoke-token", help="revoke any token by its id")
+    revoke.add_argument("token_id", type=UUID)
     return parser
 
 
-async def _create_account(database_url: str, name: str, *, superuser: bool) -> None:
-    pool = await create_pool(database_url, size=1)
-    try:
-        account_id, token = await create_account(pool, name, superuser)
-    finally:
-        await pool.close()
-    kind = "superuser account" if superuser else "account"
-    print(f"created {kind} {name!r} ({account_id}); its token (shown once):", file=sys.stderr)
-    print(token)
+def _table(header: list[str], rows: list[asyncpg.Record]) -> None:
+    print("\t".join(header))
+    for row in rows:
+        print("\t".join("" if row[h] is None else str(row[h]) for h in header))
 
 
-async def _seed_templates(database_url: str, *, update: bool) -> None:
+async def _run(database_url: str, args: argparse.Namespace) -> int:
     pool = await create_pool(database_url, size=1)
     try:
-        added, updated = await seed_builtin(pool, update=update)
+        if args.command == "create-account":
+            account_id, token = await create_account(pool, args.name, args.superuser)
+            kind = "superuser account" if args.superuser else "account"
+            print(
+                f"created {kind} {args.name!r} ({account_id}); its token (shown once):",
+                file=sys.stderr,
+            )
+            print(token)
+        elif args.command == "seed-templates":
+            added, updated = await seed_builtin(pool, update=args.update)
+            print(f"built-in templates: {added} added, {updated} updated", file=sys.stderr)
+        elif args.command == "list-accounts":
+            rows = await pool.fetch(Q.list_accounts)
+            _table(["id", "name", "is_superuser", "created_at", "live_tokens"], rows)
+        elif args.command == "list-tokens":
+            rows = await pool.fetch(Q.account_tokens, args.account_id)
+            header = ["id", "name", "hint", "created_at", "expires_at", "last_used_at"]
+            _table([*header, "revoked_at"], rows)
+        elif args.command == "revoke-token":
+            row = await pool.fetchrow(Q.revoke_token_by_id, args.token_id)
+            if row is None:
+                print(f"strata: no token {args.token_id}", file=sys.stderr)
+                return 1
+            print(f"revoked token {row['id']} of account {row['account_id']}", file=sys.stderr)
     finally:
         await pool.close()
-    print(f"built-in templates: {added} added, {updated} updated", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,11 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if not database_url.startswith(("postgresql://", "postgres://")):
         print("strata: set STRATA_DATABASE_URL to a postgresql:// URL", file=sys.stderr)
         return 2
-    if args.group == "admin" and args.command == "create-account":
-        asyncio.run(_create_account(database_url, args.name, superuser=args.superuser))
-    if args.group == "admin" and args.command == "seed-templates":
-        asyncio.run(_seed_templates(database_url, update=args.update))
-    return 0
+    return asyncio.run(_run(database_url, args))
 
 
 if __name__ == "__main__":

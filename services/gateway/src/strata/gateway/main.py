@@ -14,6 +14,8 @@ from strata.gateway.settings import GatewaySettings
 from strata.gateway.sql import Q
 from strata.gateway.web.deps import Res, Resources
 from strata.gateway.web.errors import ApiError, install_error_handlers
+from strata.gateway.web.middleware import install_middleware
+from strata.gateway.web.openapi import install_openapi
 from strata.runtime.logs import setup_logging
 from strata.runtime.service import ServiceRuntime
 
@@ -49,6 +51,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             raise ApiError(503, "unavailable", "the database is unreachable") from None
         return {"status": "ok"}
 
+    install_openapi(app, page_size_max=settings.page_size_max)
+    install_middleware(app, max_body_bytes=settings.max_body_bytes)
     install_pages(app)  # after the API's error handlers, which the pages' handlers wrap
     return app
 
@@ -57,7 +61,14 @@ def main() -> None:
     settings = GatewaySettings()
     # Before uvicorn's first line; the runtime sets up the same again when the app starts.
     setup_logging(PRODUCER, level=settings.common.log_level, as_json=settings.common.log_json)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        # Our access log (web/request_context.py) redacts credentials; uvicorn's would not.
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

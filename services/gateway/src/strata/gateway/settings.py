@@ -5,6 +5,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from strata.crypto import CryptoSettings
 from strata.planning.schema_bounds import SchemaLimits
+from strata.runtime.egress import EgressSettings
 from strata.runtime.settings import CommonSettings
 
 MIB = 1024 * 1024
@@ -17,6 +18,15 @@ class GatewaySettings(BaseSettings):
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(50 * MIB, ge=1, description="largest accepted upload")
+    max_body_bytes: int = Field(
+        MIB, ge=1024, description="largest request body other than an upload (JSON bodies)"
+    )
+    rate_limit_per_minute: int = Field(
+        1200, ge=0, description="requests per account per minute, all processes together; 0 = off"
+    )
+    max_active_runs: int = Field(
+        20, ge=0, description="pending or running runs an account may have at once; 0 = no limit"
+    )
     page_size_max: int = Field(500, ge=1, le=10_000, description="largest `limit` a page accepts")
     # What an extraction schema may be (checked on save; see docs/runbook.md, Security).
     schema_max_bytes: int = Field(64 * 1024, ge=1024, le=16 * MIB)
@@ -27,6 +37,8 @@ class GatewaySettings(BaseSettings):
     common: CommonSettings = Field(default_factory=CommonSettings)
     # Provider keys (/v1/keys): STRATA_MASTER_KEY seals them; validation makes one cheap call.
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
+    # Where user provider keys may point (STRATA_ALLOWED_PRIVATE_HOSTS).
+    egress: EgressSettings = Field(default_factory=EgressSettings)
     anthropic_base_url: str = Field("https://api.anthropic.com", min_length=1)
     key_validation_model: str = Field("claude-haiku-4-5", min_length=1)
     key_validation_timeout_s: float = Field(10.0, gt=0, le=120)

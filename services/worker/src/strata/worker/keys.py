@@ -12,6 +12,11 @@ platform's.
 - `key_rejected` (the provider said 401/403) marks the key `invalid` in `provider_keys` and
   forgets the choice; the next pack resolves again.
 
+- A key's own `base_url` is resolved again before every call (`strata.runtime.egress`): an
+  endpoint that now resolves to a private, loopback or link-local address (and is not in
+  `STRATA_ALLOWED_PRIVATE_HOSTS`) is not called; its blocks wait with `no_api_key` and a
+  message saying why.
+
 Secrets are opened (envelope encryption, `strata.crypto`) only to build a client and are never
 logged: log lines name the key's id only.
 """
@@ -28,6 +33,7 @@ from uuid import UUID
 from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import DecryptError, MasterKey, open_secret, provider_key_context
+from strata.runtime.egress import EgressRefusedError, check_url
 from strata.worker.openai_compat import OpenAICompatibleProvider
 from strata.worker.provider import (
     AnthropicProvider,
@@ -42,12 +48,23 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class KeyedProvider:
-    """A provider built from one of an account's keys; knows which key it is."""
+    """A provider built from one of an account's keys; knows which key it is, and checks the
+    key's own endpoint (if it has one) before each call."""
 
     key_id: UUID
     inner: ModelProvider
+    base_url: str | None = None
+    allowed_private_hosts: frozenset[str] = frozenset()
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
+        if self.base_url:
+            try:
+                await check_url(self.base_url, allowed=self.allowed_private_hosts)
+            except EgressRefusedError as exc:
+                raise _no_key(
+                    f"the provider key's base_url is refused: {exc}; add a key with a public "
+                    "endpoint and resume the run"
+                ) from None
         return await self.inner.complete(request)
 
 
@@ -74,6 +91,7 @@ class AccountKeyResolver:
         master: MasterKey | None,
         anthropic_base_url: str | None,
         timeout_s: float,
+        allowed_private_hosts: frozenset[str] = frozenset(),
         cache_s: float = 15.0,
         max_clients: int = 1000,
         factory: ProviderFactory | None = None,
@@ -84,6 +102,7 @@ class AccountKeyResolver:
         self._master = master
         self._anthropic_base_url = anthropic_base_url
         self._timeout_s = timeout_s
+        self._allowed_private_hosts = allowed_private_hosts
         self._cache_s = cache_s
         self._max_clients = max_clients
         self._factory = factory or self._build
@@ -159,7 +178,12 @@ class AccountKeyResolver:
                 self._master.key_id,
             )
             return None
-        client = KeyedProvider(key_id, self._factory(row.provider, secret, row.base_url))
+        client = KeyedProvider(
+            key_id,
+            self._factory(row.provider, secret, row.base_url),
+            base_url=row.base_url,
+            allowed_private_hosts=self._allowed_private_hosts,
+        )
         del secret
         self._clients[key_id] = client
         while len(self._clients) > self._max_clients:

@@ -1,6 +1,7 @@
 """`strata-worker`: plans runs into packs and runs packs against the model."""
 
 from strata.crypto import CryptoSettings
+from strata.runtime.egress import EgressSettings
 from strata.runtime.service import ServiceRuntime, run
 from strata.worker.context import RunContexts
 from strata.worker.handlers import register
@@ -41,6 +42,8 @@ def main() -> None:
                 master=CryptoSettings().master(),  # STRATA_MASTER_KEY; a bad value stops the start
                 anthropic_base_url=settings.anthropic_base_url,
                 timeout_s=settings.request_timeout_s,
+                # STRATA_ALLOWED_PRIVATE_HOSTS: user endpoints that may be private
+                allowed_private_hosts=EgressSettings().allowed(),
             ),
             worker_id=settings.id,
         ),

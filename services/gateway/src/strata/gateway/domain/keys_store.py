@@ -2,9 +2,9 @@
 hint, and validated with one cheap call to the provider. The secret itself exists in memory only
 while a request seals or validates it; it is never logged, traced or returned."""
 
-import ipaddress
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
@@ -22,30 +22,24 @@ from strata.crypto import (
     secret_hint,
 )
 from strata.gateway.sql import Q
+from strata.runtime.egress import EgressRefusedError, check_url, is_allowed
 
 logger = logging.getLogger(__name__)
 MAX_KEYS_PER_ACCOUNT = 20
 ANTHROPIC_VERSION = "2023-06-01"
-_LOCAL_HOSTS = {"localhost"}
 
 
 class InvalidBaseUrlError(ValueError):
     pass
 
 
-def _is_local(host: str) -> bool:
-    if host.lower() in _LOCAL_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(provider: Provider, url: str | None) -> str | None:
-    """A provider endpoint: https (plain http only on this machine), no credentials, query or
-    fragment. `openai_compatible` needs one (it has no default endpoint); Anthropic keys use the
-    deployment's Anthropic endpoint when none is given."""
+def check_base_url(
+    provider: Provider, url: str | None, *, allowed: frozenset[str] = frozenset()
+) -> str | None:
+    """A provider endpoint's shape: https (plain http only to a host the deployment allows,
+    `STRATA_ALLOWED_PRIVATE_HOSTS`), no credentials, query or fragment. `openai_compatible`
+    needs one (it has no default endpoint); Anthropic keys use the deployment's Anthropic
+    endpoint when none is given. Where it may point is `reachable` (strata.runtime.egress)."""
     if url is None or not url.strip():
         if provider is Provider.OPENAI_COMPATIBLE:
             raise InvalidBaseUrlError("an openai_compatible key needs a base_url")
@@ -54,11 +48,24 @@ def check_base_url(provider: Provider, url: str | None) -> str | None:
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         raise InvalidBaseUrlError("base_url must be an absolute http(s) URL")
-    if parts.scheme == "http" and not _is_local(host):
-        raise InvalidBaseUrlError("base_url must use https (http only for localhost/127.0.0.1)")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise InvalidBaseUrlError("base_url has an invalid port") from None
+    if parts.scheme == "http" and not is_allowed(host, port, allowed):
+        raise InvalidBaseUrlError("base_url must use https")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise InvalidBaseUrlError("base_url must not carry credentials, a query or a fragment")
     return url.strip().rstrip("/")
+
+
+async def reachable(url: str, *, allowed: frozenset[str]) -> None:
+    """The endpoint resolves, now, only to public addresses (or is allowed): checked when a key
+    is saved and again before each call with it. InvalidBaseUrlError otherwise."""
+    try:
+        await check_url(url, allowed=allowed)
+    except EgressRefusedError as exc:
+        raise InvalidBaseUrlError(f"base_url refused: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -183,8 +190,16 @@ async def open_key(
 # open_key.
 
 
-async def list_keys(pool: asyncpg.Pool, *, account_id: UUID) -> list[asyncpg.Record]:
-    return await pool.fetch(Q.list_keys, account_id)
+async def list_keys(
+    pool: asyncpg.Pool,
+    *,
+    account_id: UUID,
+    after_at: datetime | None = None,
+    after_id: UUID | None = None,
+    limit: int = MAX_KEYS_PER_ACCOUNT + 1,
+) -> list[asyncpg.Record]:
+    """Newest first, after a (created_at, id) cursor."""
+    return await pool.fetch(Q.list_keys, account_id, after_at, after_id, limit)
 
 
 async def get_key(pool: asyncpg.Pool, *, key_id: UUID, account_id: UUID) -> asyncpg.Record | None:

@@ -100,11 +100,22 @@ async def create_run(
     res: Resources, *, account_id: UUID, body: RunCreate, shape: RunShape | None = None
 ) -> UUID:
     async with res.outbox.transaction() as uow:
-        return await create_run_in(uow, account_id=account_id, body=body, shape=shape)
+        return await create_run_in(
+            uow,
+            account_id=account_id,
+            body=body,
+            shape=shape,
+            max_active_runs=res.settings.max_active_runs,
+        )
 
 
 async def create_run_in(
-    uow: UnitOfWork, *, account_id: UUID, body: RunCreate, shape: RunShape | None = None
+    uow: UnitOfWork,
+    *,
+    account_id: UUID,
+    body: RunCreate,
+    max_active_runs: int,
+    shape: RunShape | None = None,
 ) -> UUID:
     """The run, inside the caller's unit of work (so a schema made in the same call commits
     with it, or not at all)."""
@@ -112,6 +123,7 @@ async def create_run_in(
     run_id = uuid4()
     conn = uow.conn
     run = await _prepare(conn, account_id=account_id, body=body)
+    await _check_active_runs(conn, account_id, limit=max_active_runs)
     if shape.kind == "standard":
         await conn.execute(
             Q.insert_run,
@@ -160,6 +172,23 @@ async def create_run_in(
     for ready in packs.messages:
         uow.emit(ready)
     return run_id
+
+
+async def _check_active_runs(conn: asyncpg.Connection, account_id: UUID, *, limit: int) -> None:
+    """The quota on runs that may still call the model (GATEWAY_MAX_ACTIVE_RUNS), so one
+    account cannot fill every worker's queue; the count is taken under a per-account lock held
+    until this transaction ends, so concurrent creations cannot both pass."""
+    if limit <= 0:
+        return
+    await conn.execute(Q.lock_active_runs, str(account_id))
+    active = await conn.fetchval(Q.count_active_runs, account_id)
+    if active >= limit:
+        raise ApiError(
+            409,
+            "too_many_active_runs",
+            f"the account has {active} pending or running runs (at most {limit}); "
+            "wait for one to finish or cancel one",
+        )
 
 
 def _system_tokens(schema: asyncpg.Record) -> int:

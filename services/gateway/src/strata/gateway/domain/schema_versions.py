@@ -176,17 +176,6 @@ async def save(
     return row, True
 
 
-async def versions(
-    conn: asyncpg.Connection | asyncpg.Pool, *, account_id: UUID, schema_id: UUID
-) -> list[asyncpg.Record]:
-    base = await conn.fetchrow(Q.get_schema, schema_id, account_id)
-    if base is None:
-        raise not_found("schema")
-    return list(
-        await conn.fetch(Q.list_schema_versions, base["project_id"], base["name"], account_id)
-    )
-
-
 async def version(
     conn: asyncpg.Connection | asyncpg.Pool, *, account_id: UUID, schema_id: UUID, number: int
 ) -> asyncpg.Record:

@@ -16,6 +16,15 @@ from strata.runtime.blobs import BlobTooLargeError
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
+MAX_FILENAME_CHARS = 255
+
+
+def clean_filename(name: str | None) -> str:
+    """The filename as stored: control characters (NUL, which Postgres cannot store, among them)
+    and lone surrogates dropped, at most 255 characters. The name is only a label and a hint
+    for text formats, so stripping is right here where refusing the upload would not be."""
+    kept = "".join(c for c in (name or "") if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF)
+    return kept.strip()[:MAX_FILENAME_CHARS] or "upload"
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -39,7 +48,7 @@ async def receive_upload(
         res.blobs.delete(blob_key)
         raise ApiError(400, "empty_file", "the uploaded file is empty")
     # Postgres text cannot hold NUL; a filename is only a label, so drop it rather than fail.
-    filename = (upload.filename or "").replace("\x00", "") or "upload"
+    filename = clean_filename(upload.filename)
     old_blob_key = None
     try:
         async with res.outbox.transaction() as uow:

@@ -21,7 +21,7 @@ BACK = "/app/keys"
 
 @router.get("/keys")
 async def keys_page(request: Request, session: Session, res: Res) -> Response:
-    listed = await keys.list_keys(session.account, res)
+    listed = await keys.list_keys(session.account, res, res.settings.page_size_max)
     return await page(
         request,
         res,

@@ -24,7 +24,7 @@ ACTIVE = {DocumentStatus.RECEIVED, DocumentStatus.CONVERTING}
 
 @router.get("/")
 async def project_list(request: Request, session: Session, res: Res) -> Response:
-    listed = await projects.list_projects(session.account, res)
+    listed = await projects.list_projects(session.account, res, res.settings.page_size_max)
     return await page(request, res, session, "projects.html", projects=listed.items)
 
 
@@ -41,7 +41,9 @@ async def project_create(
 
 
 async def _documents(project_id: UUID, session: Session, res: Res) -> dict[str, Any]:
-    listed = (await documents.list_documents(project_id, session.account, res)).items
+    listed = (
+        await documents.list_documents(project_id, session.account, res, res.settings.page_size_max)
+    ).items
     return {
         "documents": listed,
         "converting": any(d.status in ACTIVE for d in listed),
@@ -60,8 +62,10 @@ async def project_page(project_id: UUID, request: Request, session: Session, res
         session,
         "project.html",
         project=project,
-        schemas=(await schemas.list_schemas(project_id, caller, res)).items,
-        runs=(await runs.list_runs(project_id, caller, res)).items,
+        schemas=(
+            await schemas.list_schemas(project_id, caller, res, res.settings.page_size_max)
+        ).items,
+        runs=(await runs.list_runs(project_id, caller, res, res.settings.page_size_max)).items,
         exports=exported.items,
         formats=list(ExportFormat),
         contents=list(ExportContent),

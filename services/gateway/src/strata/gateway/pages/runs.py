@@ -116,7 +116,9 @@ async def run_page(run_id: UUID, request: Request, session: Session, res: Res) -
     caller = session.account
     run = context["run"]
     listed = await exports.list_run_exports(run_id, caller, res, limit=20, cursor=None)
-    docs = (await documents.list_documents(run.project_id, caller, res)).items
+    docs = (
+        await documents.list_documents(run.project_id, caller, res, res.settings.page_size_max)
+    ).items
     return await page(
         request,
         res,

@@ -2,8 +2,8 @@
 
 The cookie holds 256 random bits; the database keeps only their sha256 and the hash of the API
 token the person signed in with, so neither a leaked table nor a readable cookie gives a token
-away. Each page request checks that token with the API's own statement (`account_for_token`),
-so a revoked token signs its sessions out on the next click."""
+away. Each page request checks that token with the API's own statement (`authenticate`), so a
+revoked or expired token signs its sessions out on the next click."""
 
 import hmac
 import secrets
@@ -58,7 +58,7 @@ async def load_session(request: Request, res: Resources) -> PageSession | None:
     row = await res.pool.fetchrow(Q.get_web_session, id_hash)
     if row is None:
         return None
-    account = await res.pool.fetchrow(Q.account_for_token, row["token_hash"])
+    account = await res.pool.fetchrow(Q.authenticate, row["token_hash"])
     if account is None:  # the token was revoked: the session dies with it
         return None
     return PageSession(
@@ -113,7 +113,7 @@ Changing = Annotated[PageSession, Depends(checked_session)]
 async def open_session(res: Resources, token: str) -> tuple[str, Any] | None:
     """A new session for a live token: (cookie value, account row), or None."""
     token_hash = hash_token(token)
-    account = await res.pool.fetchrow(Q.account_for_token, token_hash)
+    account = await res.pool.fetchrow(Q.authenticate, token_hash)
     if account is None:
         return None
     await res.pool.execute(Q.purge_web_sessions)

@@ -17,12 +17,20 @@ from strata.gateway.routes import (
     runs,
     schemas,
     templates,
+    tokens,
 )
 
 _ERRORS = {
-    401: {"model": ErrorBody, "description": "missing, invalid or revoked token"},
+    400: {"model": ErrorBody, "description": "`bad_request` (malformed JSON), `invalid_cursor`"},
+    401: {"model": ErrorBody, "description": "missing, invalid, expired or revoked token"},
     404: {"model": ErrorBody, "description": "unknown id (or another account's)"},
+    413: {"model": ErrorBody, "description": "`body_too_large`: JSON bodies are limited"},
     422: {"model": ErrorBody, "description": "invalid request"},
+    429: {
+        "model": ErrorBody,
+        "description": "`rate_limited`: too many requests this minute; see `Retry-After`",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
 }
 
 
@@ -40,6 +48,7 @@ def api_router() -> APIRouter:
         review,
         exports,
         keys,
+        tokens,
         admin_dead_letters,
         admin_policies,
     ):

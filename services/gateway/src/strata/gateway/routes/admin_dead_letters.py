@@ -4,35 +4,18 @@ The rollup service copies every message of the queue `strata.dead-letters` into 
 `dead_letters` (acking only after the copy committed), so reading them here loses nothing and
 never touches the broker."""
 
-import base64
-import binascii
-from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 
 from strata.gateway.api_models import DeadLetter, DeadLetterPage, ErrorBody
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
+from strata.gateway.web.cursors import decode_keyset, encode_keyset, split_page
 from strata.gateway.web.deps import Limit, Res
 from strata.gateway.web.errors import ApiError
 
 router = APIRouter(tags=["admin"])
-
-
-def _encode(received_at: datetime, row_id: UUID) -> str:
-    return base64.urlsafe_b64encode(f"{received_at.isoformat()}|{row_id}".encode()).decode()
-
-
-def _decode(cursor: str | None) -> tuple[datetime | None, UUID | None]:
-    if cursor is None:
-        return None, None
-    try:
-        at, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), UUID(row_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ApiError(422, "invalid_cursor", "cursor is not one this endpoint gave") from None
 
 
 @router.get(
@@ -44,15 +27,19 @@ async def list_dead_letters(
     caller: Caller,
     res: Res,
     limit: Limit,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    queue: Annotated[str | None, Query(description="only this consumer queue")] = None,
+    cursor: Annotated[
+        str | None, Query(description="next_cursor of the previous page")
+    ] = None,
+    queue: Annotated[
+        str | None, Query(max_length=255, description="only this consumer queue")
+    ] = None,
 ) -> DeadLetterPage:
     if not caller.is_superuser:
         raise ApiError(403, "forbidden", "only superusers may read dead letters")
-    after_at, after_id = _decode(cursor)
+    after_at, after_id = decode_keyset(cursor)
     rows = await res.pool.fetch(Q.page_dead_letters, after_at, after_id, queue, limit + 1)
-    page, more = rows[:limit], len(rows) > limit
+    page, more = split_page(rows, limit)
     return DeadLetterPage(
         items=[DeadLetter.model_validate(dict(r)) for r in page],
-        next_cursor=_encode(page[-1]["received_at"], page[-1]["id"]) if more else None,
+        next_cursor=encode_keyset(page[-1]["received_at"], page[-1]["id"]) if more else None,
     )

@@ -1,16 +1,18 @@
-"""Admin policy: readable by every account, editable by superusers, every change audited.
+"""Admin policy: readable by every account, editable by superusers, every change audited; the
+audit names the accounts that made changes, so only superusers read it.
 
 Editing the policy never touches a run: each run froze its own snapshot when it was created."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import ValidationError
 
 from strata.contracts.policy import PolicySnapshot
-from strata.gateway.api_models import Policy, PolicyAuditPage, PolicyChange
+from strata.gateway.api_models import ErrorBody, Policy, PolicyAuditPage, PolicyChange
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller, Superuser
+from strata.gateway.web.cursors import decode_id_cursor, split_page
 from strata.gateway.web.deps import Limit, Res
 from strata.gateway.web.errors import ApiError, describe_validation_errors
 
@@ -31,7 +33,12 @@ async def get_policies(caller: Caller, res: Res) -> Policy:
     )
 
 
-@router.patch("/admin/policies", responses={403: {"description": "not a superuser"}})
+_FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "not a superuser"}
+}
+
+
+@router.patch("/admin/policies", responses=_FORBIDDEN)
 async def patch_policies(changes: dict[str, Any], admin: Superuser, res: Res) -> Policy:
     """Change some keys; the result must validate as a whole (types and bounds)."""
     unknown = sorted(set(changes) - set(PolicySnapshot.model_fields))
@@ -56,10 +63,16 @@ async def patch_policies(changes: dict[str, Any], admin: Superuser, res: Res) ->
     return Policy(settings=new, updated_at=row["updated_at"], updated_by=row["updated_by"])
 
 
-@router.get("/admin/policies/audit")
+@router.get("/admin/policies/audit", responses=_FORBIDDEN)
 async def policy_audit(
-    caller: Caller, res: Res, limit: Limit, cursor: int | None = Query(None)
+    admin: Superuser,
+    res: Res,
+    limit: Limit,
+    cursor: Annotated[
+        str | None, Query(description="next_cursor of the previous page")
+    ] = None,
 ) -> PolicyAuditPage:
-    rows = await res.pool.fetch(Q.list_policy_audit, cursor, limit)
-    items = [PolicyChange.model_validate(dict(r)) for r in rows]
-    return PolicyAuditPage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
+    rows = await res.pool.fetch(Q.list_policy_audit, decode_id_cursor(cursor), limit + 1)
+    page, more = split_page(rows, limit)
+    items = [PolicyChange.model_validate(dict(r)) for r in page]
+    return PolicyAuditPage(items=items, next_cursor=items[-1].id if more else None)

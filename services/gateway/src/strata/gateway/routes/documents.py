@@ -7,13 +7,19 @@ import asyncpg
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from strata.contracts.blocks import make_block_uid
-from strata.gateway.api_models import Block, BlockPage, Document, Page
+from strata.gateway.api_models import Block, BlockPage, Document, ErrorBody, Page
+from strata.gateway.domain import deletion
 from strata.gateway.domain.uploads import receive_upload
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.cursors import split_page
-from strata.gateway.web.deps import Limit, Res
+from strata.gateway.web.cursors import (
+    decode_index_cursor,
+    decode_keyset,
+    next_keyset,
+    split_page,
+)
+from strata.gateway.web.deps import Cursor, Limit, Res
 from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["documents"])
@@ -52,10 +58,15 @@ async def upload_document(
 
 
 @router.get("/projects/{project_id}/documents")
-async def list_documents(project_id: UUID, caller: Caller, res: Res) -> Page[Document]:
+async def list_documents(
+    project_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Document]:
+    """Newest first."""
+    after = decode_keyset(cursor)
     await require_project(res.pool, project_id, caller.id)
-    rows = await res.pool.fetch(Q.list_documents, project_id, caller.id)
-    return Page[Document](items=[to_document(r) for r in rows])
+    rows = await res.pool.fetch(Q.list_documents, project_id, caller.id, *after, limit + 1)
+    page, more = split_page(rows, limit)
+    return Page[Document](items=[to_document(r) for r in page], next_cursor=next_keyset(page, more))
 
 
 @router.get("/documents/{document_id}")
@@ -66,6 +77,25 @@ async def get_document(document_id: UUID, caller: Caller, res: Res) -> Document:
     return to_document(row)
 
 
+@router.delete(
+    "/documents/{document_id}",
+    status_code=204,
+    responses={409: {"model": ErrorBody, "description": "`document_in_use` (runs cover it)"}},
+)
+async def delete_document(
+    document_id: UUID,
+    caller: Caller,
+    res: Res,
+    force: Annotated[bool, Query(description="also delete the runs that cover it")] = False,
+) -> Response:
+    """The document, its blocks and its file. `409 document_in_use` while runs cover it, unless
+    `force=true`: those runs are then cancelled and deleted too (with their exports)."""
+    await deletion.delete_document(
+        res, document_id=document_id, account_id=caller.id, force=force
+    )
+    return Response(status_code=204)
+
+
 @router.get("/documents/{document_id}/blocks")
 async def list_blocks(
     document_id: UUID,
@@ -73,11 +103,12 @@ async def list_blocks(
     caller: Caller,
     res: Res,
     limit: Limit,
-    cursor: Annotated[int, Query(ge=-1, description="the last block_index seen")] = -1,
+    cursor: Cursor = None,
 ) -> BlockPage:
+    after = decode_index_cursor(cursor)
     if await res.pool.fetchrow(Q.get_document, document_id, caller.id) is None:
         raise not_found("document")
-    rows = await res.pool.fetch(Q.page_blocks, document_id, caller.id, cursor, limit + 1)
+    rows = await res.pool.fetch(Q.page_blocks, document_id, caller.id, after, limit + 1)
     page, has_more = split_page(rows, limit)
     return BlockPage(
         items=[to_block(r) for r in page],

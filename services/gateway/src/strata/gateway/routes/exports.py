@@ -13,7 +13,6 @@ from strata.gateway.domain import exports
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
 from strata.gateway.web.cursors import (
-    InvalidCursorError,
     decode_time_cursor,
     encode_time_cursor,
     split_page,
@@ -64,10 +63,8 @@ async def request_project_export(
 async def _page(
     res: Res, query: str, *, owner: UUID, caller: Caller, limit: int, cursor: str | None
 ) -> ExportPage:
-    try:
-        after_at, after_id = decode_time_cursor(cursor)
-    except InvalidCursorError as exc:
-        raise ApiError(422, "invalid_cursor", str(exc)) from None
+    # A bad cursor answers 400 invalid_cursor (web/errors.py).
+    after_at, after_id = decode_time_cursor(cursor)
     rows = await res.pool.fetch(query, owner, caller.id, after_at, after_id, limit + 1)
     page, has_more = split_page(rows, limit)
     last = page[-1] if has_more else None

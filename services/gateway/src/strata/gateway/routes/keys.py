@@ -13,7 +13,8 @@ from strata.crypto import MasterKey
 from strata.gateway.api_models import ErrorBody, Page, ProviderKey, ProviderKeyCreate
 from strata.gateway.domain import keys_store
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.deps import Res
+from strata.gateway.web.cursors import decode_keyset, next_keyset, split_page
+from strata.gateway.web.deps import Cursor, Limit, Res
 from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["provider keys"])
@@ -38,10 +39,14 @@ def _master(res: Res) -> MasterKey:
 async def create_key(body: ProviderKeyCreate, caller: Caller, res: Res) -> ProviderKey:
     master = _master(res)
     secret = body.api_key.get_secret_value().strip()
-    if len(secret) < 8 or len(secret) > 500 or any(c.isspace() for c in secret):
-        raise ApiError(422, "invalid_request", "api_key: 8 to 500 characters, no spaces")
+    # Visible ASCII only: the key is sent in an HTTP header, where anything else cannot go.
+    if not 8 <= len(secret) <= 500 or not all("!" <= c <= "~" for c in secret):
+        raise ApiError(422, "invalid_request", "api_key: 8 to 500 visible ASCII characters")
+    allowed = res.settings.egress.allowed()
     try:
-        base_url = keys_store.check_base_url(body.provider, body.base_url)
+        base_url = keys_store.check_base_url(body.provider, body.base_url, allowed=allowed)
+        if base_url is not None:
+            await keys_store.reachable(base_url, allowed=allowed)
     except keys_store.InvalidBaseUrlError as exc:
         raise ApiError(422, "invalid_base_url", str(exc)) from None
     row = await keys_store.add_key(
@@ -61,9 +66,19 @@ async def create_key(body: ProviderKeyCreate, caller: Caller, res: Res) -> Provi
 
 
 @router.get("/keys")
-async def list_keys(caller: Caller, res: Res) -> Page[ProviderKey]:
-    rows = await keys_store.list_keys(res.pool, account_id=caller.id)
-    return Page[ProviderKey](items=[ProviderKey.model_validate(dict(r)) for r in rows])
+async def list_keys(
+    caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[ProviderKey]:
+    """Newest first."""
+    after_at, after_id = decode_keyset(cursor)
+    rows = await keys_store.list_keys(
+        res.pool, account_id=caller.id, after_at=after_at, after_id=after_id, limit=limit + 1
+    )
+    page, more = split_page(rows, limit)
+    return Page[ProviderKey](
+        items=[ProviderKey.model_validate(dict(r)) for r in page],
+        next_cursor=next_keyset(page, more),
+    )
 
 
 @router.get("/keys/{key_id}")
@@ -83,7 +98,12 @@ async def delete_key(key_id: UUID, caller: Caller, res: Res) -> Response:
 
 @router.post(
     "/keys/{key_id}/validate",
-    responses={409: {"model": ErrorBody}, 502: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    responses={
+        409: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+        502: {"model": ErrorBody},
+        503: {"model": ErrorBody},
+    },
 )
 async def validate_key(key_id: UUID, caller: Caller, res: Res) -> ProviderKey:
     """One cheap call with the key; marks it `valid` (2xx) or `invalid` (401/403) with the time.
@@ -98,6 +118,12 @@ async def validate_key(key_id: UUID, caller: Caller, res: Res) -> ProviderKey:
     row, secret = opened
     provider = Provider(row["provider"])
     settings = res.settings
+    try:
+        if row["base_url"]:  # the user's endpoint, resolved again now (not the operator's)
+            await keys_store.reachable(row["base_url"], allowed=settings.egress.allowed())
+    except keys_store.InvalidBaseUrlError as exc:
+        del secret
+        raise ApiError(422, "invalid_base_url", str(exc)) from None
     try:
         verdict = await keys_store.probe_key(
             provider=provider,

@@ -23,9 +23,9 @@ from strata.gateway.domain.review import bulk_review, review_block, review_item
 from strata.gateway.domain.review_queue import QueueFilter, review_queue
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.cursors import InvalidCursorError, decode_queue_cursor
+from strata.gateway.web.cursors import decode_queue_cursor
 from strata.gateway.web.deps import Limit, Res
-from strata.gateway.web.errors import ApiError, not_found
+from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["review"])
 
@@ -97,10 +97,7 @@ async def get_review_queue(
 ) -> ReviewQueuePage:
     """Settled blocks, flagged first (most flags first), then in document and block order, with
     each block's text, section path and page beside its values."""
-    try:
-        after = decode_queue_cursor(cursor)
-    except InvalidCursorError as exc:
-        raise ApiError(422, "invalid_cursor", str(exc)) from None
+    after = decode_queue_cursor(cursor)  # a bad cursor: 400 invalid_cursor (web/errors.py)
     return await review_queue(
         res.pool,
         run_id=run_id,

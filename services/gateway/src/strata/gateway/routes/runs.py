@@ -1,11 +1,10 @@
 """Runs: one schema version applied to documents, and their per-block overlays."""
 
 from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from strata.contracts.blocks import make_block_uid
@@ -19,19 +18,21 @@ from strata.gateway.api_models import (
     RunEstimateOut,
     RunUsage,
 )
+from strata.gateway.domain import deletion
 from strata.gateway.domain.review import review_counts
 from strata.gateway.domain.run_creation import create_run, estimate
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
 from strata.gateway.web.cursors import (
-    InvalidCursorError,
+    decode_keyset,
     decode_overlay_cursor,
     encode_overlay_cursor,
+    next_keyset,
     split_page,
 )
-from strata.gateway.web.deps import Limit, Res
-from strata.gateway.web.errors import ApiError, not_found
+from strata.gateway.web.deps import Cursor, Limit, Res
+from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["runs"])
 
@@ -73,11 +74,26 @@ async def get_run(run_id: UUID, caller: Caller, res: Res) -> Run:
     return Run.model_validate({**dict(row), "usage": usage, "review": review})
 
 
+@router.delete("/runs/{run_id}", status_code=204)
+async def delete_run(run_id: UUID, caller: Caller, res: Res) -> Response:
+    """The run, its overlays, calls and exports (and the export files); an active run is
+    cancelled first."""
+    await deletion.delete_run(res, run_id=run_id, account_id=caller.id)
+    return Response(status_code=204)
+
+
 @router.get("/projects/{project_id}/runs")
-async def list_runs(project_id: UUID, caller: Caller, res: Res) -> Page[Run]:
+async def list_runs(
+    project_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Run]:
+    """Newest first."""
+    after = decode_keyset(cursor)
     await require_project(res.pool, project_id, caller.id)
-    rows = await res.pool.fetch(Q.list_runs, project_id, caller.id)
-    return Page[Run](items=[Run.model_validate(dict(r)) for r in rows])
+    rows = await res.pool.fetch(Q.list_runs, project_id, caller.id, *after, limit + 1)
+    page, more = split_page(rows, limit)
+    return Page[Run](
+        items=[Run.model_validate(dict(r)) for r in page], next_cursor=next_keyset(page, more)
+    )
 
 
 @router.get("/runs/{run_id}/overlays")
@@ -87,13 +103,10 @@ async def list_overlays(
     caller: Caller,
     res: Res,
     limit: Limit,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Cursor = None,
     status: OverlayStatus | None = None,
 ) -> OverlayPage:
-    try:
-        after_document, after_index = decode_overlay_cursor(cursor)
-    except InvalidCursorError as exc:
-        raise ApiError(422, "invalid_cursor", str(exc)) from None
+    after_document, after_index = decode_overlay_cursor(cursor)
     if not await res.pool.fetchval(Q.run_exists, run_id, caller.id):
         raise not_found("run")
     rows = await res.pool.fetch(

@@ -5,19 +5,25 @@ import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionCreate
+from strata.gateway.api_models import ErrorBody, Page, Schema, SchemaCreate, SchemaVersionCreate
 from strata.gateway.api_models_schemas import BuilderReading, SchemaDiff, SchemaFork
-from strata.gateway.domain import idempotency, schema_versions
+from strata.gateway.domain import deletion, idempotency, schema_versions
 from strata.gateway.domain.builder import from_schema
 from strata.gateway.domain.fields import BuilderSpec
 from strata.gateway.domain.schema_diff import diff
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.deps import Res
+from strata.gateway.web.cursors import (
+    decode_index_cursor,
+    decode_name_cursor,
+    encode_name_cursor,
+    split_page,
+)
+from strata.gateway.web.deps import Cursor, Limit, Res
 from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["schemas"])
@@ -55,7 +61,12 @@ def _answer(status: int, schema: Schema) -> JSONResponse:
     return JSONResponse(schema.model_dump(mode="json"), status_code=status)
 
 
-@router.post("/projects/{project_id}/schemas", status_code=201, response_model=Schema)
+@router.post(
+    "/projects/{project_id}/schemas",
+    status_code=201,
+    response_model=Schema,
+    responses={409: {"model": ErrorBody, "description": "`schema_exists`"}},
+)
 async def create_schema(
     project_id: UUID, body: SchemaCreate, caller: Caller, res: Res, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -79,7 +90,10 @@ async def create_schema(
     "/schemas/{schema_id}/versions",
     status_code=201,
     response_model=Schema,
-    responses={200: {"model": Schema, "description": "identical to the latest: nothing new"}},
+    responses={
+        200: {"model": Schema, "description": "identical to the latest: nothing new"},
+        409: {"model": ErrorBody, "description": "`stale_version`"},
+    },
 )
 async def create_version(
     schema_id: UUID, body: SchemaVersionCreate, caller: Caller, res: Res, key: IdempotencyKey = None
@@ -146,18 +160,24 @@ async def fork_schema(
     return _answer(201, schema)
 
 
+@router.delete(
+    "/schemas/{schema_id}",
+    status_code=204,
+    responses={409: {"model": ErrorBody, "description": "`schema_in_use` (runs used it)"}},
+)
+async def delete_schema(schema_id: UUID, caller: Caller, res: Res) -> Response:
+    """Every version of this schema's name. `409 schema_in_use` while any run used one of them
+    (delete those runs first)."""
+    await deletion.delete_schema(res, schema_id=schema_id, account_id=caller.id)
+    return Response(status_code=204)
+
+
 @router.get("/schemas/{schema_id}")
 async def get_schema(schema_id: UUID, caller: Caller, res: Res) -> Schema:
     row = await res.pool.fetchrow(Q.get_schema, schema_id, caller.id)
     if row is None:
         raise not_found("schema")
     return Schema.model_validate(dict(row))
-
-
-@router.get("/schemas/{schema_id}/versions", description="Every version of this schema.")
-async def list_versions(schema_id: UUID, caller: Caller, res: Res) -> Page[Schema]:
-    rows = await schema_versions.versions(res.pool, account_id=caller.id, schema_id=schema_id)
-    return Page[Schema](items=[Schema.model_validate(dict(r)) for r in rows])
 
 
 @router.get("/schemas/{schema_id}/versions/{number}/fields")
@@ -193,8 +213,35 @@ async def diff_versions(
     )
 
 
-@router.get("/projects/{project_id}/schemas", description="The latest version of each name.")
-async def list_schemas(project_id: UUID, caller: Caller, res: Res) -> Page[Schema]:
+@router.get("/projects/{project_id}/schemas")
+async def list_schemas(
+    project_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Schema]:
+    """The latest version of each name, by name."""
+    after = decode_name_cursor(cursor)
     await require_project(res.pool, project_id, caller.id)
-    rows = await res.pool.fetch(Q.list_latest_schemas, project_id, caller.id)
-    return Page[Schema](items=[Schema.model_validate(dict(r)) for r in rows])
+    rows = await res.pool.fetch(Q.list_latest_schemas, project_id, caller.id, after, limit + 1)
+    page, more = split_page(rows, limit)
+    return Page[Schema](
+        items=[Schema.model_validate(dict(r)) for r in page],
+        next_cursor=encode_name_cursor(page[-1]["name"]) if more else None,
+    )
+
+
+@router.get("/schemas/{schema_id}/versions")
+async def list_versions(
+    schema_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> Page[Schema]:
+    """Every version of this schema's name, oldest first (any version's id names them all)."""
+    after = max(decode_index_cursor(cursor), 0)  # a version number: a non-negative int32
+    base = await res.pool.fetchrow(Q.get_schema, schema_id, caller.id)
+    if base is None:
+        raise not_found("schema")
+    rows = await res.pool.fetch(
+        Q.list_schema_versions, base["project_id"], base["name"], caller.id, after, limit + 1
+    )
+    page, more = split_page(rows, limit)
+    return Page[Schema](
+        items=[Schema.model_validate(dict(r)) for r in page],
+        next_cursor=str(page[-1]["version"]) if more else None,
+    )

@@ -132,7 +132,12 @@ async def instantiate(
                 document_ids=body.run.document_ids,
                 policy_overrides=body.run.policy_overrides,
             )
-            run_id = await create_run_in(uow, account_id=caller.id, body=run_body)
+            run_id = await create_run_in(
+                uow,
+                account_id=caller.id,
+                body=run_body,
+                max_active_runs=res.settings.max_active_runs,
+            )
         answer: dict[str, Any] = {"schema": Schema.model_validate(dict(schema_row)), "run": None}
         if run_id is not None:
             answer["run"] = await run_in(conn, run_id, caller.id)

@@ -17,9 +17,13 @@ SELECT pg_advisory_xact_lock(hashtext($1::text));
 SELECT count(*) FROM provider_keys WHERE account_id = $1;
 
 -- name: list_keys
--- The account's keys, newest first.
+-- A page of the account's keys, newest first, after a (created_at, id) cursor.
 SELECT id, provider, label, base_url, hint, status, status_message, validated_at, created_at
-FROM provider_keys WHERE account_id = $1 ORDER BY created_at DESC, id DESC;
+FROM provider_keys
+WHERE account_id = $1
+  AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $4;
 
 -- name: get_key
 -- One of the account's keys.

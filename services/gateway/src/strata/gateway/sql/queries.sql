@@ -13,21 +13,18 @@ INSERT INTO accounts (id, name, is_superuser) VALUES ($1, $2, $3);
 -- A token, stored only as its sha256 plus a 4-character hint.
 INSERT INTO api_tokens (id, account_id, token_hash, hint) VALUES ($1, $2, $3, $4);
 
--- name: account_for_token
--- The account behind a live (unrevoked) token hash, and which token it is (review audit).
-SELECT a.id, a.name, a.is_superuser, t.id AS token_id
-FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
-
 -- name: insert_project
 -- A new project.
 INSERT INTO projects (id, account_id, name) VALUES ($1, $2, $3)
 RETURNING id, name, created_at;
 
 -- name: list_projects
--- The caller's projects, newest first.
+-- A page of the caller's projects, newest first, after a (created_at, id) cursor.
 SELECT id, name, created_at FROM projects
-WHERE account_id = $1 ORDER BY created_at DESC, id DESC;
+WHERE account_id = $1
+  AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $4;
 
 -- name: get_project
 -- One of the caller's projects.
@@ -58,9 +55,12 @@ RETURNING *, (SELECT blob_key FROM documents WHERE id = $1) AS old_blob_key;
 SELECT * FROM documents WHERE id = $1 AND account_id = $2;
 
 -- name: list_documents
--- A project's documents, newest first.
+-- A page of a project's documents, newest first, after a (created_at, id) cursor.
 SELECT * FROM documents
-WHERE project_id = $1 AND account_id = $2 ORDER BY created_at DESC, id DESC;
+WHERE project_id = $1 AND account_id = $2
+  AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $5;
 
 -- name: page_blocks
 -- A page of a document's blocks after a cursor, in numeric block order.
@@ -92,10 +92,18 @@ WHERE project_id = $1 AND name = $2 AND account_id = $3
 ORDER BY version DESC LIMIT 1 FOR UPDATE;
 
 -- name: list_latest_schemas
--- The latest version of each schema name in a project.
+-- A page of the latest version of each schema name in a project, by name, after a name.
 SELECT DISTINCT ON (name) * FROM schemas
-WHERE project_id = $1 AND account_id = $2
-ORDER BY name, version DESC;
+WHERE project_id = $1 AND account_id = $2 AND ($3::text IS NULL OR name > $3)
+ORDER BY name, version DESC
+LIMIT $4;
+
+-- name: list_schema_versions
+-- A page of every version of one schema name, oldest first, after a version.
+SELECT * FROM schemas
+WHERE project_id = $1 AND name = $2 AND account_id = $3 AND version > $4
+ORDER BY version
+LIMIT $5;
 
 -- name: policy_settings
 -- The admin policy every run snapshots.
@@ -153,12 +161,14 @@ SELECT r.*, ARRAY(
 FROM runs r WHERE r.id = $1 AND r.account_id = $2;
 
 -- name: list_runs
--- A project's runs, newest first.
+-- A page of a project's runs, newest first, after a (created_at, id) cursor.
 SELECT r.*, ARRAY(
     SELECT rd.document_id FROM run_documents rd WHERE rd.run_id = r.id ORDER BY rd.document_id
 ) AS document_ids
 FROM runs r WHERE r.project_id = $1 AND r.account_id = $2
-ORDER BY r.created_at DESC, r.id DESC;
+  AND ($3::timestamptz IS NULL OR (r.created_at, r.id) < ($3::timestamptz, $4::uuid))
+ORDER BY r.created_at DESC, r.id DESC
+LIMIT $5;
 
 -- name: run_exists
 -- Whether the caller owns this run.

@@ -25,10 +25,6 @@ INSERT INTO schemas
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING *;
 
--- name: list_schema_versions
--- Every version of a schema name, oldest first.
-SELECT * FROM schemas WHERE project_id = $1 AND name = $2 AND account_id = $3 ORDER BY version;
-
 -- name: schema_version_by_number
 -- One version of a schema name.
 SELECT * FROM schemas WHERE project_id = $1 AND name = $2 AND version = $3 AND account_id = $4;

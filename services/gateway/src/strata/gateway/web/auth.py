@@ -1,16 +1,21 @@
-"""Bearer API tokens: `Authorization: Bearer strata_...`, stored as sha256 at rest."""
+"""Bearer API tokens: `Authorization: Bearer strata_...`, stored as sha256 at rest.
+
+Every request looks its token up in Postgres (no cache), so a revoked or expired token answers
+401 on the very next request, whichever gateway process serves it. The same dependency counts
+the request against the account's rate limit (web/rate_limit.py)."""
 
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from strata.gateway.sql import Q
 from strata.gateway.web.deps import Res
 from strata.gateway.web.errors import ApiError
+from strata.gateway.web.rate_limit import check_rate_limit
 from strata.gateway.web.tokens import hash_token, new_token, token_hint
 
 # auto_error=False: a missing header must answer our error shape, not FastAPI's.
@@ -22,7 +27,7 @@ class Account:
     id: UUID
     name: str
     is_superuser: bool
-    token_id: UUID | None = None  # the token this request came with: audit says who acted
+    token_id: UUID | None = None
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -30,14 +35,17 @@ def _unauthorized(message: str) -> ApiError:
 
 
 async def current_account(
-    res: Res, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    res: Res,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
     if credentials is None or not credentials.credentials:
         raise _unauthorized("missing bearer token (Authorization: Bearer <token>)")
-    row = await res.pool.fetchrow(Q.account_for_token, hash_token(credentials.credentials))
+    row = await res.pool.fetchrow(Q.authenticate, hash_token(credentials.credentials))
     if row is None:
-        # One message for unknown, malformed and revoked tokens: nothing to probe.
-        raise _unauthorized("invalid or revoked token")
+        # One message for unknown, malformed, expired and revoked tokens: nothing to probe.
+        raise _unauthorized("invalid, expired or revoked token")
+    await check_rate_limit(res.pool, row["id"], per_minute=res.settings.rate_limit_per_minute)
     return Account(
         id=row["id"],
         name=row["name"],

@@ -31,9 +31,12 @@ Res = Annotated[Resources, Depends(resources)]
 
 def page_limit(
     res: Res,
-    limit: Annotated[int, Query(ge=1, description="page size; at most page_size_max")] = 100,
+    limit: Annotated[
+        int, Query(ge=1, description="page size; at most GATEWAY_PAGE_SIZE_MAX (the maximum)")
+    ] = 100,
 ) -> int:
-    # The maximum is a setting, so it cannot live in the static Query(le=...) bound.
+    # The maximum is a setting, so it cannot live in the static Query(le=...) bound: the OpenAPI
+    # document gets it from web/openapi.py and the check is here.
     top = res.settings.page_size_max
     if limit > top:
         raise ApiError(422, "invalid_request", f"query.limit: must be at most {top}")
@@ -41,3 +44,6 @@ def page_limit(
 
 
 Limit = Annotated[int, Depends(page_limit)]
+# Parsed by web/cursors.py (400 invalid_cursor), so no length bound here: a long cursor is
+# refused there without being echoed.
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]

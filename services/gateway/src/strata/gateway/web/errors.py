@@ -1,8 +1,10 @@
-"""One error shape for every failure: `{"error": {"code": ..., "message": ...}}`, plus `path`
-(a JSON Pointer into the request body) when one value of the request is at fault.
+"""One error shape for every failure: `{"error": {"code", "message", "request_id"}}`, plus
+`details` (machine-readable specifics) for some codes and `path` (a JSON Pointer into the
+request body) when one value of the request is at fault.
 
 Codes are stable snake_case identifiers clients may branch on; messages are for people and never
-carry internal detail (no stack traces, no SQL).
+carry internal detail (no stack traces, no SQL); `request_id` is the `X-Request-ID` of the
+answer, so a user's report finds the server's log lines.
 """
 
 import logging
@@ -14,6 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from strata.gateway.web.cursors import InvalidCursorError
+from strata.gateway.web.openapi import allowed_methods
+from strata.runtime.logs import request_id_var
+
 logger = logging.getLogger(__name__)
 
 _HTTP_CODES = {
@@ -23,7 +29,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
-    413: "payload_too_large",
+    413: "body_too_large",
     415: "unsupported_media_type",
 }
 
@@ -69,6 +75,8 @@ def error_response(
         error["details"] = details
     if path is not None:
         error["path"] = path
+    if (request_id := request_id_var.get()) is not None:
+        error["request_id"] = request_id
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
@@ -96,11 +104,21 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", describe_validation_errors(errors))
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette lists the methods of the first route whose path matched; a path served by
+        # several routes (GET and POST on /v1/projects) must list all of them.
+        table = getattr(request.app.state, "path_methods", [])
+        headers["Allow"] = ", ".join(sorted(allowed_methods(table, request.url.path)))
+    return error_response(exc.status_code, code, message, headers or None)
+
+
+async def _invalid_cursor(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(400, "invalid_cursor", str(exc))
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -112,4 +130,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(InvalidCursorError, _invalid_cursor)
     app.add_exception_handler(Exception, _unexpected)
