@@ -224,7 +224,8 @@ def main() -> None:
             log(f"built {args.rows} overlays in {ids['documents']} documents"
                 f" in {time.monotonic() - t0:.0f}s")
             env = {**os.environ, "STRATA_DATABASE_URL": dsn, "STRATA_AMQP_URL": amqp_url,
-                   "STRATA_BLOB_ROOT": str(Path(tmp) / "blobs"), "HF_HUB_OFFLINE": "1"}
+                   "STRATA_BLOB_ROOT": str(Path(tmp) / "blobs"), "HF_HUB_OFFLINE": "1",
+                   "EXPORT_HTTP_PORT": "0"}
             with (Path(tmp) / "export.log").open("ab") as out:
                 proc = subprocess.Popen([str(Path(sys.executable).parent / "strata-export")],
                                         env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)

@@ -13,6 +13,7 @@ in `converting` forever because its message went to the dead letters).
 """
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 
 from strata.contracts import routing
 from strata.contracts.messages import Message
+from strata.runtime import metrics
 from strata.runtime.broker import (
     DEAD_LETTERS,
     DELIVERY_LIMIT,
@@ -67,6 +69,7 @@ def consume(
 ) -> Callable[[Callable[[M], Awaitable[None]]], Callable[..., Awaitable[None]]]:
     route = model.route  # the message knows its queue; a notification has none and raises here
     queue = consumer_queue(route)
+    metrics.prime(queue.name)
 
     def decorator(handle: Callable[[M], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         @broker.subscriber(
@@ -92,8 +95,14 @@ def consume(
                         logger.exception("recording the give-up of a message failed")
                 await _dead_letter(broker, message, route, code, reason)
 
+            started = time.perf_counter()
             try:
-                await handle(payload)
+                try:
+                    await handle(payload)
+                finally:
+                    metrics.HANDLER_SECONDS.labels(queue=queue.name).observe(
+                        time.perf_counter() - started
+                    )
             except StrataError as exc:
                 if not exc.retryable:
                     await give_up(exc.code, exc.message)
@@ -129,8 +138,10 @@ def consume(
                     return
                 logger.exception("unexpected error on %s; requeued", route.queue)
                 await message.nack(requeue=True)
+                metrics.count(queue.name, "requeued")
                 return
             await message.ack()
+            metrics.count(queue.name, "handled")
 
         return subscriber
 
@@ -165,6 +176,7 @@ async def _retry(
         headers={**message.headers, ATTEMPT_HEADER: attempt},
     )
     await message.ack()
+    metrics.count(route.queue, "retried")
 
 
 async def _dead_letter(
@@ -186,3 +198,6 @@ async def _dead_letter(
         },
     )
     await message.ack()
+    if route.queue is not None:
+        metrics.count(route.queue, "dead_lettered")
+        metrics.DEAD_LETTERS.labels(queue=route.queue, code=code).inc()
