@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import Counter, Histogram
-from starlette.routing import Match
 
 REQUESTS = Counter(
     "strata_http_requests",
@@ -23,11 +22,16 @@ _UNCOUNTED = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
 def route_template(request: Request) -> str:
-    for route in request.app.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+    """The matched route's template with the prefixes of the routers it sits in (a nested
+    router's route knows only its own part: `/runs/{run_id}` under `/v1`)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        return "unmatched"
+    own = template.strip("/").split("/")
+    full = request.url.path.strip("/").split("/")
+    prefix = full[: max(len(full) - len(own), 0)]
+    return "/" + "/".join([*prefix, *own]) if own != [""] else "/" + "/".join(prefix)
 
 
 def install_http_metrics(app: FastAPI) -> None:
@@ -37,6 +41,7 @@ def install_http_metrics(app: FastAPI) -> None:
     ) -> Response:
         if request.url.path in _UNCOUNTED:
             return await call_next(request)
+        # Read after the call: routing sets scope["route"] on its way down.
         started = time.perf_counter()
         status = 500
         try:
