@@ -1,4 +1,6 @@
-"""The demo: one account, the sample documents, the sample schema, one run, one JSONL export.
+"""The demo: one account, the sample documents, the sample schema, one run, a review (one edit,
+one reject, every unflagged block confirmed), and exports in every format at run and project
+scope.
 
 Drives the running services over HTTP exactly as a user would. The last line printed is a JSON
 summary. Without ANTHROPIC_API_KEY the model is the local simulator, and the summary says so.
@@ -10,11 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from strata.client import StrataClient, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+FORMATS = ("jsonl", "csv", "xlsx", "md")
 
 
 def log(text: str) -> None:
@@ -29,6 +33,36 @@ def create_account() -> str:
         text=True,
     )
     return done.stdout.strip().splitlines()[-1]
+
+
+def review_run(client: StrataClient, run_id: str) -> dict[str, Any]:
+    """What a reviewer does: edit one block, reject another, confirm every unflagged rest."""
+    unflagged = [b for b in client.review_queue(run_id) if not b["flags"]]
+    if len(unflagged) >= 2:
+        edit, reject = unflagged[0], unflagged[1]
+        client.review(
+            run_id,
+            edit["document_id"],
+            edit["block_index"],
+            action="edit",
+            revision=edit["revision"],
+            values={"summary": "Checked by the demo reviewer"},
+        )
+        client.review(
+            run_id,
+            reject["document_id"],
+            reject["block_index"],
+            action="reject",
+            revision=reject["revision"],
+            reason="not a business fact",
+        )
+    bulk = client.bulk_review(run_id, "confirm")
+    review = client.run(run_id)["review"]
+    log(
+        f"review: {bulk['changed']} confirmed in bulk,"
+        f" {bulk['skipped_flagged']} flagged left; {review}"
+    )
+    return dict(review)
 
 
 def main() -> None:
@@ -53,17 +87,27 @@ def main() -> None:
         every_s=0.5,
         what="run complete",
     )
-    export = client.request_export(run["id"])
-    wait_for(
-        lambda: client.export(export["id"]),
-        lambda e: e["status"] != "pending",
-        timeout_s=120,
-        what="export built",
-    )
-    target = client.download_export(
-        export["id"], ROOT / "var" / "exports" / f"run-{run['id']}.jsonl"
-    )
-    log(f"export written to {target}")
+    review = review_run(client, run["id"])
+    out = ROOT / "var" / "exports"
+    exports = {
+        fmt: str(
+            client.export_to(
+                client.request_export(run["id"], fmt)["id"], out / f"run-{run['id']}.{fmt}"
+            )
+        )
+        for fmt in FORMATS
+    }
+    project_exports = {
+        fmt: str(
+            client.export_to(
+                client.request_project_export(project["id"], schema["id"], fmt)["id"],
+                out / f"project-{project['id']}.{fmt}",
+            )
+        )
+        for fmt in FORMATS
+    }
+    target = exports["jsonl"]
+    log(f"exports written to {out}")
     print(
         json.dumps(
             {
@@ -73,6 +117,9 @@ def main() -> None:
                 "overlays_failed": run["failed_blocks"],
                 "export": str(target),
                 "model": "simulated" if simulated else run["policy"]["model"],
+                "review": {k: review[k] for k in ("confirmed", "edited", "rejected", "flagged")},
+                "exports": exports,
+                "project_exports": project_exports,
             }
         )
     )

@@ -29,6 +29,8 @@ if [ "$STRATA_SIMULATED" = 1 ]; then
   start llm-sim "$BIN/strata-llm-sim" --host 127.0.0.1 --port "$LLMSIM_PORT"
   wait_http llm-sim "http://127.0.0.1:$LLMSIM_PORT/health"
 fi
+# The template gallery's built-ins (idempotent: only missing ones are added).
+"$BIN/strata" admin seed-templates
 for svc in ingest conversion worker rollup export; do
   start "$svc" "$BIN/strata-$svc"
 done

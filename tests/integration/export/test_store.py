@@ -202,9 +202,11 @@ async def test_rows_per_scope(pool: asyncpg.Pool, broker: RabbitBroker):
     doc_job = world.job(run=old, scope=ExportScope.DOCUMENT, document=second)
     assert [r["block_index"] for r in await _rows(store, doc_job, [old])] == [0, 1]
 
+    preview = await world.run([first], {(first, 0): {"staged": {"name": "a preview"}}})
+    await pool.execute("UPDATE runs SET kind = 'preview' WHERE id = $1", preview)
     project = world.job(run=None, scope=ExportScope.PROJECT, content=ExportContent.CONFIRMED)
     runs = await store.runs_of(project)
-    assert runs == [old, new]
+    assert runs == [old, new]  # a preview is a trial of the schema, not the project's data
     picked = {(r["document_id"], r["block_index"]): r for r in await _rows(store, project, runs)}
     assert list(picked) == [(first, 0), (first, 1), (first, 2), (second, 0), (second, 1)]
     assert (picked[first, 0]["run_id"], picked[first, 0]["confirmed"]) == (new, {"name": "new"})

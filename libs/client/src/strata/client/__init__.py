@@ -7,14 +7,19 @@ from typing import Any
 
 import httpx
 
+from strata.client.review import ReviewMethods
+
 
 class StrataApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
         super().__init__(f"HTTP {status} {code}: {message}")
         self.status, self.code, self.message = status, code, message
+        # The error's `details`: one entry per bad template parameter, the latest version on
+        # 409 stale_version, the block as it is now (`current`) on 409 stale_revision.
+        self.details = details if details is not None else {}
 
 
-class StrataClient:
+class StrataClient(ReviewMethods):
     def __init__(self, base_url: str, token: str | None, *, timeout: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
@@ -27,7 +32,9 @@ class StrataClient:
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
-                raise StrataApiError(response.status_code, error["code"], error["message"])
+                raise StrataApiError(
+                    response.status_code, error["code"], error["message"], error.get("details")
+                )
             except (ValueError, KeyError, TypeError):
                 raise StrataApiError(response.status_code, "http_error", response.text) from None
         return response.json() if response.content else None
@@ -59,6 +66,111 @@ class StrataClient:
 
     def create_schema(self, project_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", f"/v1/projects/{project_id}/schemas", json=body)
+
+    # The schema workflow: builder, check, versions, templates, preview, compare, evaluate.
+
+    def _idempotent(self, key: str | None) -> dict[str, str]:
+        return {"Idempotency-Key": key} if key else {}
+
+    def builder_schema(self, builder: dict[str, Any]) -> dict[str, Any]:
+        """Fields → the definition and prompt_config a save would store, with the check."""
+        return self.request("POST", "/v1/builder/schema", json=builder)
+
+    def builder_fields(
+        self, definition: dict[str, Any], prompt_config: dict[str, Any]
+    ) -> dict[str, Any]:
+        body = {"definition": definition, "prompt_config": prompt_config}
+        return self.request("POST", "/v1/builder/fields", json=body)
+
+    def check_schema(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`{"definition", "prompt_config"}` or `{"builder"}` → pass / warn / fail."""
+        return self.request("POST", "/v1/schemas/check", json=body)
+
+    def schema(self, schema_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/v1/schemas/{schema_id}")
+
+    def save_version(
+        self, schema_id: str, body: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """`body`: `base_version` plus `definition` (+ `prompt_config`) or `builder`."""
+        headers = self._idempotent(idempotency_key)
+        return self.request("POST", f"/v1/schemas/{schema_id}/versions", json=body, headers=headers)
+
+    def fork_schema(
+        self, schema_id: str, name: str, *, project_id: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": name}
+        if project_id:
+            body["project_id"] = project_id
+        return self.request("POST", f"/v1/schemas/{schema_id}/fork", json=body)
+
+    def schema_versions(self, schema_id: str) -> list[dict[str, Any]]:
+        return self.request("GET", f"/v1/schemas/{schema_id}/versions")["items"]
+
+    def schema_fields(self, schema_id: str, version: int) -> dict[str, Any]:
+        return self.request("GET", f"/v1/schemas/{schema_id}/versions/{version}/fields")
+
+    def schema_diff(self, schema_id: str, from_version: int, to_version: int) -> dict[str, Any]:
+        params = {"from": from_version, "to": to_version}
+        return self.request("GET", f"/v1/schemas/{schema_id}/diff", params=params)
+
+    def templates(self, category: str | None = None) -> list[dict[str, Any]]:
+        params = {"category": category} if category else {}
+        return self.request("GET", "/v1/templates", params=params)["items"]
+
+    def template(self, slug: str) -> dict[str, Any]:
+        return self.request("GET", f"/v1/templates/{slug}")
+
+    def render_template(self, slug: str, parameters: dict[str, Any]) -> dict[str, Any]:
+        body = {"parameters": parameters}
+        return self.request("POST", f"/v1/templates/{slug}/render", json=body)
+
+    def instantiate_template(
+        self,
+        slug: str,
+        *,
+        project_id: str,
+        parameters: dict[str, Any] | None = None,
+        name: str | None = None,
+        run_document_ids: list[str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """`{"schema": ..., "run": ... or None}`; with `run_document_ids` a run starts too."""
+        body: dict[str, Any] = {"project_id": project_id, "parameters": parameters or {}}
+        if name:
+            body["name"] = name
+        if run_document_ids:
+            body["run"] = {"document_ids": run_document_ids}
+        headers = self._idempotent(idempotency_key)
+        return self.request("POST", f"/v1/templates/{slug}/instantiate", json=body, headers=headers)
+
+    def save_as_template(self, schema_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.request("POST", f"/v1/schemas/{schema_id}/template", json=body)
+
+    def preview(
+        self,
+        schema_id: str,
+        document_id: str,
+        *,
+        first_blocks: int | None = None,
+        block_indexes: list[int] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"document_id": document_id}
+        if first_blocks is not None:
+            body["first_blocks"] = first_blocks
+        if block_indexes is not None:
+            body["block_indexes"] = block_indexes
+        return self.request("POST", f"/v1/schemas/{schema_id}/preview", json=body)
+
+    def compare_runs(self, run_id: str, other_run_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/v1/runs/{run_id}/compare/{other_run_id}")
+
+    def evaluate(self, schema_id: str, reviewed_run_id: str) -> dict[str, Any]:
+        body = {"schema_id": schema_id, "reviewed_run_id": reviewed_run_id}
+        return self.request("POST", "/v1/evaluations", json=body)
+
+    def evaluation(self, run_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/v1/evaluations/{run_id}")
 
     def create_run(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", "/v1/runs", json=body)

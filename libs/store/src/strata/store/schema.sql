@@ -60,6 +60,26 @@ CREATE TABLE blocks (
     PRIMARY KEY (document_id, block_index)
 );
 
+-- A recipe: a builder spec with {{placeholders}} and typed parameters rendered into it. A NULL
+-- account_id is a global template (managed by superusers); otherwise it is that account's own.
+CREATE TABLE templates (
+    id              uuid PRIMARY KEY,
+    account_id      uuid REFERENCES accounts (id) ON DELETE CASCADE,
+    slug            text NOT NULL CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+    name            text NOT NULL,
+    category        text NOT NULL,
+    description     text NOT NULL DEFAULT '',
+    example_output  jsonb NOT NULL DEFAULT '{}',
+    parameters      jsonb NOT NULL DEFAULT '[]',
+    body            jsonb NOT NULL,
+    builtin         boolean NOT NULL DEFAULT false,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX templates_global_slug_idx ON templates (slug) WHERE account_id IS NULL;
+CREATE UNIQUE INDEX templates_account_slug_idx ON templates (account_id, slug)
+    WHERE account_id IS NOT NULL;
+
 CREATE TABLE schemas (
     id             uuid PRIMARY KEY,
     account_id     uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
@@ -70,6 +90,9 @@ CREATE TABLE schemas (
     definition     jsonb NOT NULL,
     prompt_config  jsonb NOT NULL,
     created_at     timestamptz NOT NULL DEFAULT now(),
+    -- The template (and its parameters) this version was instantiated from, if any.
+    template_id    uuid REFERENCES templates (id) ON DELETE SET NULL,
+    template_params jsonb,
     UNIQUE (project_id, name, version)
 );
 
@@ -97,7 +120,12 @@ CREATE TABLE runs (
     created_at        timestamptz NOT NULL DEFAULT now(),
     started_at        timestamptz,
     completed_at      timestamptz,
-    updated_at        timestamptz NOT NULL DEFAULT now()
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    -- A preview is a small real run on a sample; an evaluation re-runs a reviewed run's
+    -- confirmed blocks (baseline_run_id) with another schema version. Both are billed.
+    kind              text NOT NULL DEFAULT 'standard'
+                      CHECK (kind IN ('standard', 'preview', 'evaluation')),
+    baseline_run_id   uuid REFERENCES runs (id) ON DELETE SET NULL
 );
 CREATE INDEX runs_project_idx ON runs (project_id, created_at);
 CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('pending', 'running');
@@ -120,7 +148,9 @@ CREATE TABLE overlays (
     confirmed           jsonb,
     review_status       text NOT NULL DEFAULT 'unreviewed'
                         CHECK (review_status IN ('unreviewed', 'confirmed', 'edited', 'rejected')),
-    -- Review flags computed when the block settles (e.g. a required field that is null).
+    -- Bumped by every review action (and by retry-failed): actions name the revision they saw.
+    review_revision     integer NOT NULL DEFAULT 0,
+    -- `<kind>:<field path>` set when the block settles (strata.planning.flags).
     flags               text[] NOT NULL DEFAULT '{}',
     attempt_count       integer NOT NULL DEFAULT 0,
     claimed_by          text,
@@ -135,6 +165,9 @@ CREATE TABLE overlays (
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
 ) WITH (fillfactor = 70);
 CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
+-- The review queue's flagged part, keyset-paged; partial so an unflagged settle stays HOT.
+CREATE INDEX overlays_flagged_idx ON overlays (run_id, (- cardinality(flags)), document_id, block_index)
+    WHERE flags <> '{}';
 
 CREATE TABLE llm_calls (
     id                           uuid PRIMARY KEY,
@@ -253,4 +286,36 @@ CREATE TABLE run_budgets (
     budget_usd    numeric(14, 8) NOT NULL,
     reserved_usd  numeric(14, 8) NOT NULL DEFAULT 0 CHECK (reserved_usd >= 0),
     spent_usd     numeric(14, 8) NOT NULL DEFAULT 0
+);
+
+-- Review (issue 10): one row per action a person takes on a block. Never updated.
+CREATE TABLE review_events (
+    id           bigserial PRIMARY KEY,
+    run_id       uuid NOT NULL,
+    document_id  uuid NOT NULL,
+    block_index  integer NOT NULL,
+    account_id   uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_id     uuid REFERENCES api_tokens (id) ON DELETE SET NULL,
+    action       text NOT NULL CHECK (action IN ('confirm', 'edit', 'reject', 'reopen')),
+    before       jsonb NOT NULL,
+    after        jsonb NOT NULL,
+    revision     integer NOT NULL,
+    reason       text,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    FOREIGN KEY (run_id, document_id, block_index)
+        REFERENCES overlays (run_id, document_id, block_index) ON DELETE CASCADE,
+    UNIQUE (run_id, document_id, block_index, revision)
+);
+CREATE INDEX review_events_run_idx ON review_events (run_id, id);
+
+-- The first answer to a request carrying an Idempotency-Key, repeated for any retry of it.
+CREATE TABLE idempotency_keys (
+    account_id    uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    key           text NOT NULL,
+    scope         text NOT NULL,
+    request_hash  text NOT NULL,
+    status_code   integer,
+    response      jsonb,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, key)
 );

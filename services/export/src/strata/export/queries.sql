@@ -26,7 +26,9 @@ FROM llm_calls WHERE run_id = ANY($1::uuid[]);
 
 -- name: schema_runs
 -- The runs of one schema version in a project, oldest first (project scope spans them).
-SELECT id FROM runs WHERE project_id = $1 AND schema_id = $2 ORDER BY created_at, id;
+-- Previews and evaluations are trials of a schema, not the project's data: left out.
+SELECT id FROM runs WHERE project_id = $1 AND schema_id = $2 AND kind = 'standard'
+ORDER BY created_at, id;
 
 -- name: run_documents
 -- A run's documents in upload order (or the one document asked for).

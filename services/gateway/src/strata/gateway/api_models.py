@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportContent, ExportFormat, ExportScope, ExportStatus
 from strata.contracts.keys import KeyStatus, Provider
-from strata.contracts.overlays import OverlayStatus, ReviewStatus
+from strata.contracts.overlays import FlagKind, OverlayStatus, ReviewAction, ReviewStatus
 from strata.contracts.runs import RunStatus
+from strata.gateway.domain.fields import BuilderSpec
 
 T = TypeVar("T")
 
@@ -19,6 +20,7 @@ T = TypeVar("T")
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable snake_case identifier")
     message: str
+    details: Any = Field(None, description="machine-readable specifics, for some codes")
 
 
 class ErrorBody(BaseModel):
@@ -75,16 +77,29 @@ class BlockPage(BaseModel):
     next_cursor: int | None = Field(description="pass as `cursor` for the next page; null at end")
 
 
-class SchemaCreate(ApiRequest):
-    name: str = Field(min_length=1, max_length=200)
+class _SchemaContent(ApiRequest):
+    """A schema is given either as JSON Schema (`definition` + `prompt_config`) or as builder
+    fields (`builder`), never both."""
+
     # Kept loose here so a bad definition answers `invalid_schema`, not a generic 422.
-    definition: dict[str, Any]
+    definition: dict[str, Any] | None = None
     prompt_config: dict[str, Any] | None = None
+    builder: BuilderSpec | None = Field(None, description="fields instead of JSON Schema")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "_SchemaContent":
+        if (self.definition is None) == (self.builder is None):
+            raise ValueError("give exactly one of definition and builder")
+        if self.builder is not None and self.prompt_config is not None:
+            raise ValueError("builder carries its own prompt settings: drop prompt_config")
+        return self
 
 
-class SchemaVersionCreate(ApiRequest):
-    definition: dict[str, Any]
-    prompt_config: dict[str, Any] | None = Field(None, description="default: the base's")
+class SchemaCreate(_SchemaContent):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class SchemaVersionCreate(_SchemaContent):
     base_version: int = Field(ge=1, description="the version this edit started from")
 
 
@@ -97,6 +112,8 @@ class Schema(BaseModel):
     definition: dict[str, Any]
     prompt_config: dict[str, Any]
     created_at: datetime
+    template_id: UUID | None = Field(None, description="the template it was instantiated from")
+    template_params: dict[str, Any] | None = None
 
 
 class RunCreate(ApiRequest):
@@ -144,6 +161,17 @@ class RunUsage(TokenTotals):
     reserved_usd: Decimal | None = Field(description="worst case of the calls in flight")
 
 
+class ReviewCounts(BaseModel):
+    """A run's review counters, counted from its overlays when read (never incremented)."""
+
+    unreviewed: int = Field(description="every block not yet reviewed, pending ones included")
+    confirmed: int
+    edited: int
+    rejected: int
+    flagged: int = Field(description="blocks with at least one flag, whatever their review")
+    reviewed: bool = Field(description="nothing is unreviewed")
+
+
 class Run(BaseModel):
     id: UUID
     project_id: UUID
@@ -158,7 +186,10 @@ class Run(BaseModel):
     started_at: datetime | None
     completed_at: datetime | None
     document_ids: list[UUID]
+    kind: str = Field("standard", description="standard, preview or evaluation")
+    baseline_run_id: UUID | None = Field(None, description="an evaluation's reviewed run")
     usage: RunUsage | None = Field(None, description="on GET /v1/runs/{id}")
+    review: ReviewCounts | None = Field(None, description="on GET /v1/runs/{id}")
 
 
 class Overlay(BaseModel):
@@ -169,6 +200,8 @@ class Overlay(BaseModel):
     staged: dict[str, Any] | None
     confirmed: dict[str, Any] | None
     review_status: ReviewStatus
+    revision: int = Field(description="name it in a review action (`review_revision`)")
+    flags: list[str] = Field(description="`<kind>:<field path>`, set when the block settled")
     attempt_count: int
     last_error_code: str | None
     last_error_message: str | None
@@ -179,6 +212,88 @@ class Overlay(BaseModel):
 class OverlayPage(BaseModel):
     items: list[Overlay]
     next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
+
+
+class ReviewRequest(ApiRequest):
+    action: ReviewAction
+    revision: int = Field(ge=0, description="the block's revision this action was made against")
+    values: dict[str, Any] | None = Field(
+        None, description="edit only: fields to set; the others keep their staged value"
+    )
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ReviewItem(BaseModel):
+    """One settled block as a reviewer sees it: the block beside its values."""
+
+    block_uid: str
+    document_id: UUID
+    block_index: int
+    filename: str
+    block_type: str
+    text: str
+    section_path: list[str]
+    page_start: int | None
+    page_end: int | None
+    status: OverlayStatus
+    staged: dict[str, Any] | None
+    confirmed: dict[str, Any] | None
+    review_status: ReviewStatus
+    revision: int
+    flags: list[str]
+    last_error_code: str | None
+    settled_at: datetime | None
+
+
+class ReviewQueuePage(BaseModel):
+    items: list[ReviewItem]
+    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
+
+
+class StaleRevisionDetail(ErrorDetail):
+    current: ReviewItem = Field(description="the block as it is now")
+
+
+class StaleRevisionBody(BaseModel):
+    error: StaleRevisionDetail
+
+
+class BulkReviewRequest(ApiRequest):
+    action: Literal[ReviewAction.CONFIRM, ReviewAction.REJECT, ReviewAction.REOPEN]
+    document_id: UUID | None = Field(None, description="one document of the run; default all")
+    status: Literal[OverlayStatus.AI_COMPLETE, OverlayStatus.FAILED] | None = None
+    flag: FlagKind | None = Field(None, description="only blocks carrying a flag of this kind")
+    include_flagged: bool = Field(
+        False, description="confirm flagged blocks too (confirm skips them by default)"
+    )
+    reason: str | None = Field(None, max_length=2000)
+
+
+class BulkReviewResult(BaseModel):
+    action: ReviewAction
+    changed: int = Field(description="blocks this call moved; 0 when repeated")
+    skipped_flagged: int = Field(description="blocks left alone because they are flagged")
+
+
+class ReviewEvent(BaseModel):
+    id: int
+    block_uid: str
+    document_id: UUID
+    block_index: int
+    action: ReviewAction
+    before: dict[str, Any] = Field(description="review_status and confirmed before the action")
+    after: dict[str, Any]
+    revision: int = Field(description="the block's revision after the action")
+    reason: str | None
+    account_id: UUID
+    account_name: str
+    token_hint: str | None = Field(description="last characters of the token that acted")
+    created_at: datetime
+
+
+class ReviewEventPage(BaseModel):
+    items: list[ReviewEvent]
+    next_cursor: int | None
 
 
 class ExportCreate(ApiRequest):

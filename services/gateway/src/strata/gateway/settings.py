@@ -23,3 +23,6 @@ class GatewaySettings(BaseSettings):
     anthropic_base_url: str = Field("https://api.anthropic.com", min_length=1)
     key_validation_model: str = Field("claude-haiku-4-5", min_length=1)
     key_validation_timeout_s: float = Field(10.0, gt=0, le=120)
+    # Previews: a small real run answered within the request (issue 11).
+    preview_max_blocks: int = Field(20, ge=1, le=500, description="largest preview sample")
+    preview_wait_s: float = Field(20.0, ge=0, le=120, description="how long a preview waits")

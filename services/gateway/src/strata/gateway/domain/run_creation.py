@@ -26,6 +26,7 @@ from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
 from strata.planning.planner import PlannedBlock
 from strata.planning.prompt import system_prompt
 from strata.planning.tokens import estimate_tokens
+from strata.runtime.outbox import UnitOfWork
 
 
 async def _documents(
@@ -77,11 +78,33 @@ async def _prepare(conn: asyncpg.Connection, *, account_id: UUID, body: RunCreat
     return PreparedRun(schema, project_id, document_ids, policy)
 
 
-async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UUID:
-    run_id = uuid4()
+@dataclass(frozen=True)
+class RunShape:
+    """What sets a preview or an evaluation apart from a standard run: its kind, the blocks it
+    covers (None: every block of its documents) and the reviewed run it is measured against."""
+
+    kind: str = "standard"
+    blocks: list[tuple[UUID, int]] | None = None
+    baseline_run_id: UUID | None = None
+
+
+async def create_run(
+    res: Resources, *, account_id: UUID, body: RunCreate, shape: RunShape | None = None
+) -> UUID:
     async with res.outbox.transaction() as uow:
-        conn = uow.conn
-        run = await _prepare(conn, account_id=account_id, body=body)
+        return await create_run_in(uow, account_id=account_id, body=body, shape=shape)
+
+
+async def create_run_in(
+    uow: UnitOfWork, *, account_id: UUID, body: RunCreate, shape: RunShape | None = None
+) -> UUID:
+    """The run, inside the caller's unit of work (so a schema made in the same call commits
+    with it, or not at all)."""
+    shape = shape or RunShape()
+    run_id = uuid4()
+    conn = uow.conn
+    run = await _prepare(conn, account_id=account_id, body=body)
+    if shape.kind == "standard":
         await conn.execute(
             Q.insert_run,
             run_id,
@@ -90,31 +113,44 @@ async def create_run(res: Resources, *, account_id: UUID, body: RunCreate) -> UU
             run.schema["id"],
             run.policy.model_dump(mode="json"),
         )
-        await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
-        if run.policy.budget_usd is not None:
-            await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
-        blocks = [
-            PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
-            for r in await conn.fetch(Q.blocks_to_plan, run.document_ids)
-        ]
-        if not blocks:
-            # Raising inside the unit of work rolls the run back: no empty run is left behind.
-            raise ApiError(
-                409, "no_blocks", "the selected documents have no blocks to extract from"
-            )
-        packs = assign_packs(
-            blocks,
-            run_id=run_id,
-            policy=run.policy,
-            fixed_prompt_tokens=_system_tokens(run.schema),
-        )
+    else:
         await conn.execute(
-            Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
+            Q.insert_run_of_kind,
+            run_id,
+            account_id,
+            run.project_id,
+            run.schema["id"],
+            run.policy.model_dump(mode="json"),
+            shape.kind,
+            shape.baseline_run_id,
         )
-        await conn.execute(Q.set_run_total, run_id, len(blocks))
-        uow.emit(PlanRequested(run_id=run_id))
-        for ready in packs.messages:
-            uow.emit(ready)
+    await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
+    if run.policy.budget_usd is not None:
+        await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
+    rows = (
+        await conn.fetch(Q.blocks_to_plan, run.document_ids)
+        if shape.blocks is None
+        else await conn.fetch(
+            Q.chosen_blocks_to_plan, [b[0] for b in shape.blocks], [b[1] for b in shape.blocks]
+        )
+    )
+    blocks = [PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"]) for r in rows]
+    if not blocks:
+        # Raising inside the unit of work rolls the run back: no empty run is left behind.
+        raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
+    packs = assign_packs(
+        blocks,
+        run_id=run_id,
+        policy=run.policy,
+        fixed_prompt_tokens=_system_tokens(run.schema),
+    )
+    await conn.execute(
+        Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
+    )
+    await conn.execute(Q.set_run_total, run_id, len(blocks))
+    uow.emit(PlanRequested(run_id=run_id))
+    for ready in packs.messages:
+        uow.emit(ready)
     return run_id
 
 

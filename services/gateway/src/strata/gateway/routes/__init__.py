@@ -6,13 +6,17 @@ from strata.gateway.api_models import ErrorBody
 from strata.gateway.routes import (
     admin_dead_letters,
     admin_policies,
+    builder,
     documents,
+    evaluations,
     exports,
     keys,
     projects,
+    review,
     run_control,
     runs,
     schemas,
+    templates,
 )
 
 _ERRORS = {
@@ -28,8 +32,12 @@ def api_router() -> APIRouter:
         projects,
         documents,
         schemas,
+        builder,
+        templates,
+        evaluations,
         runs,
         run_control,
+        review,
         exports,
         keys,
         admin_dead_letters,

@@ -1,103 +1,132 @@
-"""Extraction schemas: immutable versions; an edit is a new version based on the latest."""
+"""Extraction schemas: immutable versions; an edit is a new version based on the latest, a fork
+copies a version into a new schema. Saves repeat their first answer for an `Idempotency-Key`."""
 
-from typing import Any
-from uuid import UUID, uuid4
+from typing import Annotated, Any
+from uuid import UUID
 
-import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 
 from strata.gateway.api_models import Page, Schema, SchemaCreate, SchemaVersionCreate
-from strata.gateway.domain.schema_rules import (
-    InvalidSchemaError,
-    validate_definition,
-    validate_prompt_config,
-)
+from strata.gateway.api_models_schemas import BuilderReading, SchemaDiff, SchemaFork
+from strata.gateway.domain import idempotency, schema_versions
+from strata.gateway.domain.builder import from_schema
+from strata.gateway.domain.schema_diff import diff
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
 from strata.gateway.web.deps import Res
-from strata.gateway.web.errors import ApiError, not_found
+from strata.gateway.web.errors import not_found
 
 router = APIRouter(tags=["schemas"])
 
-
-def _validated(
-    definition: dict[str, Any], prompt_config: dict[str, Any] | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    try:
-        normalised = validate_definition(definition)
-        prompt = validate_prompt_config(prompt_config, properties=normalised["properties"])
-    except InvalidSchemaError as exc:
-        raise ApiError(422, "invalid_schema", str(exc)) from None
-    return normalised, prompt.model_dump(mode="json")
-
-
-def _stale(name: str, latest: int, base: int) -> ApiError:
-    return ApiError(
-        409,
-        "stale_version",
-        f"schema {name!r} is at version {latest}, not {base}: reload it and apply your edit again",
-    )
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="a retry with the same key repeats the first answer",
+    ),
+]
 
 
-@router.post("/projects/{project_id}/schemas", status_code=201)
-async def create_schema(project_id: UUID, body: SchemaCreate, caller: Caller, res: Res) -> Schema:
+def _answer(status: int, schema: Schema) -> JSONResponse:
+    return JSONResponse(schema.model_dump(mode="json"), status_code=status)
+
+
+@router.post("/projects/{project_id}/schemas", status_code=201, response_model=Schema)
+async def create_schema(
+    project_id: UUID, body: SchemaCreate, caller: Caller, res: Res, key: IdempotencyKey = None
+) -> JSONResponse:
     await require_project(res.pool, project_id, caller.id)
-    definition, prompt_config = _validated(body.definition, body.prompt_config)
-    conflict = ApiError(
-        409, "schema_exists", f"schema {body.name!r} exists: add a version to it instead"
+    content = schema_versions.validated(
+        definition=body.definition, prompt_config=body.prompt_config, builder=body.builder
     )
-    if await res.pool.fetchval(Q.schema_name_exists, project_id, body.name, caller.id):
-        raise conflict
-    try:
-        row = await res.pool.fetchrow(
-            Q.insert_schema,
-            uuid4(),
-            caller.id,
-            project_id,
-            body.name,
-            1,
-            None,
-            definition,
-            prompt_config,
-        )
-    except asyncpg.UniqueViolationError:  # a concurrent create of the same name won
-        raise conflict from None
-    return Schema.model_validate(dict(row))
-
-
-@router.post("/schemas/{schema_id}/versions", status_code=201)
-async def create_version(
-    schema_id: UUID, body: SchemaVersionCreate, caller: Caller, res: Res
-) -> Schema:
+    scope = f"POST /projects/{project_id}/schemas"
     async with res.pool.acquire() as conn, conn.transaction():
-        base = await conn.fetchrow(Q.get_schema, schema_id, caller.id)
-        if base is None:
+        request = body.model_dump(mode="json")
+        kwargs: dict[str, Any] = {"account_id": caller.id, "key": key}
+        if replay := await idempotency.claim(conn, scope=scope, body=request, **kwargs):
+            return JSONResponse(replay.body, status_code=replay.status)
+        row = await schema_versions.create(
+            conn, account_id=caller.id, project_id=project_id, name=body.name, content=content
+        )
+        schema = Schema.model_validate(dict(row))
+        await idempotency.record(conn, status=201, body=schema.model_dump(mode="json"), **kwargs)
+    return _answer(201, schema)
+
+
+@router.post(
+    "/schemas/{schema_id}/versions",
+    status_code=201,
+    response_model=Schema,
+    responses={200: {"model": Schema, "description": "identical to the latest: nothing new"}},
+)
+async def create_version(
+    schema_id: UUID, body: SchemaVersionCreate, caller: Caller, res: Res, key: IdempotencyKey = None
+) -> JSONResponse:
+    content = (
+        None
+        if body.builder is None and body.prompt_config is None
+        else schema_versions.validated(
+            definition=body.definition, prompt_config=body.prompt_config, builder=body.builder
+        )
+    )
+    async with res.pool.acquire() as conn, conn.transaction():
+        kwargs: dict[str, Any] = {"account_id": caller.id, "key": key}
+        scope = f"POST /schemas/{schema_id}/versions"
+        request = body.model_dump(mode="json")
+        if replay := await idempotency.claim(conn, scope=scope, body=request, **kwargs):
+            return JSONResponse(replay.body, status_code=replay.status)
+        row, created = await schema_versions.save(
+            conn,
+            account_id=caller.id,
+            schema_id=schema_id,
+            base_version=body.base_version,
+            content=content,
+            definition=body.definition,
+        )
+        schema, status = Schema.model_validate(dict(row)), 201 if created else 200
+        await idempotency.record(conn, status=status, body=schema.model_dump(mode="json"), **kwargs)
+    return _answer(status, schema)
+
+
+@router.post("/schemas/{schema_id}/fork", status_code=201, response_model=Schema)
+async def fork_schema(
+    schema_id: UUID, body: SchemaFork, caller: Caller, res: Res, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Copy this version (definition, prompt settings, template) into a new schema, version 1,
+    whose parent is this version."""
+    async with res.pool.acquire() as conn, conn.transaction():
+        kwargs: dict[str, Any] = {"account_id": caller.id, "key": key}
+        scope = f"POST /schemas/{schema_id}/fork"
+        if replay := await idempotency.claim(
+            conn, scope=scope, body=body.model_dump(mode="json"), **kwargs
+        ):
+            return JSONResponse(replay.body, status_code=replay.status)
+        source = await conn.fetchrow(Q.get_schema, schema_id, caller.id)
+        if source is None:
             raise not_found("schema")
-        latest = await conn.fetchrow(
-            Q.latest_schema_version, base["project_id"], base["name"], caller.id
+        project_id = body.project_id or source["project_id"]
+        await require_project(conn, project_id, caller.id)
+        content = schema_versions.Content(
+            source["definition"],
+            source["prompt_config"],
+            source["template_id"],
+            source["template_params"],
         )
-        if latest["version"] != body.base_version:
-            raise _stale(base["name"], latest["version"], body.base_version)
-        prompt_in = (
-            body.prompt_config if body.prompt_config is not None else latest["prompt_config"]
+        row = await schema_versions.create(
+            conn,
+            account_id=caller.id,
+            project_id=project_id,
+            name=body.name,
+            content=content,
+            parent_id=source["id"],
         )
-        definition, prompt_config = _validated(body.definition, prompt_in)
-        try:
-            row = await conn.fetchrow(
-                Q.insert_schema,
-                uuid4(),
-                caller.id,
-                base["project_id"],
-                base["name"],
-                latest["version"] + 1,
-                latest["id"],
-                definition,
-                prompt_config,
-            )
-        except asyncpg.UniqueViolationError:
-            raise _stale(base["name"], latest["version"] + 1, body.base_version) from None
-    return Schema.model_validate(dict(row))
+        schema = Schema.model_validate(dict(row))
+        await idempotency.record(conn, status=201, body=schema.model_dump(mode="json"), **kwargs)
+    return _answer(201, schema)
 
 
 @router.get("/schemas/{schema_id}")
@@ -106,6 +135,45 @@ async def get_schema(schema_id: UUID, caller: Caller, res: Res) -> Schema:
     if row is None:
         raise not_found("schema")
     return Schema.model_validate(dict(row))
+
+
+@router.get("/schemas/{schema_id}/versions", description="Every version of this schema.")
+async def list_versions(schema_id: UUID, caller: Caller, res: Res) -> Page[Schema]:
+    rows = await schema_versions.versions(res.pool, account_id=caller.id, schema_id=schema_id)
+    return Page[Schema](items=[Schema.model_validate(dict(r)) for r in rows])
+
+
+@router.get("/schemas/{schema_id}/versions/{number}/fields")
+async def version_fields(schema_id: UUID, number: int, caller: Caller, res: Res) -> BuilderReading:
+    """The version as builder fields, or the keywords that keep it JSON-only."""
+    row = await schema_versions.version(
+        res.pool, account_id=caller.id, schema_id=schema_id, number=number
+    )
+    reading = from_schema(row["definition"], row["prompt_config"])
+    return BuilderReading(
+        editable=reading.spec is not None, builder=reading.spec, unsupported=reading.unsupported
+    )
+
+
+@router.get("/schemas/{schema_id}/diff")
+async def diff_versions(
+    schema_id: UUID,
+    caller: Caller,
+    res: Res,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+) -> SchemaDiff:
+    """Field by field: added, removed, changed (type, instructions, options, …)."""
+    old, new = [
+        await schema_versions.version(res.pool, account_id=caller.id, schema_id=schema_id, number=n)
+        for n in (from_version, to_version)
+    ]
+    changes = diff(
+        (old["definition"], old["prompt_config"]), (new["definition"], new["prompt_config"])
+    )
+    return SchemaDiff.model_validate(
+        {"from_version": from_version, "to_version": to_version, **changes}
+    )
 
 
 @router.get("/projects/{project_id}/schemas", description="The latest version of each name.")

@@ -10,8 +10,8 @@ INSERT INTO accounts (id, name, is_superuser) VALUES ($1, $2, $3);
 INSERT INTO api_tokens (id, account_id, token_hash, hint) VALUES ($1, $2, $3, $4);
 
 -- name: account_for_token
--- The account behind a live (unrevoked) token hash.
-SELECT a.id, a.name, a.is_superuser
+-- The account behind a live (unrevoked) token hash, and which token it is (review audit).
+SELECT a.id, a.name, a.is_superuser, t.id AS token_id
 FROM api_tokens t JOIN accounts a ON a.id = t.account_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
 

@@ -29,13 +29,21 @@ _HTTP_CODES = {
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: Any = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        # Machine-readable specifics (which parameters failed, the latest version): optional.
+        self.details = details
 
 
 def not_found(what: str) -> ApiError:
@@ -44,10 +52,16 @@ def not_found(what: str) -> ApiError:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    details: Any = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def describe_validation_errors(errors: Any) -> str:
@@ -60,7 +74,7 @@ def describe_validation_errors(errors: Any) -> str:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.headers)
+    return error_response(exc.status, exc.code, exc.message, exc.headers, exc.details)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
