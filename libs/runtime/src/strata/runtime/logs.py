@@ -1,9 +1,23 @@
-"""Logging set up once per process: plain text for people, JSON lines for collectors."""
+"""Logging set up once per process: plain text for people, JSON lines for collectors. Every
+line carries the trace and span it was written in, so a log line leads to its trace and back."""
 
 import json
 import logging
 import sys
 from typing import Any
+
+from opentelemetry import trace
+
+
+class TraceContextFilter(logging.Filter):
+    """Stamps `trace_id` and `span_id` (hex, as trace backends show them; empty outside a
+    span) on every record of the handler it is attached to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        record.trace_id = format(context.trace_id, "032x") if context.is_valid else ""
+        record.span_id = format(context.span_id, "016x") if context.is_valid else ""
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -14,6 +28,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for key in ("trace_id", "span_id"):
+            if getattr(record, key, ""):
+                entry[key] = getattr(record, key)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -21,11 +38,14 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(service: str, *, level: str = "INFO", as_json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(TraceContextFilter())
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+            logging.Formatter(
+                f"%(asctime)s {service} %(levelname)s %(name)s [trace=%(trace_id)s]: %(message)s"
+            )
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]
