@@ -266,6 +266,7 @@ def main() -> None:
                 "STRATA_AMQP_URL": amqp_url,
                 "STRATA_BLOB_ROOT": str(Path(tmp) / "blobs"),
                 "HF_HUB_OFFLINE": "1",
+                "EXPORT_HTTP_PORT": "0",
             }
             with (Path(tmp) / "export.log").open("ab") as out:
                 proc = subprocess.Popen(

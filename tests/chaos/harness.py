@@ -154,7 +154,8 @@ class ChaosStack(Stack):
     def spawn_worker(self) -> str:
         name = f"worker-{self._next_worker}"
         self._next_worker += 1
-        env = {**self.env, "WORKER_ID": name}
+        # Another worker on this machine: its probes on any free port, not the first one's.
+        env = {**self.env, "WORKER_ID": name, "WORKER_HTTP_PORT": "0"}
         with (self.log_dir / f"{name}.log").open("ab") as log:
             self.procs[name] = subprocess.Popen(
                 [str(BIN / "strata-worker")], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -186,6 +187,8 @@ class ChaosStack(Stack):
             if name == "llm-sim":
                 cmd += ["--port", self.sim_url.rsplit(":", 1)[1]]
             env = {**self.env, "WORKER_ID": self.worker_ids.get(name, name)}
+            if name.startswith("worker-"):
+                env["WORKER_HTTP_PORT"] = "0"
             with (self.log_dir / f"{name}.log").open("ab") as log:
                 self.procs[name] = subprocess.Popen(
                     cmd, env=env, stdout=log, stderr=subprocess.STDOUT

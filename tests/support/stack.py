@@ -28,6 +28,8 @@ class Stack:
     gateway_url: str = ""
     sim_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    # Where each process serves /healthz, /readyz and /metrics (the gateway: its API port).
+    ops_urls: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(
@@ -36,6 +38,9 @@ class Stack:
         gateway_port, sim_port = free_port(), free_port()
         self.gateway_url = f"http://127.0.0.1:{gateway_port}"
         self.sim_url = f"http://127.0.0.1:{sim_port}"
+        ops_ports = {name: free_port() for name in SERVICES}
+        self.ops_urls = {name: f"http://127.0.0.1:{port}" for name, port in ops_ports.items()}
+        self.ops_urls["gateway"] = self.gateway_url
         self.env = {
             **os.environ,
             "STRATA_DATABASE_URL": self.database_url,
@@ -50,6 +55,7 @@ class Stack:
             "STRATA_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{sim_port}",
             "ROLLUP_SWEEP_INTERVAL_S": "1",
             "HF_HUB_OFFLINE": "1",
+            **{f"{name.upper()}_HTTP_PORT": str(port) for name, port in ops_ports.items()},
             **(extra_env or {}),
         }
         for key in unset_env:  # e.g. no platform key, however the caller's shell is set up
@@ -60,6 +66,11 @@ class Stack:
             self._spawn(name, [str(BIN / f"strata-{name}")])
         self._spawn("gateway", [str(BIN / "strata-gateway")])
         self._wait_http("gateway", f"{self.gateway_url}/healthz")
+
+    def wait_ready(self, timeout_s: float = 60) -> None:
+        """Every service answers /readyz: database, broker and its consumers attached."""
+        for name, url in self.ops_urls.items():
+            self._wait_http(name, f"{url}/readyz", timeout_s=timeout_s)
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
         with (self.log_dir / f"{name}.log").open("ab") as log:  # the child keeps its own fd

@@ -186,7 +186,7 @@ def test_compose_ordering_and_health():
         deps = services[svc]["depends_on"]
         assert deps["migrate"]["condition"] == "service_completed_successfully", svc
         assert deps["rabbitmq"]["condition"] == "service_healthy", svc
-    assert "/healthz" in " ".join(services["gateway"]["healthcheck"]["test"])
+    assert "/readyz" in " ".join(services["gateway"]["healthcheck"]["test"])
     assert "8000:8000" in services["gateway"]["ports"]
     assert services["gateway"]["environment"]["GATEWAY_HOST"] == "0.0.0.0"
     assert "/health" in " ".join(services["llm-sim"]["healthcheck"]["test"])
@@ -313,16 +313,51 @@ def test_one_deployment_per_service_and_a_migrate_job():
     assert _containers(job)[0]["command"] == ["strata-migrate"]
 
 
-def test_gateway_is_served_and_probed_on_healthz():
+def test_gateway_is_served_and_probed():
     (configmap,) = _objects("ConfigMap")
     assert configmap["data"]["GATEWAY_HOST"] == "0.0.0.0"
     port = int(configmap["data"]["GATEWAY_PORT"])
     (container,) = _containers(_one("Deployment", "strata-gateway"))
     assert [p["containerPort"] for p in container["ports"]] == [port]
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     service = _one("Service", "strata-gateway")
     assert service["spec"]["ports"][0]["port"] == 8000
+
+
+def ops_port(svc: str) -> int:
+    """The port a consumer service serves its probes and metrics on: its settings' default."""
+    module = importlib.import_module(f"strata.{svc}.settings")
+    (cls,) = [
+        obj
+        for obj in vars(module).values()
+        if _is_settings_class(obj) and obj.__module__ == module.__name__
+    ]
+    return int(cls.model_fields["http_port"].default)
+
+
+@pytest.mark.parametrize("svc", [s for s in SERVICES if s != "gateway"])
+def test_consumer_services_are_probed_and_scraped_on_their_ops_port(svc):
+    port = ops_port(svc)
+    (configmap,) = _objects("ConfigMap")
+    assert configmap["data"]["STRATA_HTTP_HOST"] == "0.0.0.0"
+    assert f"{svc.upper()}_HTTP_PORT" not in configmap["data"]
+    deployment = _one("Deployment", f"strata-{svc}")
+    (container,) = _containers(deployment)
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"ops": port}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "ops"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "ops"}
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(port)
+    assert annotations["prometheus.io/path"] == "/metrics"
+    spec = compose()["services"][svc]
+    assert f"127.0.0.1:{port}/readyz" in " ".join(spec["healthcheck"]["test"])
+    assert compose()["x-strata-env"]["STRATA_HTTP_HOST"] == "0.0.0.0"
+
+
+def test_ops_ports_are_distinct_so_one_machine_runs_every_service():
+    ports = [ops_port(s) for s in SERVICES if s != "gateway"]
+    assert len(set(ports)) == len(ports) and 8000 not in ports
 
 
 def test_blob_pvc_is_read_write_many_and_mounted_where_blobs_are_used():

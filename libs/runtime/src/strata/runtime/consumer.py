@@ -16,6 +16,7 @@ in `converting` forever because its message went to the dead letters).
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from pydantic import ValidationError
 
 from strata.contracts import routing
 from strata.contracts.messages import Message
+from strata.runtime import metrics
 from strata.runtime.broker import (
     DEAD_LETTERS,
     DELIVERY_LIMIT,
@@ -87,6 +89,7 @@ def consume(
 ) -> Callable[[Callable[[M], Awaitable[None]]], Callable[..., Awaitable[None]]]:
     route = model.route  # the message knows its queue; a notification has none and raises here
     queue = consumer_queue(route)
+    metrics.prime(queue.name)
 
     def decorator(handle: Callable[[M], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         @broker.subscriber(
@@ -118,8 +121,14 @@ def consume(
                         logger.exception("recording the give-up of a message failed")
                 await _dead_letter(broker, message, route, code, reason)
 
+            started = time.perf_counter()
             try:
-                await handle(payload)
+                try:
+                    await handle(payload)
+                finally:
+                    metrics.HANDLER_SECONDS.labels(queue=queue.name).observe(
+                        time.perf_counter() - started
+                    )
             except StrataError as exc:
                 if not exc.retryable:
                     await give_up(exc.code, exc.message)
@@ -155,8 +164,10 @@ def consume(
                     return
                 logger.exception("unexpected error on %s; requeued", route.queue)
                 await message.nack(requeue=True)
+                metrics.count(queue.name, "requeued")
                 return
             await message.ack()
+            metrics.count(queue.name, "handled")
 
         return subscriber
 
@@ -191,6 +202,7 @@ async def _retry(
         headers={**message.headers, ATTEMPT_HEADER: attempt},
     )
     await message.ack()
+    metrics.count(route.queue, "retried")
 
 
 async def _dead_letter(
@@ -212,3 +224,6 @@ async def _dead_letter(
         },
     )
     await message.ack()
+    if route.queue is not None:
+        metrics.count(route.queue, "dead_lettered")
+        metrics.DEAD_LETTERS.labels(queue=route.queue, code=code).inc()

@@ -1,13 +1,16 @@
 """Logging set up once per process: plain text for people, JSON lines for collectors.
 
-A request id set in `request_id_var` (the gateway sets it per request) is written on every line
-logged while that request is handled, so one id finds every line of one request."""
+Every line carries the trace and span it was written in, so a log line leads to its trace and
+back; a request id set in `request_id_var` (the gateway sets it per request) is written on every
+line logged while that request is handled, so one id finds every line of one request."""
 
 import json
 import logging
 import sys
 from contextvars import ContextVar
 from typing import Any
+
+from opentelemetry import trace
 
 request_id_var: ContextVar[str | None] = ContextVar("strata_request_id", default=None)
 
@@ -22,6 +25,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class TraceContextFilter(logging.Filter):
+    """Stamps `trace_id` and `span_id` (hex, as trace backends show them; empty outside a
+    span) on every record of the handler it is attached to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        record.trace_id = format(context.trace_id, "032x") if context.is_valid else ""
+        record.span_id = format(context.span_id, "016x") if context.is_valid else ""
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -32,6 +46,9 @@ class JsonFormatter(logging.Formatter):
         }
         if request_id := getattr(record, "request_id", None):
             entry["request_id"] = request_id
+        for key in ("trace_id", "span_id"):
+            if getattr(record, key, ""):
+                entry[key] = getattr(record, key)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -40,12 +57,14 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(service: str, *, level: str = "INFO", as_json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(TraceContextFilter())
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(
             logging.Formatter(
-                f"%(asctime)s {service} %(levelname)s %(name)s%(request_tag)s: %(message)s"
+                f"%(asctime)s {service} %(levelname)s %(name)s%(request_tag)s"
+                " [trace=%(trace_id)s]: %(message)s"
             )
         )
     root = logging.getLogger()

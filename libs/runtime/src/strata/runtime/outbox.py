@@ -22,6 +22,7 @@ from opentelemetry import propagate
 
 from strata.contracts.messages import Message
 from strata.runtime.broker import COMMAND_ROUTING_KEYS, EVENTS
+from strata.runtime.metrics import OUTBOX_PUBLISHED
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ class Outbox:
             for chunk in _chunks(rows):
                 await self._publish_rows(chunk)
                 await self.pool.execute(_MARK_PUBLISHED, [row["id"] for row in chunk])
+                OUTBOX_PUBLISHED.labels(producer=self.producer, path="after_commit").inc(len(chunk))
             await self._publish_rows(notices)
         except Exception:
             logger.warning("publish after commit failed; the relay will retry", exc_info=True)
@@ -150,6 +152,7 @@ class Outbox:
             )
             await self._send(conn, rows)
         if rows:
+            OUTBOX_PUBLISHED.labels(producer=self.producer, path="relay").inc(len(rows))
             logger.warning("outbox relay re-published %d message(s)", len(rows))
         return len(rows)
 

@@ -4,6 +4,10 @@ Nothing connects at import time; `ServiceRuntime.app()` returns a FastStream app
 opens the pool, connects the broker, declares the topology and starts the outbox relay. A process
 whose app is not FastStream's (the gateway's FastAPI) wraps its lifespan in
 `ServiceRuntime.running()`: the same start and stop.
+
+Given an `http_port`, the process also serves `/healthz`, `/readyz` and `/metrics` on it
+(`probes.py`) from the first moment of its start, so a process still waiting for its database
+is alive but not ready.
 """
 
 import asyncio
@@ -18,7 +22,9 @@ from strata.runtime.blobs import LocalBlobStore
 from strata.runtime.broker import build_broker, declare_topology
 from strata.runtime.db import create_pool
 from strata.runtime.logs import setup_logging
+from strata.runtime.ops_server import OpsServer
 from strata.runtime.outbox import Outbox
+from strata.runtime.probes import Readiness, Sampler, ops_app, outbox_sampler
 from strata.runtime.settings import CommonSettings
 from strata.runtime.startup import until_up
 from strata.runtime.telemetry import setup_telemetry
@@ -27,7 +33,14 @@ logger = logging.getLogger(__name__)
 
 
 class ServiceRuntime:
-    def __init__(self, name: str, common: CommonSettings, *, pool_size: int | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        common: CommonSettings,
+        *,
+        pool_size: int | None = None,
+        http_port: int | None = None,
+    ) -> None:
         setup_logging(name, level=common.log_level, as_json=common.log_json)
         self.name = name
         self.common = common
@@ -39,6 +52,10 @@ class ServiceRuntime:
         # Usable (to build domain objects) before start; it needs the pool only when it runs.
         self.outbox = Outbox(lambda: self.pool, self.broker, producer=name)
         self._tasks: list[asyncio.Task[None]] = []
+        self.http_port = http_port
+        self.ops: OpsServer | None = None
+        # Refreshed at every scrape of /metrics; services add their own (gauges read from SQL).
+        self.samplers: list[Sampler] = [outbox_sampler(lambda: self.pool, producer=name)]
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -51,7 +68,16 @@ class ServiceRuntime:
         self._tasks.append(asyncio.ensure_future(coro))
         logger.info("started background task %s", name)
 
+    def readiness(self, *, expects_consumers: bool = True) -> Readiness:
+        return Readiness(
+            pool=lambda: self.pool, broker=self.broker, expects_consumers=expects_consumers
+        )
+
     async def start(self) -> None:
+        if self.http_port is not None and self.ops is None:
+            app = ops_app(readiness=self.readiness(), samplers=self.samplers)
+            self.ops = OpsServer(app, host=self.common.http_host, port=self.http_port)
+            self.ops.start()
         within = self.common.startup_timeout_s
         self._pool = await until_up(
             "postgres",
@@ -96,6 +122,9 @@ class ServiceRuntime:
     async def _release(self) -> None:
         if self._pool is not None:
             await self._pool.close()
+        if self.ops is not None:
+            await self.ops.stop()
+            self.ops = None
         self.tracer_provider.shutdown()
 
     def app(self, on_ready: Callable[[], Awaitable[None]] | None = None) -> FastStream:

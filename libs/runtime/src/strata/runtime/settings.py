@@ -20,6 +20,9 @@ class CommonSettings(BaseSettings):
     startup_timeout_s: float = Field(60.0, gt=0, le=3600)
     # Seconds after which the relay re-publishes an outbox row its producer did not publish.
     outbox_relay_after_s: float = Field(5.0, gt=0)
+    # Where a consumer service serves /healthz, /readyz and /metrics (its port is a setting of
+    # its own, e.g. WORKER_HTTP_PORT); 0.0.0.0 in a container so probes and scrapes reach it.
+    http_host: str = Field("127.0.0.1", min_length=1)
 
     @field_validator("database_url")
     @classmethod

@@ -19,7 +19,7 @@ class ConversionService:
 
 def build(settings: ConversionSettings) -> ConversionService:
     """Wire the service; nothing connects until the runtime starts."""
-    runtime = ServiceRuntime("conversion", settings.common)
+    runtime = ServiceRuntime("conversion", settings.common, http_port=settings.http_port)
     pool = ConverterPool(
         processes=settings.processes,
         timeout_s=settings.timeout_s,

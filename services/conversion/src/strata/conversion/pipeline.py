@@ -6,11 +6,13 @@ that is already `ready` or `failed` changes nothing.
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from strata.contracts.documents import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.contracts.messages import ConversionRequested
+from strata.conversion import metrics
 from strata.conversion.converters import CONVERSION_PATHS, Converted, convert_document
 from strata.conversion.errors import (
     BlobMissingError,
@@ -54,12 +56,17 @@ class ConversionPipeline:
         if doc.status != DocumentStatus.CONVERTING:
             logger.info("document %s is %s; nothing to convert", doc.id, doc.status)
             return
+        source_format = doc.source_format or msg.source_format
+        started = time.perf_counter()
         try:
-            converted = await self._convert(doc, doc.source_format or msg.source_format)
+            converted = await self._convert(doc, source_format)
         except UnconvertibleError as exc:
+            _observe(source_format, exc.error_code, started)
             if await self.store.fail(doc.id, exc.error_code, exc.message):
                 logger.warning("document %s failed: %s: %s", doc.id, exc.error_code, exc.message)
             return
+        _observe(source_format, "ready", started)
+        metrics.BLOCKS.labels(format=_format_label(source_format)).inc(len(converted.blocks))
         if await self.store.complete(
             doc.id, converted.blocks, conversion_path=converted.conversion_path
         ):
@@ -92,6 +99,17 @@ class ConversionPipeline:
         if not converted.blocks:
             raise NoContentError()
         return converted
+
+
+def _format_label(source_format: str) -> str:
+    # Only formats this deployment converts become label values; anything else is "other".
+    return source_format if source_format in CONVERSION_PATHS else "other"
+
+
+def _observe(source_format: str, outcome: str, started: float) -> None:
+    metrics.CONVERSION_SECONDS.labels(format=_format_label(source_format), outcome=outcome).observe(
+        time.perf_counter() - started
+    )
 
 
 def _read_blob(blobs: BlobStore, key: str) -> bytes:

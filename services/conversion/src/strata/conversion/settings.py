@@ -13,6 +13,8 @@ class ConversionSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONVERSION_", extra="ignore")
 
     common: CommonSettings = Field(default_factory=CommonSettings)
+    # /healthz, /readyz and /metrics (0 = any free port, logged at start).
+    http_port: int = Field(9102, ge=0, le=65535)
     # Worker processes doing the CPU work; the event loop only waits on them.
     processes: int = Field(1, ge=1, le=64)
     # A document whose conversion runs longer fails with `conversion_timeout`.

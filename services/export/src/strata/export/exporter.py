@@ -7,6 +7,7 @@ built leaves no file behind.
 
 import logging
 import os
+import time
 import uuid
 from contextlib import aclosing
 from typing import Any
@@ -14,6 +15,7 @@ from uuid import UUID
 
 from strata.contracts.exports import ExportScope
 from strata.contracts.messages import ExportRequested
+from strata.export import metrics
 from strata.export.columns import value_columns
 from strata.export.content import select_values
 from strata.export.counters import ReviewCounts
@@ -46,15 +48,22 @@ class Exporter:
         runs = await self._store.runs_of(job)
         metadata = _metadata(job, schema, await self._store.run_metadata(runs))
         key = f"exports/{job.id}.{job.format.value}"
+        started = time.perf_counter()
         rows = await self._write(job, schema, runs, key, metadata)
+        metrics.EXPORT_SECONDS.labels(format=job.format.value).observe(
+            time.perf_counter() - started
+        )
         if not await self._store.mark_ready(job, blob_key=key, row_count=rows):
             self._blobs.delete(key)  # deleted (or finished) while we wrote it
+            metrics.EXPORTS.labels(format=job.format.value, outcome="discarded").inc()
             return
+        metrics.EXPORTS.labels(format=job.format.value, outcome="ready").inc()
         logger.info("export %s ready: %d rows at %s", job.id, rows, key)
 
     async def give_up(self, msg: ExportRequested, code: str, reason: str) -> None:
         """The message is being dead-lettered: fail the export, so nobody waits for ever."""
         await self._store.mark_failed(msg.export_id, f"{code}: {reason}"[:500])
+        metrics.EXPORTS.labels(format="unknown", outcome="failed").inc()
 
     async def _write(
         self,
@@ -89,6 +98,8 @@ class Exporter:
             tmp.unlink(missing_ok=True)
             raise
         writer.finish([*metadata, *counts.items()])
+        for status, n in counts.by_status.items():
+            metrics.ROWS.labels(review_status=status).inc(n)
         os.replace(tmp, target)
         return counts.rows
 

@@ -9,7 +9,7 @@ from strata.runtime.service import ServiceRuntime, run
 
 def main() -> None:
     settings = ExportSettings()
-    rt = ServiceRuntime("export", settings.common)
+    rt = ServiceRuntime("export", settings.common, http_port=settings.http_port)
     store = PgExportStore(outbox=rt.outbox, fetch_rows=settings.fetch_rows)
     register(rt.broker, exporter=Exporter(store=store, blobs=rt.blobs), prefetch=settings.prefetch)
     run(rt.app())

@@ -5,18 +5,19 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
-from strata.gateway.api_models import ErrorBody
 from strata.gateway.pages import install_pages
 from strata.gateway.routes import api_router
 from strata.gateway.settings import GatewaySettings
-from strata.gateway.sql import Q
-from strata.gateway.web.deps import Res, Resources
-from strata.gateway.web.errors import ApiError, install_error_handlers
+from strata.gateway.web.deps import Resources
+from strata.gateway.web.errors import install_error_handlers
+from strata.gateway.web.http_metrics import install_http_metrics
 from strata.gateway.web.middleware import install_middleware
 from strata.gateway.web.openapi import install_openapi
 from strata.runtime.logs import setup_logging
+from strata.runtime.probes import metrics_response, readyz_response
 from strata.runtime.service import ServiceRuntime
 
 PRODUCER = "gateway"
@@ -29,6 +30,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # app (tests, `/docs` generation) must not set up anything process-wide.
         runtime = ServiceRuntime(PRODUCER, settings.common)
         async with runtime.running():
+            app.state.runtime = runtime
             app.state.resources = Resources(
                 settings=settings, pool=runtime.pool, outbox=runtime.outbox, blobs=runtime.blobs
             )
@@ -41,15 +43,23 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_http_metrics(app)
     app.include_router(api_router())
 
-    @app.get("/healthz", tags=["health"], responses={503: {"model": ErrorBody}})
-    async def healthz(res: Res) -> dict[str, str]:
-        try:
-            await res.pool.fetchval(Q.ping)
-        except Exception:
-            raise ApiError(503, "unavailable", "the database is unreachable") from None
+    # Liveness: the process answers. Readiness: its database and broker do (no consumers here).
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], response_class=JSONResponse)
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: ServiceRuntime = request.app.state.runtime
+        return await readyz_response(runtime.readiness(expects_consumers=False))
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        runtime: ServiceRuntime = request.app.state.runtime
+        return await metrics_response(runtime.samplers)
 
     install_openapi(app, page_size_max=settings.page_size_max)
     install_middleware(app, max_body_bytes=settings.max_body_bytes)

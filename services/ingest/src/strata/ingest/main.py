@@ -9,7 +9,7 @@ from strata.runtime.service import ServiceRuntime, run
 
 def build(settings: IngestSettings) -> ServiceRuntime:
     """Wire the service; nothing connects until the runtime starts."""
-    runtime = ServiceRuntime("ingest", settings.common)
+    runtime = ServiceRuntime("ingest", settings.common, http_port=settings.http_port)
     intake = Intake(store=PgDocumentStore(runtime), blobs=runtime.blobs, limits=settings.limits())
     register(runtime.broker, intake, prefetch=settings.prefetch)
     return runtime

@@ -13,6 +13,8 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
 
     common: CommonSettings = Field(default_factory=CommonSettings)
+    # /healthz, /readyz and /metrics (0 = any free port, logged at start).
+    http_port: int = Field(9101, ge=0, le=65535)
     # Larger files fail with `file_too_large` before they are read.
     max_bytes: int = Field(50 * MIB, gt=0, le=10 * 1024 * MIB)
     prefetch: int = Field(8, ge=1, le=1000)

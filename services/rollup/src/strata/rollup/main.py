@@ -10,7 +10,7 @@ from strata.runtime.service import ServiceRuntime, run
 
 def main() -> None:
     settings = RollupSettings()
-    rt = ServiceRuntime("rollup", settings.common)
+    rt = ServiceRuntime("rollup", settings.common, http_port=settings.http_port)
     store = PgRollupStore(outbox=rt.outbox)
     rollup = RunRollup(store=store, min_interval_s=settings.min_recompute_interval_s)
     register(

@@ -5,6 +5,7 @@ import logging
 from uuid import UUID
 
 from strata.contracts.messages import RecountRequested, RunProgress
+from strata.rollup import metrics
 from strata.rollup.announcements import (
     progress_of,
     reap_messages,
@@ -54,6 +55,7 @@ class RunRollup:
         recount = await self._store.recount(run_id, messages=recount_messages)
         if recount is None:
             return None
+        metrics.RECOMPUTES.inc()
         reason = recount.status_reason
         if reason != recount.previous_reason and reason in WAIT_REASONS:
             logger.warning(
@@ -65,12 +67,14 @@ class RunRollup:
                 else "add or fix the account's provider key, then resume",
             )
         if recount.completes_the_run:
+            metrics.RUNS_COMPLETED.inc()
             logger.info("run %s complete: %s", run_id, recount.counters.model_dump())
         return progress_of(recount)
 
     async def reap_expired_claims(self, *, limit: int = 5000) -> int:
         """Release expired claims and offer their packs again."""
         reaped = await self._store.reap_expired_claims(limit=limit, messages=reap_messages)
+        metrics.LEASES_EXPIRED.inc(len(reaped))
         if reaped:
             packs = {(c.run_id, c.pack_id) for c in reaped if c.status == "pending"}
             logger.warning("reaped %d expired claim(s) in %d pack(s)", len(reaped), len(packs))

@@ -10,6 +10,8 @@ class RollupSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ROLLUP_", extra="ignore")
 
     common: CommonSettings = Field(default_factory=CommonSettings)
+    # /healthz, /readyz and /metrics (0 = any free port, logged at start).
+    http_port: int = Field(9104, ge=0, le=65535)
     # How often active runs are recomputed and expired claims reaped, whatever messages say.
     sweep_interval_s: float = Field(5.0, gt=0, le=3600)
     prefetch: int = Field(32, ge=1, le=1000)

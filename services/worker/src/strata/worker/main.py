@@ -18,7 +18,9 @@ def main() -> None:
     # Each pack in flight may hold a connection to settle while its outbox publish marks rows
     # on another: size the pool to the concurrency so packs never queue for a connection.
     pool_size = max(settings.common.db_pool_size, 2 * settings.concurrency + 2)
-    rt = ServiceRuntime("worker", settings.common, pool_size=pool_size)
+    rt = ServiceRuntime(
+        "worker", settings.common, pool_size=pool_size, http_port=settings.http_port
+    )
     provider = (
         AnthropicProvider(
             api_key=settings.anthropic_api_key,

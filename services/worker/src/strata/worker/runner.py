@@ -13,6 +13,7 @@ from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode
 from strata.planning.pricing import call_cost
 from strata.planning.prompt import PromptBlock, build_prompt
+from strata.worker import metrics
 from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
 from strata.worker.budget import worst_case_cost
 from strata.worker.context import RunContext, RunContexts
@@ -62,6 +63,7 @@ class PackRunner:
             worker_id=self._worker_id,
             lease_seconds=context.policy.lease_seconds,
         )
+        metrics.record_claim(len(blocks))
         if not blocks:
             return  # a duplicate delivery, a cancelled run, or blocks already settled
         with tracer.start_as_current_span("strata.pack") as span:
@@ -193,6 +195,7 @@ class PackRunner:
             call = _call_record(
                 decision, response=response, error=error, model=context.policy.model
             )
+            metrics.record_call(call)
         settled = await self._store.settle(
             Settlement(
                 pack=msg,
@@ -202,6 +205,7 @@ class PackRunner:
                 reserved=reserved,
             )
         )
+        metrics.record_settled(settled=settled, offered=len(decision.outcomes))
         if settled < len(decision.outcomes):
             logger.warning(
                 "pack %s: %d claim(s) were no longer ours; their answers were discarded",

@@ -17,6 +17,8 @@ class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKER_", extra="ignore")
 
     common: CommonSettings = Field(default_factory=CommonSettings)
+    # /healthz, /readyz and /metrics (0 = any free port, logged at start).
+    http_port: int = Field(9103, ge=0, le=65535)
     # The platform's provider key, used when the account has none of its own.
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None

@@ -1,10 +1,6 @@
 -- The gateway's statements. Every statement that reads or writes tenant data filters by the
 -- caller's account_id, so another account's ids behave exactly like unknown ids.
 
--- name: ping
--- Health check.
-SELECT 1;
-
 -- name: insert_account
 -- A new account.
 INSERT INTO accounts (id, name, is_superuser) VALUES ($1, $2, $3);
