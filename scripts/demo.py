@@ -13,12 +13,14 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from strata.client import StrataClient, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 FORMATS = ("jsonl", "csv", "xlsx", "md")
+TEMPLATE = "meeting-actions"
 
 
 def log(text: str) -> None:
@@ -35,6 +37,36 @@ def create_account() -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def schema_from_template(client: StrataClient, project_id: str, document_id: str) -> dict[str, Any]:
+    """What a user does in the gallery: pick a recipe, fill in its parameters, preview it on a
+    few blocks, adjust it in the builder and save that as version 2."""
+    made = client.instantiate_template(
+        TEMPLATE,
+        project_id=project_id,
+        name="demo-actions",
+        parameters={
+            "attendees": ["Maria", "Jonas", "Aiko", "Priya", "Platform team", "SRE"],
+            "meeting": "operations reviews and planning meetings",
+        },
+    )
+    first = made["schema"]
+    shown = client.preview(first["id"], document_id, first_blocks=5)
+    log(
+        f"template {TEMPLATE}: preview of {len(shown['blocks'])} blocks,"
+        f" whole document estimated at ${shown['full_run_estimate']['cost_usd']}"
+    )
+    spec = client.schema_fields(first["id"], first["version"])["builder"]
+    spec["instructions"] += " Answer null for the owner when no attendee is named."
+    body = {"builder": spec, "base_version": first["version"]}
+    return client.save_version(first["id"], body, idempotency_key=str(uuid4()))
+
+
+def _edited(staged: dict[str, Any] | None) -> dict[str, Any]:
+    """A reviewer's correction: the block's first text value, rewritten."""
+    text_field = next((k for k, v in (staged or {}).items() if isinstance(v, str)), None)
+    return {text_field: "Checked by the demo reviewer"} if text_field else {}
+
+
 def review_run(client: StrataClient, run_id: str) -> dict[str, Any]:
     """What a reviewer does: edit one block, reject another, confirm every unflagged rest."""
     unflagged = [b for b in client.review_queue(run_id) if not b["flags"]]
@@ -46,7 +78,7 @@ def review_run(client: StrataClient, run_id: str) -> dict[str, Any]:
             edit["block_index"],
             action="edit",
             revision=edit["revision"],
-            values={"summary": "Checked by the demo reviewer"},
+            values=_edited(edit.get("staged")),
         )
         client.review(
             run_id,
@@ -68,16 +100,19 @@ def review_run(client: StrataClient, run_id: str) -> dict[str, Any]:
 def main() -> None:
     simulated = os.environ.get("STRATA_SIMULATED", "1") == "1"
     log("model: local simulator (simulated answers)" if simulated else "model: Anthropic API")
-    client = StrataClient(os.environ["STRATA_GATEWAY_URL"], create_account())
+    base_url, token = os.environ["STRATA_GATEWAY_URL"], create_account()
+    client = StrataClient(base_url, token)
     project = client.create_project(f"demo {time.strftime('%Y-%m-%d %H:%M:%S')}")
     documents = []
-    for path in sorted((EXAMPLES / "documents").iterdir()):
+    # The sample documents, and a meeting note of the kind the demo's recipe is made for.
+    paths = [*sorted((EXAMPLES / "documents").iterdir()), EXAMPLES / "templates" / f"{TEMPLATE}.md"]
+    for path in paths:
         doc = client.upload(project["id"], path)
         doc = client.converted(doc["id"])
         log(f"  {path.name}: {doc['status']}, {doc['block_count']} blocks")
         documents.append(doc)
     ready = [d for d in documents if d["status"] == "ready"]
-    schema = client.create_schema(project["id"], json.loads((EXAMPLES / "schema.json").read_text()))
+    schema = schema_from_template(client, project["id"], ready[0]["id"])
     run = client.create_run({"schema_id": schema["id"], "document_ids": [d["id"] for d in ready]})
     log(f"run {run['id']}: {run['total_blocks']} blocks, model {run['policy']['model']}")
     run = wait_for(
@@ -108,6 +143,7 @@ def main() -> None:
     }
     target = exports["jsonl"]
     log(f"exports written to {out}")
+    log(f"web app: {base_url}/app/  (sign in with the token {token})")
     print(
         json.dumps(
             {
@@ -120,6 +156,9 @@ def main() -> None:
                 "review": {k: review[k] for k in ("confirmed", "edited", "rejected", "flagged")},
                 "exports": exports,
                 "project_exports": project_exports,
+                "template": TEMPLATE,
+                "schema_version": schema["version"],
+                "web": f"{base_url}/app/",
             }
         )
     )
