@@ -13,7 +13,9 @@ from strata.contracts.messages import (
     RecountRequested,
     RunCompleted,
     RunProgress,
+    RunStagesChanged,
 )
+from strata.rollup.stages import changed
 from strata.rollup.store import ReapedClaim, RunRecount
 
 
@@ -23,6 +25,10 @@ def progress_of(recount: RunRecount) -> RunProgress:
         status=recount.status,
         counters=recount.counters,
         status_reason=recount.status_reason,
+        cost_usd=recount.cost_usd,
+        blocks_per_second=recount.blocks_per_second,
+        eta_s=recount.eta_s,
+        stages=recount.stages or None,
     )
 
 
@@ -30,6 +36,8 @@ def recount_messages(recount: RunRecount) -> list[Message]:
     """Progress on every recount; `run.completed` exactly once: only the recount that moves the
     run into `complete` announces it (a redelivered settle finds it complete already)."""
     emissions: list[Message] = [progress_of(recount)]
+    if recount.stages and changed(recount.previous_stages, recount.stages):
+        emissions.append(RunStagesChanged(run_id=recount.run_id, stages=recount.stages))
     if recount.completes_the_run:
         completed = RunCompleted(
             run_id=recount.run_id, status=recount.status, counters=recount.counters
