@@ -6,7 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client libs/crypto tools/llm-sim \
-	services/gateway services/ingest services/conversion services/worker services/rollup services/export
+	services/gateway services/ingest services/conversion services/worker services/rollup services/export \
+	services/notify tools/cli
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 

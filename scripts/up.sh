@@ -29,7 +29,7 @@ if [ "$STRATA_SIMULATED" = 1 ]; then
   start llm-sim "$BIN/strata-llm-sim" --host 127.0.0.1 --port "$LLMSIM_PORT"
   wait_http llm-sim "http://127.0.0.1:$LLMSIM_PORT/health"
 fi
-for svc in ingest conversion worker rollup export; do
+for svc in ingest conversion worker rollup export notify; do
   start "$svc" "$BIN/strata-$svc"
 done
 start gateway "$BIN/strata-gateway"

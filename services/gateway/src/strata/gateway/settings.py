@@ -5,6 +5,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from strata.crypto import CryptoSettings
 from strata.runtime.settings import CommonSettings
+from strata.runtime.targets import TargetSettings
 
 MIB = 1024 * 1024
 
@@ -23,3 +24,7 @@ class GatewaySettings(BaseSettings):
     anthropic_base_url: str = Field("https://api.anthropic.com", min_length=1)
     key_validation_model: str = Field("claude-haiku-4-5", min_length=1)
     key_validation_timeout_s: float = Field(10.0, gt=0, le=120)
+    # Live events: a comment line this often keeps proxies from closing an idle stream.
+    sse_heartbeat_s: float = Field(15.0, gt=0, le=300)
+    # Webhook URLs obey the egress rules (STRATA_ALLOW_PRIVATE_TARGETS relaxes them).
+    targets: TargetSettings = Field(default_factory=TargetSettings)

@@ -7,12 +7,14 @@ from strata.gateway.routes import (
     admin_dead_letters,
     admin_policies,
     documents,
+    events,
     exports,
     keys,
     projects,
     run_control,
     runs,
     schemas,
+    webhooks,
 )
 
 _ERRORS = {
@@ -34,6 +36,8 @@ def api_router() -> APIRouter:
         keys,
         admin_dead_letters,
         admin_policies,
+        events,
+        webhooks,
     ):
         router.include_router(module.router)
     return router
