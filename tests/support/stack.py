@@ -96,7 +96,7 @@ class Stack:
 
     def create_account(self, name: str, *, superuser: bool = False) -> str:
         done = subprocess.run(
-            [str(BIN / "strata"), "admin", "create-account", name]
+            [sys.executable, "-m", "strata.cli", "admin", "create-account", name]
             + (["--superuser"] if superuser else []),
             env=self.env,
             check=True,

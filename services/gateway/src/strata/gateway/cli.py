@@ -1,6 +1,7 @@
-"""The `strata` admin command line.
+"""The database admin script `strata-admin` (the `strata` command line's `admin
+create-account` runs it: creating an account needs the database, not the HTTP API).
 
-    strata admin create-account NAME [--superuser]
+    strata-admin admin create-account NAME [--superuser]
 
 prints the new account's API token as the last line of stdout (for scripts); everything meant
 for people goes to stderr.
@@ -16,7 +17,7 @@ from strata.runtime.db import create_pool
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="strata", description="Strata administration")
+    parser = argparse.ArgumentParser(prog="strata-admin", description="Strata administration")
     groups = parser.add_subparsers(dest="group", required=True)
     admin = groups.add_parser("admin", help="accounts and tokens")
     commands = admin.add_subparsers(dest="command", required=True)
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     # Only the database is needed here, so only its variable is required.
     database_url = os.environ.get("STRATA_DATABASE_URL", "")
     if not database_url.startswith(("postgresql://", "postgres://")):
-        print("strata: set STRATA_DATABASE_URL to a postgresql:// URL", file=sys.stderr)
+        print("strata-admin: set STRATA_DATABASE_URL to a postgresql:// URL", file=sys.stderr)
         return 2
     if args.group == "admin" and args.command == "create-account":
         asyncio.run(_create_account(database_url, args.name, superuser=args.superuser))
