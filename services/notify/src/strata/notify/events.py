@@ -61,3 +61,11 @@ def finishing_payload(event: NewEvent, *, stages: Any) -> dict[str, Any]:
     if event.type in ("run.completed", "run.cancelled") and stages is not None:
         return {**event.payload, "stages": stages}
     return event.payload
+
+
+def follow_ups(event: NewEvent) -> list[m.Message]:
+    """What the event log asks for in the transaction that records an event: a finished
+    export changes its run's todo list, which the rollup keeps, so the run is recounted."""
+    if event.type == m.ExportCompleted.route.routing_key and event.run_id is not None:
+        return [m.RecountRequested(run_id=event.run_id)]
+    return []

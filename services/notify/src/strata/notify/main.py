@@ -21,11 +21,13 @@ logger = logging.getLogger(__name__)
 
 def main() -> None:
     settings = NotifySettings()
+    # One line per webhook request at INFO would drown the service's own log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # Webhook secrets are sealed under it; without it (as without it the gateway creates no
     # webhook) the event log still runs and nothing is delivered.
     master = settings.crypto.master()
     rt = ServiceRuntime("notify", settings.common)
-    store = PgNotifyStore(lambda: rt.pool)
+    store = PgNotifyStore(outbox=rt.outbox)
     # No redirects: a 3xx to an internal address must not bypass the target rules.
     client = httpx.AsyncClient(timeout=settings.delivery_timeout_s, follow_redirects=False)
     deliverer = Deliverer(

@@ -10,8 +10,9 @@ from uuid import UUID
 
 import asyncpg
 
-from strata.notify.events import NewEvent, finishing_payload
+from strata.notify.events import NewEvent, finishing_payload, follow_ups
 from strata.runtime.db import Queries
+from strata.runtime.outbox import Outbox
 
 QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
 
@@ -71,14 +72,16 @@ def event_body(row: Any) -> dict[str, Any]:
 
 
 class PgNotifyStore:
-    def __init__(self, pool: Any, *, queries: Queries = QUERIES) -> None:
-        # A callable, so the store can be built before the service has opened its pool.
-        self._pool = pool
+    def __init__(self, *, outbox: Outbox, queries: Queries = QUERIES) -> None:
+        self._outbox = outbox
         self._q = queries
 
+    def _pool(self) -> asyncpg.Pool:
+        return self._outbox.pool
+
     async def record(self, event: NewEvent) -> int | None:
-        pool: asyncpg.Pool = self._pool()
-        async with pool.acquire() as conn, conn.transaction():
+        async with self._outbox.transaction() as uow:
+            conn = uow.conn
             if event.run_id is not None:
                 tenant = await conn.fetchrow(self._q.tenant_of_run, event.run_id)
             elif event.export_id is not None:
@@ -104,6 +107,8 @@ class PgNotifyStore:
                 self._q.insert_deliveries, event_id, tenant["project_id"], event.type
             )
             await conn.execute(self._q.notify_event, str(event_id))
+            for message in follow_ups(event):
+                uow.emit(message)
         return int(event_id)
 
     async def claim_due(self, *, limit: int, lease_s: float) -> list[DueDelivery]:

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from strata.cli import watching
-from strata.cli.api import session
+from strata.cli.api import Api, session
 from strata.cli.errors import CliError, Exit
 from strata.cli.output import JsonOpt, emit_json, err, out, show
 
@@ -131,14 +131,14 @@ def run(
     if budget is not None:
         overrides["budget_usd"] = budget
     with session() as api:
-        created = api.post(f"/projects/{project}/schemas", body)
+        schema_id = _schema_id(api, project, body)
         target: dict[str, Any] = (
             {"document_ids": document} if document else {"project_id": project}
         )
         result = api.post(
             "/runs",
             {
-                "schema_id": created["id"],
+                "schema_id": schema_id,
                 **target,
                 "policy_overrides": overrides,
                 "dry_run": dry_run,
@@ -153,6 +153,31 @@ def run(
     else:
         err.print(f"run {result['id']}: {result['total_blocks']} blocks")
         typer.echo(result["id"])
+
+
+def _same(stored: dict[str, Any], body: dict[str, Any]) -> bool:
+    wanted = body.get("prompt_config") or {}
+    given = stored.get("prompt_config") or {}
+    return stored["definition"] == body.get("definition") and all(
+        given.get(k) == v for k, v in wanted.items()
+    )
+
+
+def _schema_id(api: Api, project: str, body: dict[str, Any]) -> str:
+    """The schema of the file: the project's latest version of that name when it is the
+    same, else a new version of it, else a new schema."""
+    if not isinstance(body, dict) or "name" not in body:
+        raise CliError(Exit.USAGE, "invalid_schema_file", "the schema file needs a name")
+    latest = {s["name"]: s for s in api.get(f"/projects/{project}/schemas")["items"]}
+    found = latest.get(body["name"])
+    if found is None:
+        return str(api.post(f"/projects/{project}/schemas", body)["id"])
+    if _same(found, body):
+        return str(found["id"])
+    edit = {k: v for k, v in body.items() if k in ("definition", "prompt_config")}
+    edit["base_version"] = found["version"]
+    version = api.post(f"/schemas/{found['id']}/versions", edit)
+    return str(version["id"])
 
 
 def status(run_id: str, as_json: JsonOpt = False) -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON on stdout (for scripts)")]
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def emit_json(value: Any) -> None:
