@@ -54,7 +54,7 @@ def test_documents_flow_to_a_complete_run_and_an_exact_export(stack, client, exa
     overlays = list(client.overlays(run["id"], page_size=5))
     assert len(overlays) == total and all(o["staged"] is not None for o in overlays)
 
-    export = client.request_export(run["id"])
+    export = client.request_export(run["id"], content="staged")
     export = wait_for(
         lambda: client.export(export["id"]),
         lambda e: e["status"] != "pending",
@@ -70,8 +70,9 @@ def test_documents_flow_to_a_complete_run_and_an_exact_export(stack, client, exa
     for row in rows:
         by_doc.setdefault(row["document_id"], []).append(row["block_index"])
         assert row["block_uid"] == f"{row['document_id']}:{row['block_index']}"
-        assert row["status"] == "ai_complete" and isinstance(row["staged"], dict)
-        assert set(row) >= {"block_type", "section_path", "confirmed"}
+        assert row["status"] == "ai_complete" and isinstance(row["values"], dict)
+        assert row["value_source"] == "staged"
+        assert set(row) >= {"block_type", "section_path", "review_status", "flags", "filename"}
     assert all(ix == sorted(ix) for ix in by_doc.values())
 
 

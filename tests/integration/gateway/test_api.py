@@ -272,7 +272,7 @@ async def test_export_request_and_download(gw: Gateway):
     file = await gw.client.get(download, headers=auth)
     assert file.status_code == 200 and file.text == '{"a": 1}\n'
     assert file.headers["content-type"].startswith("application/x-ndjson")
-    assert f"run-{run['id']}.jsonl" in file.headers["content-disposition"]
+    assert f'filename="run-{run["id"]}-invoice-v1.jsonl"' in file.headers["content-disposition"]
 
 
 async def test_another_account_sees_nothing(gw: Gateway):

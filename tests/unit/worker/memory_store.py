@@ -42,6 +42,7 @@ class Overlay:
     claimed_by: str | None = None
     staged: dict[str, Any] | None = None
     error_code: str | None = None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -122,6 +123,7 @@ class MemoryPackStore:
             o.attempt_count += outcome.attempt_inc
             o.pack_id = outcome.pack_id or o.pack_id
             o.error_code = outcome.error_code
+            o.flags = outcome.flags
             assert o.pack_id is not None
             settled.append(SettledOverlay(o.status, o.pack_id))
         if settlement.call is not None:

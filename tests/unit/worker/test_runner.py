@@ -184,3 +184,29 @@ async def test_a_duplicate_offer_finds_nothing_to_claim():
     await runner(store, provider).run(msg)
     await runner(store, provider).run(msg)
     assert len(provider.requests) == 1 and len(store.notices) == 1
+
+
+async def test_settled_blocks_carry_their_review_flags():
+    store, run_id, msg = arrange(["alpha beta", "gamma"])
+    # "A" occurs in "alpha beta" (case aside); "Z" is nowhere in "gamma".
+    provider = ScriptedProvider(answer({"1": {"title": "Alpha"}, "2": {"title": "Z"}}))
+    await runner(store, provider).run(msg)
+    assert [o.flags for o in store.overlays(run_id)] == [(), ("not_in_text:title",)]
+
+
+async def test_a_block_answered_in_a_split_pack_is_flagged_retried():
+    store, run_id, msg = arrange(["alpha"])
+    split = PackReady(run_id=run_id, pack_id=msg.pack_id, block_count=1, split_depth=1)
+    await runner(store, ScriptedProvider(answer({"1": {"title": "alpha"}}))).run(split)
+    assert [o.flags for o in store.overlays(run_id)] == [("retried",)]
+
+
+async def test_a_failed_block_is_flagged_and_a_pending_one_is_not():
+    store, run_id, msg = arrange(["alpha", "beta"], max_attempts=1)
+    # Block 1 answers nothing valid and fails at once (max_attempts 1): its required title is
+    # null and it was tried; block 2 is fine.
+    await runner(store, ScriptedProvider(answer({"2": {"title": "beta"}}))).run(msg)
+    first, second = store.overlays(run_id)
+    assert first.status is OverlayStatus.FAILED
+    assert first.flags == ("required_null:title", "retried")
+    assert second.flags == ()

@@ -7,14 +7,20 @@ from typing import Any
 
 import httpx
 
+from strata.client.review import ReviewMethods
+
 
 class StrataApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"HTTP {status} {code}: {message}")
         self.status, self.code, self.message = status, code, message
+        # The rest of the error object, e.g. `current` on 409 stale_revision.
+        self.details = details or {}
 
 
-class StrataClient:
+class StrataClient(ReviewMethods):
     def __init__(self, base_url: str, token: str | None, *, timeout: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
@@ -26,8 +32,9 @@ class StrataClient:
         response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
-                error = response.json()["error"]
-                raise StrataApiError(response.status_code, error["code"], error["message"])
+                error = dict(response.json()["error"])
+                code, message = error.pop("code"), error.pop("message")
+                raise StrataApiError(response.status_code, code, message, error)
             except (ValueError, KeyError, TypeError):
                 raise StrataApiError(response.status_code, "http_error", response.text) from None
         return response.json() if response.content else None
@@ -69,11 +76,59 @@ class StrataClient:
     def overlays(self, run_id: str, *, page_size: int = 500) -> Iterator[dict[str, Any]]:
         yield from self._paged(f"/v1/runs/{run_id}/overlays", page_size)
 
-    def request_export(self, run_id: str, fmt: str = "jsonl") -> dict[str, Any]:
-        return self.request("POST", f"/v1/runs/{run_id}/exports", json={"format": fmt})
+    def request_export(
+        self,
+        run_id: str,
+        fmt: str = "jsonl",
+        *,
+        content: str = "confirmed",
+        document_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Export a run (or, with `document_id`, one document of it): jsonl, csv, xlsx or md;
+        confirmed, staged or merged values."""
+        body: dict[str, Any] = {"format": fmt, "content": content}
+        if document_id is not None:
+            body["document_id"] = document_id
+        return self.request("POST", f"/v1/runs/{run_id}/exports", json=body)
+
+    def request_project_export(
+        self, project_id: str, schema_id: str, fmt: str = "jsonl", *, content: str = "confirmed"
+    ) -> dict[str, Any]:
+        """Export a project for one schema version: the latest value of every block across
+        that schema's runs, each row saying which run it came from."""
+        body = {"schema_id": schema_id, "format": fmt, "content": content}
+        return self.request("POST", f"/v1/projects/{project_id}/exports", json=body)
 
     def export(self, export_id: str) -> dict[str, Any]:
         return self.request("GET", f"/v1/exports/{export_id}")
+
+    def exported(self, export_id: str, *, timeout_s: float = 120) -> dict[str, Any]:
+        """Wait until the export is `ready` or `failed`, and return it."""
+        return wait_for(
+            lambda: self.export(export_id),
+            lambda e: e["status"] != "pending",
+            timeout_s=timeout_s,
+            what=f"export {export_id} built",
+        )
+
+    def exports(
+        self, *, run_id: str | None = None, project_id: str | None = None, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """A run's or a project's exports, newest first."""
+        if (run_id is None) == (project_id is None):
+            raise ValueError("give exactly one of run_id and project_id")
+        owner = f"/v1/runs/{run_id}" if run_id else f"/v1/projects/{project_id}"
+        yield from self._paged(f"{owner}/exports", page_size)
+
+    def delete_export(self, export_id: str) -> None:
+        self.request("DELETE", f"/v1/exports/{export_id}")
+
+    def export_to(self, export_id: str, target: Path, *, timeout_s: float = 120) -> Path:
+        """Wait for the export, then download it to `target`; raises if it failed."""
+        export = self.exported(export_id, timeout_s=timeout_s)
+        if export["status"] != "ready":
+            raise StrataApiError(409, "export_failed", export.get("error_message") or "failed")
+        return self.download_export(export_id, target)
 
     def download_export(self, export_id: str, target: Path) -> Path:
         with self._http.stream("GET", f"/v1/exports/{export_id}/download") as response:

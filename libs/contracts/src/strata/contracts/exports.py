@@ -11,3 +11,26 @@ class ExportStatus(StrEnum):
 
 class ExportFormat(StrEnum):
     JSONL = "jsonl"
+    CSV = "csv"
+    XLSX = "xlsx"
+    MD = "md"
+
+
+class ExportContent(StrEnum):
+    """Which values an export carries: what people confirmed (the default), what the model
+    staged, or confirmed where present and staged otherwise."""
+
+    CONFIRMED = "confirmed"
+    STAGED = "staged"
+    MERGED = "merged"
+
+
+class ExportScope(StrEnum):
+    RUN = "run"
+    DOCUMENT = "document"  # one document of a run
+    PROJECT = "project"  # every document of a project, for one schema, across runs
+
+
+def download_path(export_id: object) -> str:
+    """Where the gateway serves an export's file (announced in `export.completed`)."""
+    return f"/v1/exports/{export_id}/download"

@@ -61,7 +61,7 @@ class DocumentFailed(Message):
 
 class PlanRequested(Message):
     """Plan this run's pending overlays that have no pack yet (after creation, a cancel and
-    resume, a retry-failed, or the rollup's sweep). Was `RunCreated` / `run.created`."""
+    resume, a retry-failed, or the rollup's sweep). Was `PlanRequested` / `run.created`."""
 
     route = routing.PLAN_REQUESTED
     run_id: UUID
@@ -81,7 +81,7 @@ class PackReady(Message):
 
 class RecountRequested(Message):
     """Recount this run from its overlays. A settle says how many blocks it moved; a cancel,
-    resume or retry-failed sends zeros. Was `OverlaysSettled` / `overlays.settled`."""
+    resume or retry-failed sends zeros. Was `RecountRequested` / `overlays.settled`."""
 
     route = routing.RECOUNT_REQUESTED
     run_id: UUID
@@ -141,10 +141,15 @@ class ExportRequested(Message):
 class ExportCompleted(Message):
     route = routing.EXPORT_COMPLETED
     export_id: UUID
-    run_id: UUID
+    # None for a project-scope export, which spans runs.
+    run_id: UUID | None = None
     status: ExportStatus
     row_count: int = 0
     error_message: str | None = None
+    account_id: UUID | None = None
+    project_id: UUID | None = None
+    # The gateway route that serves the file, when the export is ready.
+    download_path: str | None = None
 
 
 # The names before 0.2, kept for one version for integrations that import them.

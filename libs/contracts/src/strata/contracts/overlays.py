@@ -31,3 +31,21 @@ class ModelErrorCode(StrEnum):
     OVERFLOW = "overflow"
     CANCELLED = "cancelled"
     BUDGET_EXHAUSTED = "budget_exhausted"
+
+
+class ReviewAction(StrEnum):
+    CONFIRM = "confirm"
+    EDIT = "edit"
+    REJECT = "reject"
+    REOPEN = "reopen"
+
+
+class FlagKind(StrEnum):
+    """Why a settled block deserves a person's eye. A stored flag is `<kind>:<field path>`
+    (`retried` alone), e.g. `number_not_in_text:totals.net`."""
+
+    REQUIRED_NULL = "required_null"
+    NOT_IN_TEXT = "not_in_text"
+    NUMBER_NOT_IN_TEXT = "number_not_in_text"
+    NOT_IN_ENUM = "not_in_enum"
+    RETRIED = "retried"

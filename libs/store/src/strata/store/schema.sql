@@ -122,6 +122,10 @@ CREATE TABLE overlays (
     confirmed           jsonb,
     review_status       text NOT NULL DEFAULT 'unreviewed'
                         CHECK (review_status IN ('unreviewed', 'confirmed', 'edited', 'rejected')),
+    -- Bumped by every review action (and by retry-failed): actions name the revision they saw.
+    review_revision     integer NOT NULL DEFAULT 0,
+    -- `<kind>:<field path>` set when the block settles (strata.planning.flags).
+    flags               text[] NOT NULL DEFAULT '{}',
     attempt_count       integer NOT NULL DEFAULT 0,
     claimed_by          text,
     claim_expires_at    timestamptz,
@@ -135,6 +139,9 @@ CREATE TABLE overlays (
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
 ) WITH (fillfactor = 70);
 CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
+-- The review queue's flagged part, keyset-paged; partial so an unflagged settle stays HOT.
+CREATE INDEX overlays_flagged_idx ON overlays (run_id, (- cardinality(flags)), document_id, block_index)
+    WHERE flags <> '{}';
 
 CREATE TABLE llm_calls (
     id                           uuid PRIMARY KEY,
@@ -158,15 +165,30 @@ CREATE INDEX llm_calls_run_idx ON llm_calls (run_id, created_at);
 CREATE TABLE exports (
     id             uuid PRIMARY KEY,
     account_id     uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    run_id         uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    format         text NOT NULL CHECK (format IN ('jsonl')),
+    project_id     uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    -- Run and document scope name the run; project scope spans runs of one schema.
+    run_id         uuid REFERENCES runs (id) ON DELETE CASCADE,
+    scope          text NOT NULL DEFAULT 'run' CHECK (scope IN ('run', 'document', 'project')),
+    content        text NOT NULL DEFAULT 'confirmed'
+                   CHECK (content IN ('confirmed', 'staged', 'merged')),
+    document_id    uuid REFERENCES documents (id) ON DELETE CASCADE,
+    schema_id      uuid REFERENCES schemas (id) ON DELETE CASCADE,
+    format         text NOT NULL,
     status         text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ready', 'failed')),
     blob_key       text,
     row_count      integer,
     error_message  text,
     created_at     timestamptz NOT NULL DEFAULT now(),
-    completed_at   timestamptz
+    completed_at   timestamptz,
+    CONSTRAINT exports_format_check CHECK (format IN ('jsonl', 'csv', 'xlsx', 'md')),
+    CONSTRAINT exports_scope_fields_check CHECK (
+        (scope = 'run' AND run_id IS NOT NULL AND document_id IS NULL)
+        OR (scope = 'document' AND run_id IS NOT NULL AND document_id IS NOT NULL)
+        OR (scope = 'project' AND run_id IS NULL AND schema_id IS NOT NULL)
+    )
 );
+CREATE INDEX exports_run_idx ON exports (run_id, created_at) WHERE run_id IS NOT NULL;
+CREATE INDEX exports_project_idx ON exports (project_id, created_at);
 
 -- Transactional outbox: a message row commits with the change that caused it; the producer
 -- publishes it after commit and a relay re-publishes whatever a crash left behind.
@@ -306,3 +328,23 @@ CREATE TABLE webhook_attempts (
     duration_ms   integer NOT NULL
 );
 CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_id, id);
+
+-- Review (issue 10): one row per action a person takes on a block. Never updated.
+CREATE TABLE review_events (
+    id           bigserial PRIMARY KEY,
+    run_id       uuid NOT NULL,
+    document_id  uuid NOT NULL,
+    block_index  integer NOT NULL,
+    account_id   uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_id     uuid REFERENCES api_tokens (id) ON DELETE SET NULL,
+    action       text NOT NULL CHECK (action IN ('confirm', 'edit', 'reject', 'reopen')),
+    before       jsonb NOT NULL,
+    after        jsonb NOT NULL,
+    revision     integer NOT NULL,
+    reason       text,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    FOREIGN KEY (run_id, document_id, block_index)
+        REFERENCES overlays (run_id, document_id, block_index) ON DELETE CASCADE,
+    UNIQUE (run_id, document_id, block_index, revision)
+);
+CREATE INDEX review_events_run_idx ON review_events (run_id, id);

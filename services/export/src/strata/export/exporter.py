@@ -1,17 +1,34 @@
-"""export.requested → a file in blob storage → export.completed."""
+"""export.requested → a file in blob storage → export.completed.
+
+Rows stream from the store through the format's writer into a temp file that is moved into
+place only when complete; nothing holds more than one row. An export deleted while it was being
+built leaves no file behind.
+"""
 
 import logging
 import os
 import uuid
 from contextlib import aclosing
+from typing import Any
 from uuid import UUID
 
+from strata.contracts.exports import ExportScope
 from strata.contracts.messages import ExportRequested
-from strata.export.formats import jsonl_line
-from strata.export.store import ExportStore
+from strata.export.columns import value_columns
+from strata.export.content import select_values
+from strata.export.counters import ReviewCounts
+from strata.export.store import ExportJob, ExportStore, SchemaInfo
+from strata.export.writers import open_writer
 from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.errors import StrataError
 
 logger = logging.getLogger(__name__)
+
+
+class ExportSourceGoneError(StrataError):
+    """What the export was built from no longer exists."""
+
+    code = "export_source_gone"
 
 
 class Exporter:
@@ -23,24 +40,75 @@ class Exporter:
         job = await self._store.pending_export(msg.export_id)
         if job is None:
             return  # finished already, or unknown
-        key = f"exports/{job.id}.{job.format}"
-        rows = await self._write_jsonl(job.run_id, key)
-        await self._store.mark_ready(msg.export_id, blob_key=key, row_count=rows)
-        logger.info("export %s ready: %d rows at %s", msg.export_id, rows, key)
+        schema = await self._store.schema(job.schema_id)
+        if schema is None:
+            raise ExportSourceGoneError(f"schema {job.schema_id} is gone")
+        runs = await self._store.runs_of(job)
+        metadata = _metadata(job, schema, await self._store.run_metadata(runs))
+        key = f"exports/{job.id}.{job.format.value}"
+        rows = await self._write(job, schema, runs, key, metadata)
+        if not await self._store.mark_ready(job, blob_key=key, row_count=rows):
+            self._blobs.delete(key)  # deleted (or finished) while we wrote it
+            return
+        logger.info("export %s ready: %d rows at %s", job.id, rows, key)
 
-    async def _write_jsonl(self, run_id: UUID, key: str) -> int:
-        """Stream the run's rows into a temp file, then move it into place atomically."""
+    async def give_up(self, msg: ExportRequested, code: str, reason: str) -> None:
+        """The message is being dead-lettered: fail the export, so nobody waits for ever."""
+        await self._store.mark_failed(msg.export_id, f"{code}: {reason}"[:500])
+
+    async def _write(
+        self,
+        job: ExportJob,
+        schema: SchemaInfo,
+        runs: list[UUID],
+        key: str,
+        metadata: list[tuple[str, Any]],
+    ) -> int:
         target = self._blobs.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
-        count = 0
+        writer = open_writer(
+            job.format, tmp, columns=value_columns(schema.definition), title=_title(job, schema)
+        )
+        counts, content = ReviewCounts(), job.content
         try:
-            with tmp.open("w", encoding="utf-8") as out:
-                async with aclosing(self._store.run_rows(run_id)) as rows:
-                    async for row in rows:
-                        out.write(jsonl_line(row))
-                        count += 1
-            os.replace(tmp, target)
-        finally:
+            async with aclosing(self._store.rows(job, runs)) as batches:
+                async for batch in batches:
+                    for row in batch:
+                        status = row["review_status"]
+                        counts.add(status, row["flags"])
+                        source, values_json = select_values(
+                            content,
+                            review_status=status,
+                            staged=row["staged"],
+                            confirmed=row["confirmed"],
+                        )
+                        writer.write(row, source, values_json)
+        except BaseException:
+            writer.abort()
             tmp.unlink(missing_ok=True)
-        return count
+            raise
+        writer.finish([*metadata, *counts.items()])
+        os.replace(tmp, target)
+        return counts.rows
+
+
+def _title(job: ExportJob, schema: SchemaInfo) -> str:
+    where = f"project {job.project_id}" if job.scope is ExportScope.PROJECT else f"run {job.run_id}"
+    return f"{schema.name} v{schema.version} — {where} ({job.content.value} values)"
+
+
+def _metadata(job: ExportJob, schema: SchemaInfo, runs: dict[str, Any]) -> list[tuple[str, Any]]:
+    head: list[tuple[str, Any]] = [
+        ("export_id", str(job.id)),
+        ("scope", job.scope.value),
+        ("content", job.content.value),
+        ("project_id", str(job.project_id)),
+        ("run_id", str(job.run_id) if job.run_id else None),
+        ("document_id", str(job.document_id) if job.document_id else None),
+        ("schema_id", str(schema.id)),
+        ("schema.name", schema.name),
+        ("schema.version", schema.version),
+        ("schema.definition", schema.definition),
+    ]
+    return head + [(k, float(v) if k == "usage.cost_usd" else v) for k, v in runs.items()]

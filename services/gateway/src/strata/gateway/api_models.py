@@ -2,15 +2,15 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from strata.contracts.documents import DocumentStatus
-from strata.contracts.exports import ExportFormat, ExportStatus
+from strata.contracts.exports import ExportContent, ExportFormat, ExportScope, ExportStatus
 from strata.contracts.keys import KeyStatus, Provider
-from strata.contracts.overlays import OverlayStatus, ReviewStatus
+from strata.contracts.overlays import FlagKind, OverlayStatus, ReviewAction, ReviewStatus
 from strata.contracts.runs import RunStatus
 from strata.contracts.stages import Stage
 
@@ -145,6 +145,17 @@ class RunUsage(TokenTotals):
     reserved_usd: Decimal | None = Field(description="worst case of the calls in flight")
 
 
+class ReviewCounts(BaseModel):
+    """A run's review counters, counted from its overlays when read (never incremented)."""
+
+    unreviewed: int = Field(description="every block not yet reviewed, pending ones included")
+    confirmed: int
+    edited: int
+    rejected: int
+    flagged: int = Field(description="blocks with at least one flag, whatever their review")
+    reviewed: bool = Field(description="nothing is unreviewed")
+
+
 class Run(BaseModel):
     id: UUID
     project_id: UUID
@@ -163,6 +174,7 @@ class Run(BaseModel):
     stages: list[Stage] | None = Field(
         None, description="the run's todo list; null until the first recount (seconds)"
     )
+    review: ReviewCounts | None = Field(None, description="on GET /v1/runs/{id}")
 
 
 class Overlay(BaseModel):
@@ -173,6 +185,8 @@ class Overlay(BaseModel):
     staged: dict[str, Any] | None
     confirmed: dict[str, Any] | None
     review_status: ReviewStatus
+    revision: int = Field(description="name it in a review action (`review_revision`)")
+    flags: list[str] = Field(description="`<kind>:<field path>`, set when the block settled")
     attempt_count: int
     last_error_code: str | None
     last_error_message: str | None
@@ -185,19 +199,124 @@ class OverlayPage(BaseModel):
     next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
 
 
+class ReviewRequest(ApiRequest):
+    action: ReviewAction
+    revision: int = Field(ge=0, description="the block's revision this action was made against")
+    values: dict[str, Any] | None = Field(
+        None, description="edit only: fields to set; the others keep their staged value"
+    )
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ReviewItem(BaseModel):
+    """One settled block as a reviewer sees it: the block beside its values."""
+
+    block_uid: str
+    document_id: UUID
+    block_index: int
+    filename: str
+    block_type: str
+    text: str
+    section_path: list[str]
+    page_start: int | None
+    page_end: int | None
+    status: OverlayStatus
+    staged: dict[str, Any] | None
+    confirmed: dict[str, Any] | None
+    review_status: ReviewStatus
+    revision: int
+    flags: list[str]
+    last_error_code: str | None
+    settled_at: datetime | None
+
+
+class ReviewQueuePage(BaseModel):
+    items: list[ReviewItem]
+    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
+
+
+class StaleRevisionDetail(ErrorDetail):
+    current: ReviewItem = Field(description="the block as it is now")
+
+
+class StaleRevisionBody(BaseModel):
+    error: StaleRevisionDetail
+
+
+class BulkReviewRequest(ApiRequest):
+    action: Literal[ReviewAction.CONFIRM, ReviewAction.REJECT, ReviewAction.REOPEN]
+    document_id: UUID | None = Field(None, description="one document of the run; default all")
+    status: Literal[OverlayStatus.AI_COMPLETE, OverlayStatus.FAILED] | None = None
+    flag: FlagKind | None = Field(None, description="only blocks carrying a flag of this kind")
+    include_flagged: bool = Field(
+        False, description="confirm flagged blocks too (confirm skips them by default)"
+    )
+    reason: str | None = Field(None, max_length=2000)
+
+
+class BulkReviewResult(BaseModel):
+    action: ReviewAction
+    changed: int = Field(description="blocks this call moved; 0 when repeated")
+    skipped_flagged: int = Field(description="blocks left alone because they are flagged")
+
+
+class ReviewEvent(BaseModel):
+    id: int
+    block_uid: str
+    document_id: UUID
+    block_index: int
+    action: ReviewAction
+    before: dict[str, Any] = Field(description="review_status and confirmed before the action")
+    after: dict[str, Any]
+    revision: int = Field(description="the block's revision after the action")
+    reason: str | None
+    account_id: UUID
+    account_name: str
+    token_hint: str | None = Field(description="last characters of the token that acted")
+    created_at: datetime
+
+
+class ReviewEventPage(BaseModel):
+    items: list[ReviewEvent]
+    next_cursor: int | None
+
+
 class ExportCreate(ApiRequest):
     format: ExportFormat = ExportFormat.JSONL
+    content: ExportContent = Field(
+        ExportContent.CONFIRMED,
+        description="confirmed (only confirmed/edited values), staged, or merged "
+        "(confirmed where present, else staged; a column says which)",
+    )
+    document_id: UUID | None = Field(None, description="export only this document of the run")
+
+
+class ProjectExportCreate(ApiRequest):
+    schema_id: UUID = Field(description="the schema version whose runs the export spans")
+    format: ExportFormat = ExportFormat.JSONL
+    content: ExportContent = ExportContent.CONFIRMED
 
 
 class Export(BaseModel):
     id: UUID
-    run_id: UUID
+    project_id: UUID
+    run_id: UUID | None = Field(description="null for a project export, which spans runs")
+    scope: ExportScope
+    content: ExportContent
+    document_id: UUID | None
+    schema_id: UUID | None
     format: ExportFormat
     status: ExportStatus
     row_count: int | None
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+    download_path: str | None = Field(None, description="where the file is, once ready")
+
+
+class ExportPage(BaseModel):
+    items: list[Export]
+    next_cursor: str | None = Field(description="opaque; pass as `cursor` for the next page")
 
 
 class RunAction(BaseModel):

@@ -8,6 +8,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from strata.planning.values import first_problem
+
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
@@ -63,9 +65,8 @@ def map_answer(text: str, uids: list[str], validator: Draft202012Validator) -> M
             mapped.problems[uid] = "no answer for this block"
         elif not isinstance(parsed[uid], dict):
             mapped.problems[uid] = "answer for this block is not an object"
-        elif error := next(iter(validator.iter_errors(parsed[uid])), None):
-            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-            mapped.problems[uid] = f"invalid at {where}: {error.message}"[:500]
+        elif problem := first_problem(validator, parsed[uid]):
+            mapped.problems[uid] = problem
         else:
             mapped.values[uid] = dict(parsed[uid])
     return mapped

@@ -12,6 +12,7 @@ from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.planning.prompt import system_prompt
 from strata.planning.tokens import estimate_tokens
+from strata.planning.values import value_validator
 from strata.worker.store import PackStore
 
 
@@ -48,7 +49,7 @@ class RunContexts:
             definition=definition,
             system=system,
             system_tokens=estimate_tokens(system),
-            validator=Draft202012Validator(definition),
+            validator=value_validator(definition),
         )
         self._cache[run_id] = context
         if len(self._cache) > self._capacity:

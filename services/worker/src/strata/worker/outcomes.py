@@ -5,13 +5,14 @@ invalid go back to `pending` in packs of their own; an overflowing pack is split
 block fails once its attempts reach the policy's `max_attempts`.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID, uuid4
 
 from strata.contracts.blocks import make_block_uid
-from strata.contracts.overlays import ModelErrorCode, OverlayStatus
+from strata.contracts.overlays import TERMINAL_OVERLAY_STATUSES, ModelErrorCode, OverlayStatus
 from strata.contracts.policy import PolicySnapshot
+from strata.planning.flags import block_flags
 from strata.worker.answers import MappedAnswer
 
 
@@ -36,6 +37,7 @@ class BlockOutcome:
     pack_id: UUID | None = None  # a new pack for a block that goes back to pending
     error_code: str | None = None
     error_message: str | None = None
+    flags: tuple[str, ...] = ()  # set on settled outcomes by `with_flags`
 
 
 @dataclass
@@ -168,3 +170,26 @@ def budget_exhausted(blocks: list[ClaimedBlock], policy: PolicySnapshot) -> Deci
             for b in blocks
         ]
     )
+
+
+def with_flags(decision: Decision, *, definition: dict[str, Any], repacked: bool) -> Decision:
+    """The same decision with the review flags of every block it settles (ai_complete or failed),
+    computed from the block's own text and values. `repacked`: the pack came from a split or a
+    lone retry, so every answer in it needed more than one try."""
+    outcomes = [
+        replace(
+            o,
+            flags=tuple(
+                block_flags(
+                    definition=definition,
+                    values=o.staged,
+                    text=o.block.text,
+                    retried=repacked or o.block.attempt_count + o.attempt_inc > 0,
+                )
+            ),
+        )
+        if o.status in TERMINAL_OVERLAY_STATUSES
+        else o
+        for o in decision.outcomes
+    ]
+    return replace(decision, outcomes=outcomes)

@@ -1,6 +1,7 @@
 """The worker's stores on Postgres. All of the worker's SQL (`queries.sql`, `keys.sql`) is loaded
 here and nowhere else."""
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -80,6 +81,8 @@ class PgPackStore:
                 [o.error_code for o in outcomes],
                 [o.error_message for o in outcomes],
                 settlement.worker_id,
+                # JSON text per row: asyncpg would read a list of lists as a 2-D array.
+                [json.dumps(o.flags) for o in outcomes],
             )
             call = settlement.call
             if call is not None:

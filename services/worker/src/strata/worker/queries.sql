@@ -65,9 +65,12 @@ UPDATE overlays o SET
     claimed_by = NULL,
     claim_expires_at = NULL,
     settled_at = CASE WHEN v.status IN ('ai_complete', 'failed') THEN now() END,
+    -- Review flags (strata.planning.flags) of a settled block; an unflagged block writes the
+    -- same '{}' it had, so its update stays HOT (the flagged-queue index is partial).
+    flags = ARRAY(SELECT jsonb_array_elements_text(v.flags::jsonb)),
     updated_at = now()
-FROM unnest($2::uuid[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::uuid[], $8::text[], $9::text[])
-    AS v(document_id, block_index, status, staged, attempt_inc, pack_id, error_code, error_message)
+FROM unnest($2::uuid[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::uuid[], $8::text[], $9::text[], $11::text[])
+    AS v(document_id, block_index, status, staged, attempt_inc, pack_id, error_code, error_message, flags)
 WHERE o.run_id = $1 AND o.document_id = v.document_id AND o.block_index = v.block_index
   AND o.status = 'claimed' AND o.claimed_by = $10
 RETURNING o.status, o.pack_id;

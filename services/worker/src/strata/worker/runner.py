@@ -22,6 +22,7 @@ from strata.worker.outcomes import (
     after_answer,
     after_error,
     budget_exhausted,
+    with_flags,
 )
 from strata.worker.provider import (
     ModelError,
@@ -88,7 +89,7 @@ class PackRunner:
         if policy.budget_usd is not None:
             reserved = worst_case_cost(policy=policy, system=context.system, body=prompt.body)
             if not await self._store.reserve_budget(msg.run_id, reserved):
-                await self._settle(msg, budget_exhausted(blocks, policy), model=policy.model)
+                await self._settle(msg, budget_exhausted(blocks, policy), context=context)
                 return
         try:
             async with self._lease_kept(msg, policy.lease_seconds):
@@ -104,8 +105,8 @@ class PackRunner:
         await self._settle(
             msg,
             after_answer(blocks, mapped, policy),
+            context=context,
             response=response,
-            model=policy.model,
             reserved=reserved,
         )
 
@@ -128,7 +129,13 @@ class PackRunner:
             retryable=exc.retryable,
             policy=context.policy,
         )
-        await self._settle(msg, decision, error=exc, model=context.policy.model, reserved=reserved)
+        await self._settle(
+            msg,
+            decision,
+            context=context,
+            error=exc,
+            reserved=reserved,
+        )
         if decision.retry_same_pack:
             # The consumer re-offers this pack after a delay: the provider's retry-after, and at
             # least the policy's exponential backoff for the attempt the blocks are on.
@@ -163,15 +170,18 @@ class PackRunner:
         msg: PackReady,
         decision: Decision,
         *,
-        model: str,
+        context: RunContext,
         response: ModelResponse | None = None,
         error: ModelError | None = None,
         reserved: Decimal | None = None,
     ) -> None:
+        decision = with_flags(decision, definition=context.definition, repacked=msg.split_depth > 0)
         call = None
         # A call was made unless no key was found to make it with.
         if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
-            call = _call_record(decision, response=response, error=error, model=model)
+            call = _call_record(
+                decision, response=response, error=error, model=context.policy.model
+            )
         settled = await self._store.settle(
             Settlement(
                 pack=msg,

@@ -54,9 +54,7 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
         )
         released = await uow.conn.fetchval(Q.release_for_cancel, run_id)
         uow.emit(RunCancelled(run_id=run_id))
-        uow.emit(
-            RecountRequested(run_id=run_id, released=released)
-        )
+        uow.emit(RecountRequested(run_id=run_id, released=released))
     return ActionResult(overlays_changed=released)
 
 
@@ -99,7 +97,9 @@ async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Act
             raise _conflict("run_cancelled", "the run is cancelled; resume it first")
         retried = await uow.conn.fetchval(Q.retry_failed_overlays, run_id)
         if retried == 0:
-            raise _conflict("no_failed_blocks", "the run has no failed blocks to retry")
+            raise _conflict(
+                "no_failed_blocks", "the run has no unreviewed failed blocks to retry"
+            )
         await uow.conn.execute(Q.set_run_status, run_id, RunStatus.RUNNING.value, None)
         uow.emit(PlanRequested(run_id=run_id))
         uow.emit(RecountRequested(run_id=run_id))

@@ -1,29 +1,102 @@
-"""Exports: files built from a run's overlays by the export service."""
+"""Exports: files built by the export service from a run, a document of a run, or a project."""
 
-from uuid import UUID, uuid4
+from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter
+import asyncpg
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
-from strata.contracts.exports import ExportStatus
-from strata.contracts.messages import ExportRequested
-from strata.gateway.api_models import Export, ExportCreate
+from strata.contracts.exports import ExportFormat, ExportStatus, download_path
+from strata.gateway.api_models import Export, ExportCreate, ExportPage, ProjectExportCreate
+from strata.gateway.domain import exports
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
-from strata.gateway.web.deps import Res
+from strata.gateway.web.cursors import (
+    InvalidCursorError,
+    decode_time_cursor,
+    encode_time_cursor,
+    split_page,
+)
+from strata.gateway.web.deps import Limit, Res
+from strata.gateway.web.disposition import content_disposition
 from strata.gateway.web.errors import ApiError, not_found
 
 router = APIRouter(tags=["exports"])
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+def to_export(row: asyncpg.Record) -> Export:
+    ready = row["status"] == ExportStatus.READY
+    return Export.model_validate(
+        dict(row) | {"download_path": download_path(row["id"]) if ready else None}
+    )
 
 
 @router.post("/runs/{run_id}/exports", status_code=202)
-async def request_export(run_id: UUID, body: ExportCreate, caller: Caller, res: Res) -> Export:
-    async with res.outbox.transaction() as uow:
-        if not await uow.conn.fetchval(Q.run_exists, run_id, caller.id):
-            raise not_found("run")
-        row = await uow.conn.fetchrow(Q.insert_export, uuid4(), caller.id, run_id, body.format)
-        uow.emit(ExportRequested(export_id=row["id"]))
-    return Export.model_validate(dict(row))
+async def request_run_export(run_id: UUID, body: ExportCreate, caller: Caller, res: Res) -> Export:
+    row = await exports.request_run_export(
+        res.outbox,
+        account_id=caller.id,
+        run_id=run_id,
+        fmt=body.format,
+        content=body.content,
+        document_id=body.document_id,
+    )
+    return to_export(row)
+
+
+@router.post("/projects/{project_id}/exports", status_code=202)
+async def request_project_export(
+    project_id: UUID, body: ProjectExportCreate, caller: Caller, res: Res
+) -> Export:
+    row = await exports.request_project_export(
+        res.outbox,
+        account_id=caller.id,
+        project_id=project_id,
+        schema_id=body.schema_id,
+        fmt=body.format,
+        content=body.content,
+    )
+    return to_export(row)
+
+
+async def _page(
+    res: Res, query: str, *, owner: UUID, caller: Caller, limit: int, cursor: str | None
+) -> ExportPage:
+    try:
+        after_at, after_id = decode_time_cursor(cursor)
+    except InvalidCursorError as exc:
+        raise ApiError(422, "invalid_cursor", str(exc)) from None
+    rows = await res.pool.fetch(query, owner, caller.id, after_at, after_id, limit + 1)
+    page, has_more = split_page(rows, limit)
+    last = page[-1] if has_more else None
+    return ExportPage(
+        items=[to_export(r) for r in page],
+        next_cursor=encode_time_cursor(last["created_at"], last["id"]) if last else None,
+    )
+
+
+@router.get("/runs/{run_id}/exports")
+async def list_run_exports(
+    run_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> ExportPage:
+    if not await res.pool.fetchval(Q.run_exists, run_id, caller.id):
+        raise not_found("run")
+    return await _page(
+        res, Q.page_run_exports, owner=run_id, caller=caller, limit=limit, cursor=cursor
+    )
+
+
+@router.get("/projects/{project_id}/exports")
+async def list_project_exports(
+    project_id: UUID, caller: Caller, res: Res, limit: Limit, cursor: Cursor = None
+) -> ExportPage:
+    if await res.pool.fetchrow(Q.get_project, project_id, caller.id) is None:
+        raise not_found("project")
+    return await _page(
+        res, Q.page_project_exports, owner=project_id, caller=caller, limit=limit, cursor=cursor
+    )
 
 
 @router.get("/exports/{export_id}")
@@ -31,14 +104,17 @@ async def get_export(export_id: UUID, caller: Caller, res: Res) -> Export:
     row = await res.pool.fetchrow(Q.get_export, export_id, caller.id)
     if row is None:
         raise not_found("export")
-    return Export.model_validate(dict(row))
+    return to_export(row)
 
 
-@router.get(
-    "/exports/{export_id}/download",
-    response_class=FileResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
-)
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media: {} for media in exports.MEDIA_TYPES.values()}},
+    409: {"description": "export_not_ready"},
+    410: {"description": "export_missing"},
+}
+
+
+@router.get("/exports/{export_id}/download", response_class=FileResponse, responses=_DOWNLOAD)
 async def download_export(export_id: UUID, caller: Caller, res: Res) -> FileResponse:
     row = await res.pool.fetchrow(Q.get_export, export_id, caller.id)
     if row is None:
@@ -48,6 +124,16 @@ async def download_export(export_id: UUID, caller: Caller, res: Res) -> FileResp
     path = res.blobs.path(row["blob_key"])
     if not path.is_file():
         raise ApiError(410, "export_missing", "the export file is gone; request a new export")
+    disposition = content_disposition(exports.download_name(row), fallback="export")
+    # FileResponse streams the file in chunks; the whole export is never in memory.
     return FileResponse(
-        path, media_type="application/x-ndjson", filename=f"run-{row['run_id']}.jsonl"
+        path,
+        media_type=exports.MEDIA_TYPES[ExportFormat(row["format"])],
+        headers={"Content-Disposition": disposition},
     )
+
+
+@router.delete("/exports/{export_id}", status_code=204)
+async def delete_export(export_id: UUID, caller: Caller, res: Res) -> Response:
+    await exports.delete_export(res.pool, res.blobs, account_id=caller.id, export_id=export_id)
+    return Response(status_code=204)

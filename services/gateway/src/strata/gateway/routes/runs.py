@@ -19,6 +19,7 @@ from strata.gateway.api_models import (
     RunEstimateOut,
     RunUsage,
 )
+from strata.gateway.domain.review import review_counts
 from strata.gateway.domain.run_creation import create_run, estimate
 from strata.gateway.routes.projects import require_project
 from strata.gateway.sql import Q
@@ -38,7 +39,12 @@ router = APIRouter(tags=["runs"])
 def to_overlay(row: asyncpg.Record, shares: dict[str, Decimal]) -> Overlay:
     uid = make_block_uid(row["document_id"], row["block_index"])
     return Overlay.model_validate(
-        {**dict(row), "block_uid": uid, "cost_usd": shares.get(uid, Decimal(0))}
+        {
+            **dict(row),
+            "block_uid": uid,
+            "revision": row["review_revision"],
+            "cost_usd": shares.get(uid, Decimal(0)),
+        }
     )
 
 
@@ -63,7 +69,8 @@ async def get_run(run_id: UUID, caller: Caller, res: Res) -> Run:
     if row is None:
         raise not_found("run")
     usage = RunUsage.model_validate(dict(await res.pool.fetchrow(Q.run_usage, run_id)))
-    return Run.model_validate({**dict(row), "usage": usage})
+    review = await review_counts(res.pool, run_id)
+    return Run.model_validate({**dict(row), "usage": usage, "review": review})
 
 
 @router.get("/projects/{project_id}/runs")

@@ -14,8 +14,8 @@ INSERT INTO accounts (id, name, is_superuser) VALUES ($1, $2, $3);
 INSERT INTO api_tokens (id, account_id, token_hash, hint) VALUES ($1, $2, $3, $4);
 
 -- name: account_for_token
--- The account behind a live (unrevoked) token hash.
-SELECT a.id, a.name, a.is_superuser
+-- The account behind a live (unrevoked) token hash, and which token it is (review audit).
+SELECT a.id, a.name, a.is_superuser, t.id AS token_id
 FROM api_tokens t JOIN accounts a ON a.id = t.account_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
 
@@ -164,16 +164,6 @@ WHERE o.run_id = $1 AND r.account_id = $2
   AND ($4::uuid IS NULL OR (o.document_id, o.block_index) > ($4::uuid, $5::int))
 ORDER BY o.document_id, o.block_index
 LIMIT $6;
-
--- name: insert_export
--- A pending export of a run.
-INSERT INTO exports (id, account_id, run_id, format, status)
-VALUES ($1, $2, $3, $4, 'pending')
-RETURNING *;
-
--- name: get_export
--- One of the caller's exports.
-SELECT * FROM exports WHERE id = $1 AND account_id = $2;
 
 -- name: lock_policy
 -- The admin policy row, locked so two edits serialise and each audit row sees its true "old".

@@ -50,11 +50,14 @@ SELECT EXISTS (
 
 -- name: retry_failed_overlays
 -- Failed overlays start over: pending, no attempts, no pack (the planner packs them again).
+-- A failed block a person already reviewed (filled by an edit, or rejected) is theirs: kept.
+-- Its flags go, and its revision moves, so no review action made against the failed state
+-- applies to what the model stages next.
 WITH retried AS (
     UPDATE overlays SET status = 'pending', attempt_count = 0, pack_id = NULL,
         last_error_code = NULL, last_error_message = NULL, settled_at = NULL,
-        updated_at = now()
-    WHERE run_id = $1 AND status = 'failed'
+        flags = '{}', review_revision = review_revision + 1, updated_at = now()
+    WHERE run_id = $1 AND status = 'failed' AND review_status = 'unreviewed'
     RETURNING 1
 )
 SELECT count(*) FROM retried;

@@ -22,6 +22,7 @@ class Account:
     id: UUID
     name: str
     is_superuser: bool
+    token_id: UUID | None = None  # the token this request came with: audit says who acted
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -37,7 +38,12 @@ async def current_account(
     if row is None:
         # One message for unknown, malformed and revoked tokens: nothing to probe.
         raise _unauthorized("invalid or revoked token")
-    return Account(id=row["id"], name=row["name"], is_superuser=row["is_superuser"])
+    return Account(
+        id=row["id"],
+        name=row["name"],
+        is_superuser=row["is_superuser"],
+        token_id=row["token_id"],
+    )
 
 
 Caller = Annotated[Account, Depends(current_account)]

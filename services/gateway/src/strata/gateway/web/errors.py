@@ -29,13 +29,21 @@ _HTTP_CODES = {
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        # More for the client to act on, beside code and message (e.g. `current` state on 409).
+        self.extra = extra
 
 
 def not_found(what: str) -> ApiError:
@@ -44,9 +52,13 @@ def not_found(what: str) -> ApiError:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message}}
+    body = {"error": {**(extra or {}), "code": code, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -60,7 +72,7 @@ def describe_validation_errors(errors: Any) -> str:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.headers)
+    return error_response(exc.status, exc.code, exc.message, exc.headers, exc.extra)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
