@@ -40,7 +40,10 @@ def main() -> None:
     )
     recorder = Recorder(store=store, on_recorded=deliverer.wake.set)
 
-    @consume_notifications(rt.broker, routing.EVENT_LOG, MODELS, prefetch=settings.prefetch)
+    # One at a time: the broker hands messages over in publish order, and handlers of a
+    # larger prefetch run concurrently, which would record a run's completion before its
+    # last progress. A record is one short transaction, so this still takes hundreds a second.
+    @consume_notifications(rt.broker, routing.EVENT_LOG, MODELS, prefetch=1)
     async def on_notification(message: Message) -> None:
         await recorder.record(message)
 

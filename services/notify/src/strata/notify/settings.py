@@ -18,7 +18,6 @@ class NotifySettings(BaseSettings):
     # STRATA_MASTER_KEY opens the webhook signing secrets the gateway sealed.
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
-    prefetch: int = Field(64, ge=1, le=1000)
     # Webhooks: first retry after 5 s, x4 each time, at most 2 h apart, for 25 h; a
     # subscription whose deliveries all failed for a day is disabled.
     retry_first_delay_s: float = Field(5.0, gt=0)
