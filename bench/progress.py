@@ -42,6 +42,9 @@ class Watcher:
         self.drops = drops
         self.ids: list[int] = []
         self.lags_ms: list[float] = []
+        # The same lag in two parts: into the event log, and from the log to this client.
+        self.record_ms: list[float] = []
+        self.fanout_ms: list[float] = []
         self.connected_at = 0.0
         self.reconnected = False
 
@@ -60,7 +63,10 @@ class Watcher:
                     event = json.loads(line[6:])
                     caused = datetime.fromisoformat(event["caused_at"]).timestamp()
                     if caused >= self.connected_at:  # live, not replayed
+                        recorded = datetime.fromisoformat(event["created_at"]).timestamp()
                         self.lags_ms.append((received - caused) * 1000)
+                        self.record_ms.append((recorded - caused) * 1000)
+                        self.fanout_ms.append((received - recorded) * 1000)
                     self.ids.append(event["id"])
                     last = str(event["id"])
                     if self.drops and not self.reconnected and drop_after.is_set():
@@ -151,6 +157,10 @@ def main() -> None:
     lags = sorted(lag for w in watchers for lag in w.lags_ms)
     p50 = statistics.median(lags) if lags else 0.0
     p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else 0.0
+    for name in ("record_ms", "fanout_ms"):
+        part = sorted(x for w in watchers for x in getattr(w, name))
+        if part:
+            log(f"  {name}: p50 {statistics.median(part):.0f} p99 {part[int(len(part) * 0.99)]:.0f}")
     log(f"{len(reference)} events in the run's log; {len(lags)} live receipts measured; "
         f"duplicates {doubled}; in order {in_order}")
     print(f"clients={len(watchers)} events_missed={missed} resume_ok={str(resume_ok).lower()} "

@@ -8,7 +8,9 @@ one seen" is exactly what a stream has not seen yet."""
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +44,19 @@ class EventHub:
         self._wake = asyncio.Event()
         self._last = 0
         self._task: asyncio.Task[None] | None = None
+        # Each event is encoded once for all the streams that send it (a few hundred streams
+        # of one run get the same bytes).
+        self._encoded: OrderedDict[int, str] = OrderedDict()
+
+    def encode(self, row: Any) -> str:
+        event_id = row["event_id"]
+        text = self._encoded.get(event_id)
+        if text is None:
+            text = json.dumps(event_body(row), separators=(",", ":"), default=str)
+            self._encoded[event_id] = text
+            if len(self._encoded) > 10_000:
+                self._encoded.popitem(last=False)
+        return text
 
     async def start(self) -> None:
         self._last = await self._pool.fetchval(Q.last_event_id)
@@ -103,6 +118,20 @@ class EventHub:
                 return
 
 
+def event_body(row: Any) -> dict[str, Any]:
+    """An event as clients receive it (the `Event` model of the API, built without pydantic
+    because it is built once per event and sent to every stream)."""
+    return {
+        "id": row["event_id"],
+        "type": row["type"],
+        "project_id": str(row["project_id"]),
+        "run_id": None if row["run_id"] is None else str(row["run_id"]),
+        "created_at": row["event_at"].isoformat(),
+        "caused_at": row["caused_at"].isoformat(),
+        "data": row["payload"],
+    }
+
+
 def matcher(
     *, account_id: UUID, project_id: UUID | None, run_id: UUID | None
 ) -> Callable[[Any], bool]:
@@ -144,6 +173,8 @@ async def follow(
                         return
                 if len(rows) < PAGE:
                     break
+            if run_id is not None and await pool.fetchval(Q.run_finished_by, run_id, last):
+                return  # resumed after the completion event: nothing more will come
             while not sub.overflowed:
                 row = await sub.queue.get()
                 if row["event_id"] <= last:

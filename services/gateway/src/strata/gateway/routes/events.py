@@ -56,12 +56,10 @@ def _hub(request: Request) -> EventHub:
     return hub
 
 
-async def _stream(request: Request, rows: AsyncIterator[Any]) -> AsyncIterator[dict[str, str]]:
+async def _stream(hub: EventHub, rows: AsyncIterator[Any]) -> AsyncIterator[dict[str, str]]:
+    # sse-starlette ends the response (cancelling this) when the client goes away.
     async for row in rows:
-        if await request.is_disconnected():
-            return
-        event = to_event(row)
-        yield {"id": str(event.id), "event": event.type, "data": event.model_dump_json()}
+        yield {"id": str(row["event_id"]), "event": row["type"], "data": hub.encode(row)}
 
 
 async def _response(
@@ -75,8 +73,9 @@ async def _response(
 ) -> EventSourceResponse:
     if start is None:  # nothing to resume from: what happens from now on
         start = await res.pool.fetchval(Q.last_event_id)
+    hub = _hub(request)
     rows = follow(
-        _hub(request),
+        hub,
         res.pool,
         account_id=account_id,
         project_id=project_id,
@@ -84,7 +83,7 @@ async def _response(
         after=start,
     )
     return EventSourceResponse(
-        _stream(request, rows),
+        _stream(hub, rows),
         ping=res.settings.sse_heartbeat_s,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -21,3 +21,9 @@ SELECT coalesce(max(id), 0) FROM events;
 -- name: run_tenant
 -- The project of one of the caller's runs.
 SELECT project_id FROM runs WHERE id = $1 AND account_id = $2;
+
+-- name: run_finished_by
+-- Whether the run's completion event is at or before this id.
+SELECT EXISTS (
+    SELECT 1 FROM events WHERE run_id = $1 AND type = 'run.completed' AND id <= $2
+);
