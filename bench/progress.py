@@ -52,10 +52,11 @@ class Watcher:
         last: str | None = None
         while True:
             headers = {} if last is None else {"Last-Event-ID": last}
-            self.connected_at = time.time()
             dropped = False
             async with http.stream("GET", path, headers=headers) as response:
                 response.raise_for_status()
+                # Connected once the stream answered; what happened before is replayed.
+                self.connected_at = time.time()
                 async for line in response.aiter_lines():
                     if not line.startswith("data: "):
                         continue

@@ -136,6 +136,13 @@ def _journey(live: Stack, examples: Path, tmp_path: Path, receiver: Receiver) ->
     assert stages["plan"]["status"] == "completed" and stages["plan"]["packs"] >= 1
     assert stages["extract"]["ended_at"] and stages["export"]["status"] == "pending"
 
+    confirmed = json.loads(
+        cli(live, config, "review", "bulk", run_id, "confirm", "--include-flagged", "--json").stdout
+    )
+    assert confirmed["changed"] == estimate["blocks"]
+    counters = json.loads(cli(live, config, "review", "status", run_id, "--json").stdout)
+    assert counters["confirmed"] == estimate["blocks"] and counters["reviewed"] is True
+
     out_file = tmp_path / "results.jsonl"
     exported = json.loads(
         cli(live, config, "export", run_id, "-o", str(out_file), "--json").stdout

@@ -11,7 +11,7 @@ from typing import Annotated
 import click
 import typer
 
-from strata.cli import jobs, webhooks
+from strata.cli import jobs, review, webhooks
 from strata.cli.api import Api, session
 from strata.cli.config import Login, save
 from strata.cli.errors import CliError, Exit
@@ -29,6 +29,7 @@ admin = typer.Typer(help="operator commands", no_args_is_help=True)
 app.add_typer(projects, name="projects")
 app.add_typer(admin, name="admin")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(review.app, name="review")
 jobs.register(app)
 
 

@@ -199,14 +199,18 @@ def status(run_id: str, as_json: JsonOpt = False) -> None:
 
 def export(
     run_id: str,
+    *,
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help="export format")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, xlsx or md")] = "jsonl",
+    content: Annotated[str, typer.Option(help="confirmed, staged or merged")] = "confirmed",
+    document: Annotated[str | None, typer.Option(help="only this document of the run")] = None,
     timeout: Timeout = 300.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Export a run's results and download the file. Exits 1 if the export failed."""
     with session() as api:
-        job = api.post(f"/runs/{run_id}/exports", {"format": fmt})
+        body = {"format": fmt, "content": content, "document_id": document}
+        job = api.post(f"/runs/{run_id}/exports", {k: v for k, v in body.items() if v})
         deadline = time.monotonic() + timeout
         while job["status"] == "pending":
             if time.monotonic() > deadline:
