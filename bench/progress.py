@@ -103,15 +103,20 @@ async def _watch(url: str, token: str, run_id: str, *, clients: int, droppers: i
         trigger_task = asyncio.create_task(trigger())
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=1800)
         trigger_task.cancel()
-        reference, after = [], 0
+        logged, after = [], 0
         while True:  # the run's events as the log holds them
             page = (await http.get("/v1/events", params={"run_id": run_id, "after": after,
                                                           "limit": 500})).json()
-            reference += [e["id"] for e in page["items"]]
+            logged += page["items"]
             if len(page["items"]) < 500:
                 break
             after = page["next_after"]
-        return watchers, reference
+        # A run's stream ends with run.completed: a recount that a late settle asked for may
+        # still log a progress after it, which is not part of the run's stream.
+        end = next(i for i, e in enumerate(logged) if e["type"] == "run.completed")
+        if len(logged) > end + 1:
+            log(f"{len(logged) - end - 1} event(s) logged after run.completed (not streamed)")
+        return watchers, [e["id"] for e in logged[: end + 1]]
 
 
 def main() -> None:
