@@ -1,6 +1,7 @@
 # One image for every Strata process. The command picks the process (docker-compose.yml and
 # deploy/k8s set it): strata-gateway, strata-ingest, strata-conversion, strata-worker,
-# strata-rollup, strata-export, strata-llm-sim, strata-migrate, or the admin CLI `strata`.
+# strata-rollup, strata-export, strata-notify, strata-llm-sim, strata-migrate, the CLI `strata`, or the
+# database admin script `strata-admin`.
 #
 #   docker build -t strata:local .
 #   docker run --rm strata:local strata-migrate --help
@@ -32,7 +33,8 @@ RUN pip install -c constraints.txt \
         ./libs/contracts ./libs/planning ./libs/runtime ./libs/store ./libs/client ./libs/crypto \
         ./tools/llm-sim \
         ./services/gateway ./services/ingest ./services/conversion \
-        ./services/worker ./services/rollup ./services/export \
+        ./services/worker ./services/rollup ./services/export ./services/notify \
+        ./tools/cli \
  && pip check
 
 # ---- runtime: the virtualenv, a non-root user and the blob volume; no compilers, no sources ----
@@ -60,4 +62,4 @@ VOLUME ["/data/blobs"]
 # 8000: strata-gateway; 8787: strata-llm-sim.
 EXPOSE 8000 8787
 # Deliberately no service here: the orchestrator's command chooses the console script.
-CMD ["sh", "-c", "echo 'strata image: run one of strata-gateway strata-ingest strata-conversion strata-worker strata-rollup strata-export strata-llm-sim strata-migrate strata' >&2; exit 64"]
+CMD ["sh", "-c", "echo 'strata image: run one of strata-gateway strata-ingest strata-conversion strata-worker strata-rollup strata-export strata-notify strata-llm-sim strata-migrate strata' >&2; exit 64"]

@@ -6,11 +6,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client libs/crypto tools/llm-sim \
-	services/gateway services/ingest services/conversion services/worker services/rollup services/export
+	services/gateway services/ingest services/conversion services/worker services/rollup services/export \
+	services/notify tools/cli
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export models
+.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress models
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -73,6 +74,9 @@ bench-export: install infra ## a 1,000,000-overlay run exported in each format b
 
 bench-formats: install ## the corpus through our converters and through docling directly; last line formats_ok/overhead
 	$(PY) bench/formats.py
+
+bench-progress: install infra ## 20,000-block run, 200 SSE clients (20 drop and resume); last line clients/events_missed/resume_ok/lag
+	$(PY) bench/progress.py
 
 .PHONY: chaos
 chaos: install infra ## 5,000-block run, 10 worker kill -9s and a broker restart on a private RabbitMQ/Postgres; last line lost/duplicated/counters_exact/drain_s

@@ -30,8 +30,8 @@ if [ "$STRATA_SIMULATED" = 1 ]; then
   wait_http llm-sim "http://127.0.0.1:$LLMSIM_PORT/health"
 fi
 # The template gallery's built-ins (idempotent: only missing ones are added).
-"$BIN/strata" admin seed-templates
-for svc in ingest conversion worker rollup export; do
+"$BIN/strata-admin" admin seed-templates
+for svc in ingest conversion worker rollup export notify; do
   start "$svc" "$BIN/strata-$svc"
 done
 start gateway "$BIN/strata-gateway"

@@ -15,7 +15,16 @@ from tests.support import infra
 from tests.support.net import free_port
 
 BIN = Path(sys.executable).parent
-SERVICES = ("ingest", "conversion", "worker", "rollup", "export")
+SERVICES = ("ingest", "conversion", "worker", "rollup", "export", "notify")
+
+
+def service_command(name: str) -> list[str]:
+    """The service's console script, or its module where the script is not installed yet (a
+    package added since the virtualenv was made)."""
+    script = BIN / f"strata-{name}"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", f"strata.{name.replace('-', '_')}.main"]
 
 
 
@@ -63,7 +72,7 @@ class Stack:
         self._spawn("llm-sim", [str(BIN / "strata-llm-sim"), "--port", str(sim_port)])
         self._wait_http("llm-sim", f"{self.sim_url}/health")
         for name in SERVICES:
-            self._spawn(name, [str(BIN / f"strata-{name}")])
+            self._spawn(name, service_command(name))
         self._spawn("gateway", [str(BIN / "strata-gateway")])
         self._wait_http("gateway", f"{self.gateway_url}/healthz")
 
@@ -100,7 +109,7 @@ class Stack:
 
     def create_account(self, name: str, *, superuser: bool = False) -> str:
         done = subprocess.run(
-            [str(BIN / "strata"), "admin", "create-account", name]
+            [sys.executable, "-m", "strata.cli", "admin", "create-account", name]
             + (["--superuser"] if superuser else []),
             env=self.env,
             check=True,

@@ -21,7 +21,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
 BLOB_ROOT = "/data/blobs"
 
-SERVICES = ("gateway", "ingest", "conversion", "worker", "rollup", "export")
+SERVICES = ("gateway", "ingest", "conversion", "worker", "rollup", "export", "notify")
 BLOB_SERVICES = ("gateway", "ingest", "conversion", "export")
 # Read from the environment by code outside the settings classes (or by libraries).
 EXTRA_ENV = {"HF_HUB_OFFLINE", "ANTHROPIC_API_KEY"}

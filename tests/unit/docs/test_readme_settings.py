@@ -16,6 +16,7 @@ SETTINGS_MODULES = [
     "strata.worker.settings",
     "strata.rollup.settings",
     "strata.export.settings",
+    "strata.notify.settings",
     "strata.llm_sim.settings",
 ]
 

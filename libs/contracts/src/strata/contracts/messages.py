@@ -5,6 +5,7 @@ Postgres or blob storage.
 """
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import ClassVar
 from uuid import UUID, uuid4
 
@@ -15,6 +16,7 @@ from strata.contracts.documents import DocumentErrorCode
 from strata.contracts.exports import ExportStatus
 from strata.contracts.routing import Route
 from strata.contracts.runs import RunStatus
+from strata.contracts.stages import Stage
 
 
 def _now() -> datetime:
@@ -122,6 +124,20 @@ class RunProgress(RunEvent):
     counters: RunCounters
     # Why a run that is not moving is waiting (e.g. waiting_for_api_key, budget_exhausted).
     status_reason: str | None = None
+    # What the model calls cost so far, the settle rate since the run started and the time
+    # left at that rate (None until there is a rate).
+    cost_usd: Decimal | None = None
+    blocks_per_second: float | None = None
+    eta_s: float | None = None
+    stages: list[Stage] | None = None
+
+
+class RunStagesChanged(Message):
+    """A stage of the run's todo list changed status (started, completed or failed)."""
+
+    route = routing.RUN_STAGES
+    run_id: UUID
+    stages: list[Stage]
 
 
 class RunCompleted(RunEvent):

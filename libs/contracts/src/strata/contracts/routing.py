@@ -25,6 +25,9 @@ class Route:
     # Earlier wire names of the same command, still bound to its queue so that integrations
     # publishing them keep working for one more version (see the README's upgrade notes).
     legacy_keys: tuple[str, ...] = ()
+    # Further keys bound to the same queue: the notifications a recording consumer follows
+    # (the event log takes every notification into one queue, in publish order).
+    also_keys: tuple[str, ...] = ()
 
     @property
     def is_command(self) -> bool:
@@ -32,7 +35,7 @@ class Route:
 
     @property
     def bound_keys(self) -> tuple[str, ...]:
-        return (self.routing_key, *self.legacy_keys)
+        return (self.routing_key, *self.legacy_keys, *self.also_keys)
 
 
 # Commands: exactly one consuming service each.
@@ -60,6 +63,26 @@ RUN_PROGRESS = Route("run.progress")
 RUN_COMPLETED = Route("run.completed")
 RUN_CANCELLED = Route("run.cancelled")
 EXPORT_COMPLETED = Route("export.completed")
+# The run's todo list changed (a stage started, completed or failed).
+RUN_STAGES = Route("run.stages")
+
+NOTIFICATIONS = (
+    DOCUMENT_CONVERTED,
+    DOCUMENT_FAILED,
+    RUN_PROGRESS,
+    RUN_STAGES,
+    RUN_COMPLETED,
+    RUN_CANCELLED,
+    EXPORT_COMPLETED,
+)
+# The event log (strata-notify) records every notification. Its queue is declared by every
+# process at start like the commands', so a notification published before notify ever ran is
+# kept, and the outbox publishes notifications `mandatory` too: none is lost on the way.
+EVENT_LOG = Route(
+    NOTIFICATIONS[0].routing_key,
+    "strata.notify.events",
+    also_keys=tuple(r.routing_key for r in NOTIFICATIONS[1:]),
+)
 
 CONSUMED_ROUTES = (
     DOCUMENT_RECEIVED,
@@ -68,4 +91,5 @@ CONSUMED_ROUTES = (
     PACK_READY,
     RECOUNT_REQUESTED,
     EXPORT_REQUESTED,
+    EVENT_LOG,
 )

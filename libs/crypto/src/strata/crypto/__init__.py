@@ -7,6 +7,7 @@ from strata.crypto.envelope import (
     provider_key_context,
     seal_secret,
     secret_hint,
+    webhook_secret_context,
 )
 from strata.crypto.settings import CryptoSettings, MasterKeyMissingError
 
@@ -19,4 +20,5 @@ __all__ = [
     "provider_key_context",
     "seal_secret",
     "secret_hint",
+    "webhook_secret_context",
 ]

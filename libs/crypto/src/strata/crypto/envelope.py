@@ -107,3 +107,9 @@ def provider_key_context(key_id: object, account_id: object) -> str:
     """The associated data of a provider key: the gateway seals with it, the worker opens with
     it, and a sealed key moved to another row or account does not open."""
     return f"provider_key:{key_id}:{account_id}"
+
+
+def webhook_secret_context(subscription_id: object, account_id: object) -> str:
+    """The associated data of a webhook signing secret (sealed by the gateway, opened by the
+    notify service to sign)."""
+    return f"webhook_secret:{subscription_id}:{account_id}"

@@ -17,7 +17,7 @@ in `converting` forever because its message went to the dead letters).
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import asyncpg
@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=Message)
 GiveUp = Callable[[Any, str, str], Awaitable[None]]
 ATTEMPT_HEADER = "x-strata-attempt"
+# A retry comes back through the default exchange under the queue's name: the key it was first
+# published with travels in this header (a queue bound to several notifications needs it).
+ROUTING_KEY_HEADER = "x-strata-routing-key"
 # Errors of the infrastructure itself: the same message may well succeed in a moment.
 TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
@@ -112,66 +115,144 @@ def consume(
             except ValidationError as exc:
                 await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
                 return
-
-            async def give_up(code: str, reason: str) -> None:
-                if on_give_up is not None:
-                    try:
-                        await on_give_up(payload, code, reason)
-                    except Exception:
-                        logger.exception("recording the give-up of a message failed")
-                await _dead_letter(broker, message, route, code, reason)
-
-            started = time.perf_counter()
-            try:
-                try:
-                    await handle(payload)
-                finally:
-                    metrics.HANDLER_SECONDS.labels(queue=queue.name).observe(
-                        time.perf_counter() - started
-                    )
-            except StrataError as exc:
-                if not exc.retryable:
-                    await give_up(exc.code, exc.message)
-                elif _attempt(message) > max_retries:
-                    await give_up(exc.code, f"gave up after {max_retries} retries: {exc.message}")
-                else:
-                    await _retry(
-                        broker,
-                        message,
-                        route,
-                        code=exc.code,
-                        reason=exc.message,
-                        retry_after_s=exc.retry_after_s,
-                    )
-                return
-            except TRANSIENT_EXCEPTIONS as exc:
-                if _attempt(message) > max_retries:
-                    await give_up("transient", f"gave up after {max_retries} retries: {exc!r}")
-                else:
-                    await _retry(
-                        broker,
-                        message,
-                        route,
-                        code="transient",
-                        reason=repr(exc),
-                        retry_after_s=None,
-                    )
-                return
-            except Exception as exc:
-                if int(message.headers.get("x-delivery-count", 0)) + 1 >= DELIVERY_LIMIT:
-                    logger.exception("unexpected error on %s; giving up", route.queue)
-                    await give_up("unexpected_error", f"{type(exc).__name__}: {exc}"[:2000])
-                    return
-                logger.exception("unexpected error on %s; requeued", route.queue)
-                await message.nack(requeue=True)
-                metrics.count(queue.name, "requeued")
-                return
-            await message.ack()
-            metrics.count(queue.name, "handled")
+            await _settle(
+                broker,
+                message,
+                route,
+                lambda: handle(payload),
+                give_up_hook=None if on_give_up is None else _bound(on_give_up, payload),
+                max_retries=max_retries,
+            )
 
         return subscriber
 
     return decorator
+
+
+def consume_notifications(
+    broker: RabbitBroker,
+    route: routing.Route,
+    models: Mapping[str, type[Message]],
+    *,
+    prefetch: int = 10,
+    max_retries: int = 8,
+) -> Callable[[Callable[[Message], Awaitable[None]]], Callable[..., Awaitable[None]]]:
+    """Like `consume`, for one queue bound to several notifications (`route.bound_keys`): each
+    message is decoded as the model of its routing key, with the same ack policy."""
+    queue = consumer_queue(route)
+    metrics.prime(queue.name)
+
+    def decorator(handle: Callable[[Message], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        @broker.subscriber(
+            queue,
+            EVENTS,
+            channel=Channel(prefetch_count=prefetch),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_raw_body,
+            title=queue.name,
+            description="every notification: " + ", ".join(f"`{k}`" for k in models),
+        )
+        async def subscriber(body: bytes, message: RabbitMessage) -> None:
+            key = _routing_key(message)
+            model = models.get(key)
+            if model is None:
+                await _dead_letter(broker, message, route, "unknown_route", f"no model for {key}")
+                return
+            try:
+                decoded = _decode(body)
+            except ValueError as exc:
+                await _dead_letter(broker, message, route, "invalid_message", str(exc))
+                return
+            try:
+                payload = model.model_validate(decoded)
+            except ValidationError as exc:
+                await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
+                return
+            await _settle(
+                broker,
+                message,
+                route,
+                lambda: handle(payload),
+                give_up_hook=None,
+                max_retries=max_retries,
+            )
+
+        return subscriber
+
+    return decorator
+
+
+def _bound(on_give_up: GiveUp, payload: Any) -> Callable[[str, str], Awaitable[None]]:
+    async def hook(code: str, reason: str) -> None:
+        await on_give_up(payload, code, reason)
+
+    return hook
+
+
+async def _settle(
+    broker: RabbitBroker,
+    message: RabbitMessage,
+    route: routing.Route,
+    run: Callable[[], Awaitable[None]],
+    *,
+    give_up_hook: Callable[[str, str], Awaitable[None]] | None,
+    max_retries: int,
+) -> None:
+    """Run the handler and ack, retry, requeue or dead-letter by what it raised."""
+
+    async def give_up(code: str, reason: str) -> None:
+        if give_up_hook is not None:
+            try:
+                await give_up_hook(code, reason)
+            except Exception:
+                logger.exception("recording the give-up of a message failed")
+        await _dead_letter(broker, message, route, code, reason)
+
+    queue_name = route.queue or route.routing_key
+    started = time.perf_counter()
+    try:
+        try:
+            await run()
+        finally:
+            metrics.HANDLER_SECONDS.labels(queue=queue_name).observe(time.perf_counter() - started)
+    except StrataError as exc:
+        if not exc.retryable:
+            await give_up(exc.code, exc.message)
+        elif _attempt(message) > max_retries:
+            await give_up(exc.code, f"gave up after {max_retries} retries: {exc.message}")
+        else:
+            await _retry(
+                broker,
+                message,
+                route,
+                code=exc.code,
+                reason=exc.message,
+                retry_after_s=exc.retry_after_s,
+            )
+        return
+    except TRANSIENT_EXCEPTIONS as exc:
+        if _attempt(message) > max_retries:
+            await give_up("transient", f"gave up after {max_retries} retries: {exc!r}")
+        else:
+            await _retry(
+                broker, message, route, code="transient", reason=repr(exc), retry_after_s=None
+            )
+        return
+    except Exception as exc:
+        if int(message.headers.get("x-delivery-count", 0)) + 1 >= DELIVERY_LIMIT:
+            logger.exception("unexpected error on %s; giving up", route.queue)
+            await give_up("unexpected_error", f"{type(exc).__name__}: {exc}"[:2000])
+            return
+        logger.exception("unexpected error on %s; requeued", route.queue)
+        await message.nack(requeue=True)
+        metrics.count(queue_name, "requeued")
+        return
+    await message.ack()
+    metrics.count(queue_name, "handled")
+
+
+def _routing_key(message: RabbitMessage) -> str:
+    return str(message.headers.get(ROUTING_KEY_HEADER) or message.raw_message.routing_key or "")
 
 
 def _attempt(message: RabbitMessage) -> int:
@@ -199,7 +280,11 @@ async def _retry(
         persist=True,
         message_id=message.message_id,
         content_type=message.content_type,
-        headers={**message.headers, ATTEMPT_HEADER: attempt},
+        headers={
+            **message.headers,
+            ATTEMPT_HEADER: attempt,
+            ROUTING_KEY_HEADER: _routing_key(message),
+        },
     )
     await message.ack()
     metrics.count(route.queue, "retried")

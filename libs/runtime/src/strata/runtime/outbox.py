@@ -21,6 +21,7 @@ from faststream.rabbit import RabbitBroker
 from opentelemetry import propagate
 
 from strata.contracts.messages import Message
+from strata.contracts.routing import NOTIFICATIONS
 from strata.runtime.broker import COMMAND_ROUTING_KEYS, EVENTS
 from strata.runtime.metrics import OUTBOX_PUBLISHED
 
@@ -38,6 +39,7 @@ ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
 """
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])"
 _PUBLISH_CONCURRENCY = 64
+NOTIFICATION_KEYS = frozenset(route.routing_key for route in NOTIFICATIONS)
 
 
 @dataclass
@@ -171,8 +173,15 @@ class Outbox:
             await conn.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
 
     async def _publish_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        for chunk in _chunks(rows):
+        commands = [row for row in rows if row["routing_key"] not in NOTIFICATION_KEYS]
+        for chunk in _chunks(commands):
             await asyncio.gather(*(self._publish_row(row) for row in chunk))
+        # Notifications one after another, in the order they were emitted: on one channel the
+        # broker keeps that order, and the event log records them as they arrive, so a run's
+        # last progress and stage change come before its completion (which ends its stream).
+        for row in rows:
+            if row["routing_key"] in NOTIFICATION_KEYS:
+                await self._publish_row(row)
 
     async def _publish_row(self, row: Mapping[str, Any]) -> None:
         await self.broker.publish(

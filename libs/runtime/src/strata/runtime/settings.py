@@ -37,3 +37,13 @@ class CommonSettings(BaseSettings):
         if not value.startswith(("amqp://", "amqps://")):
             raise ValueError("STRATA_AMQP_URL must be an amqp:// URL")
         return value
+
+
+class TargetSettings(BaseSettings):
+    """Where Strata may send requests for a user (webhook URLs; `strata.runtime.targets`)."""
+
+    model_config = SettingsConfigDict(env_prefix="STRATA_", extra="ignore")
+
+    allow_private_targets: bool = Field(
+        False, description="let webhooks reach private, loopback and link-local addresses"
+    )

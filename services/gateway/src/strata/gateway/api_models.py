@@ -20,6 +20,7 @@ from strata.contracts.exports import ExportContent, ExportFormat, ExportScope, E
 from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import FlagKind, OverlayStatus, ReviewAction, ReviewStatus
 from strata.contracts.runs import RunStatus
+from strata.contracts.stages import Stage
 from strata.gateway.domain.fields import BuilderSpec
 
 T = TypeVar("T")
@@ -263,6 +264,9 @@ class Run(BaseModel):
     kind: str = Field("standard", description="standard, preview or evaluation")
     baseline_run_id: UUID | None = Field(None, description="an evaluation's reviewed run")
     usage: RunUsage | None = Field(None, description="on GET /v1/runs/{id}")
+    stages: list[Stage] | None = Field(
+        None, description="the run's todo list; null until the first recount (seconds)"
+    )
     review: ReviewCounts | None = Field(None, description="on GET /v1/runs/{id}")
 
 
@@ -525,3 +529,75 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(
         None, description="opaque; pass as `cursor` for the next page; null on the last page"
     )
+
+
+class Event(BaseModel):
+    """One entry of the event log: the SSE `id` and `event`, and its `data` as JSON."""
+
+    id: int = Field(description="increasing; resume after it with Last-Event-ID or ?after=")
+    type: str
+    project_id: UUID
+    run_id: UUID | None
+    created_at: datetime
+    caused_at: datetime = Field(description="when the change behind the event was made")
+    data: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[Event]
+    next_after: int = Field(description="pass as `after` to get what follows")
+
+
+class WebhookCreate(ApiRequest):
+    url: str = Field(min_length=1, max_length=2000)
+    event_types: list[str] | None = Field(
+        None, description="the event types to deliver; all of them when omitted"
+    )
+
+
+class WebhookUpdate(ApiRequest):
+    url: str | None = Field(None, min_length=1, max_length=2000)
+    event_types: list[str] | None = None
+    enabled: bool | None = Field(None, description="true re-enables a disabled subscription")
+
+
+class Webhook(BaseModel):
+    id: UUID
+    project_id: UUID
+    url: str
+    event_types: list[str]
+    enabled: bool
+    disabled_reason: str | None
+    failing_since: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookCreated(Webhook):
+    secret: str = Field(description="the signing secret (whsec_...): shown this once only")
+
+
+class WebhookAttempt(BaseModel):
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class WebhookDelivery(BaseModel):
+    id: UUID = Field(description="the webhook-id header of every attempt")
+    event_id: int
+    event_type: str
+    status: str = Field(description="pending, delivered or failed")
+    attempt_count: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    attempts: list[WebhookAttempt]
+
+
+class WebhookDeliveryPage(BaseModel):
+    items: list[WebhookDelivery]
+    next_cursor: str | None

@@ -1,10 +1,11 @@
-"""The `strata` admin command line (the operator's, with the database's credentials).
+"""The database admin script `strata-admin` (the operator's, with the database's credentials;
+the `strata` command line's `admin` commands run it: they need the database, not the HTTP API).
 
-    strata admin create-account NAME [--superuser]
-    strata admin seed-templates [--update]
-    strata admin list-accounts
-    strata admin list-tokens ACCOUNT_ID
-    strata admin revoke-token TOKEN_ID
+    strata-admin admin create-account NAME [--superuser]
+    strata-admin admin seed-templates [--update]
+    strata-admin admin list-accounts
+    strata-admin admin list-tokens ACCOUNT_ID
+    strata-admin admin revoke-token TOKEN_ID
 
 create-account prints the new account's API token as the last line of stdout (for scripts);
 the list commands print one tab-separated line per row with a header; everything meant only for
@@ -26,7 +27,7 @@ from strata.runtime.db import create_pool
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="strata", description="Strata administration")
+    parser = argparse.ArgumentParser(prog="strata-admin", description="Strata administration")
     groups = parser.add_subparsers(dest="group", required=True)
     admin = groups.add_parser("admin", help="accounts and tokens")
     commands = admin.add_subparsers(dest="command", required=True)
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     # Only the database is needed here, so only its variable is required.
     database_url = os.environ.get("STRATA_DATABASE_URL", "")
     if not database_url.startswith(("postgresql://", "postgres://")):
-        print("strata: set STRATA_DATABASE_URL to a postgresql:// URL", file=sys.stderr)
+        print("strata-admin: set STRATA_DATABASE_URL to a postgresql:// URL", file=sys.stderr)
         return 2
     return asyncio.run(_run(database_url, args))
 

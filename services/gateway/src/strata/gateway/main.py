@@ -8,6 +8,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from strata.gateway.domain.event_stream import EventHub
 from strata.gateway.pages import install_pages
 from strata.gateway.routes import api_router
 from strata.gateway.settings import GatewaySettings
@@ -34,7 +35,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             app.state.resources = Resources(
                 settings=settings, pool=runtime.pool, outbox=runtime.outbox, blobs=runtime.blobs
             )
-            yield
+            # Live events: one LISTEN connection per process, fanned out to its SSE streams.
+            hub = EventHub(dsn=settings.common.database_url, pool=runtime.pool)
+            await hub.start()
+            app.state.event_hub = hub
+            try:
+                yield
+            finally:
+                await hub.stop()
 
     app = FastAPI(
         title="Strata",

@@ -7,6 +7,7 @@ from strata.crypto import CryptoSettings
 from strata.planning.schema_bounds import SchemaLimits
 from strata.runtime.egress import EgressSettings
 from strata.runtime.settings import CommonSettings
+from strata.runtime.targets import TargetSettings
 
 MIB = 1024 * 1024
 
@@ -55,3 +56,7 @@ class GatewaySettings(BaseSettings):
             max_enum_values=self.schema_max_enum_values,
             max_expanded_nodes=self.schema_max_expanded_nodes,
         )
+    # Live events: a comment line this often keeps proxies from closing an idle stream.
+    sse_heartbeat_s: float = Field(15.0, gt=0, le=300)
+    # Webhook URLs obey the egress rules (STRATA_ALLOW_PRIVATE_TARGETS relaxes them).
+    targets: TargetSettings = Field(default_factory=TargetSettings)

@@ -13,8 +13,10 @@ from strata.contracts.messages import (
     RecountRequested,
     RunCompleted,
     RunProgress,
+    RunStagesChanged,
 )
 from strata.contracts.runs import RunStatus
+from strata.rollup.stages import changed
 from strata.rollup.store import ReapedClaim, RunRecount
 
 
@@ -27,6 +29,10 @@ def progress_of(recount: RunRecount) -> RunProgress:
         account_id=recount.account_id,
         project_id=recount.project_id,
         sequence=recount.sequence - 1,
+        cost_usd=recount.cost_usd,
+        blocks_per_second=recount.blocks_per_second,
+        eta_s=recount.eta_s,
+        stages=recount.stages or None,
     )
 
 
@@ -39,6 +45,8 @@ def recount_messages(recount: RunRecount) -> list[Message]:
     if recount.status is RunStatus.COMPLETE and recount.previous_status is RunStatus.COMPLETE:
         return []
     emissions: list[Message] = [progress_of(recount)]
+    if recount.stages and changed(recount.previous_stages, recount.stages):
+        emissions.append(RunStagesChanged(run_id=recount.run_id, stages=recount.stages))
     if recount.completes_the_run:
         completed = RunCompleted(
             run_id=recount.run_id,

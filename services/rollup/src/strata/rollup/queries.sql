@@ -118,3 +118,44 @@ INSERT INTO dead_letters
     (id, message_id, queue, routing_key, error_code, error, payload, headers)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (message_id, queue) DO NOTHING;
+
+-- name: run_stage_facts
+-- What the run's todo list is made of, read after the recompute in the same transaction.
+SELECT r.status, r.created_at, r.completed_at, r.stages,
+       d.documents, d.converted, d.conversion_failed, d.documents_from, d.documents_until,
+       o.planned_blocks, o.packs, o.reviewed,
+       c.first_call_at, c.cost_usd,
+       e.exports, e.exports_ready, e.exports_failed, e.first_export_at, e.last_export_at
+FROM runs r,
+LATERAL (
+    SELECT count(*) AS documents,
+           count(*) FILTER (WHERE doc.status = 'ready') AS converted,
+           count(*) FILTER (WHERE doc.status = 'failed') AS conversion_failed,
+           min(doc.created_at) AS documents_from,
+           max(doc.updated_at) AS documents_until
+    FROM run_documents rd JOIN documents doc ON doc.id = rd.document_id
+    WHERE rd.run_id = r.id
+) d,
+LATERAL (
+    SELECT count(*) FILTER (WHERE ov.pack_id IS NOT NULL) AS planned_blocks,
+           count(DISTINCT ov.pack_id) AS packs,
+           count(*) FILTER (WHERE ov.review_status <> 'unreviewed') AS reviewed
+    FROM overlays ov WHERE ov.run_id = r.id
+) o,
+LATERAL (
+    SELECT min(created_at) AS first_call_at, coalesce(sum(cost_usd), 0) AS cost_usd
+    FROM llm_calls WHERE run_id = r.id
+) c,
+LATERAL (
+    SELECT count(*) AS exports,
+           count(*) FILTER (WHERE status = 'ready') AS exports_ready,
+           count(*) FILTER (WHERE status = 'failed') AS exports_failed,
+           min(created_at) AS first_export_at,
+           max(completed_at) AS last_export_at
+    FROM exports WHERE run_id = r.id
+) e
+WHERE r.id = $1;
+
+-- name: save_stages
+-- The run's todo list as the recount found it.
+UPDATE runs SET stages = $2 WHERE id = $1;

@@ -8,13 +8,17 @@ cheaply: counters, status and status_reason from COUNT(*), and a reaped claim's 
 max_attempts."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from strata.contracts.messages import Message, RunCounters
 from strata.contracts.runs import RunStatus
+from strata.contracts.stages import Stage
+from strata.rollup.stages import StageFacts, rate_and_eta, todo_list
 from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 
@@ -38,6 +42,12 @@ class RunRecount:
     project_id: UUID | None = None
     # The higher of the two event sequence numbers this recount took (see RunEvent.sequence).
     sequence: int = 0
+    # The todo list after and before this recount, and the figures run.progress carries.
+    stages: list[Stage] = field(default_factory=list)
+    previous_stages: list[Stage] = field(default_factory=list)
+    cost_usd: Decimal | None = None
+    blocks_per_second: float | None = None
+    eta_s: float | None = None
 
     @property
     def completes_the_run(self) -> bool:
@@ -102,15 +112,28 @@ class PgRollupStore:
             if await uow.conn.fetchval(self._q.lock_run, run_id) is None:
                 return None
             row = await uow.conn.fetchrow(self._q.recompute_run, run_id)
+            counters = RunCounters(
+                total_blocks=row["total"],
+                completed_blocks=row["completed"],
+                failed_blocks=row["failed"],
+                pending_blocks=row["pending"],
+                claimed_blocks=row["claimed"],
+            )
+            facts = await uow.conn.fetchrow(self._q.run_stage_facts, run_id)
+            previous = [Stage.model_validate(s) for s in facts["stages"] or []]
+            now = datetime.now(UTC)
+            stages = todo_list(
+                facts=_stage_facts(facts), counters=counters, previous=previous, now=now
+            )
+            await uow.conn.execute(
+                self._q.save_stages, run_id, [s.model_dump(mode="json") for s in stages]
+            )
+            rate, eta = rate_and_eta(
+                counters=counters, first_call_at=facts["first_call_at"], now=now
+            )
             recount = RunRecount(
                 run_id=run_id,
-                counters=RunCounters(
-                    total_blocks=row["total"],
-                    completed_blocks=row["completed"],
-                    failed_blocks=row["failed"],
-                    pending_blocks=row["pending"],
-                    claimed_blocks=row["claimed"],
-                ),
+                counters=counters,
                 status=RunStatus(row["status"]),
                 status_reason=row["status_reason"],
                 previous_status=RunStatus(row["old_status"]),
@@ -118,6 +141,11 @@ class PgRollupStore:
                 account_id=row["account_id"],
                 project_id=row["project_id"],
                 sequence=row["event_seq"],
+                stages=stages,
+                previous_stages=previous,
+                cost_usd=facts["cost_usd"],
+                blocks_per_second=rate,
+                eta_s=eta,
             )
             for message in messages(recount):
                 uow.emit(message)
@@ -159,3 +187,26 @@ class PgRollupStore:
             letter.payload,
             letter.headers,
         )
+
+
+def _stage_facts(row: Any) -> StageFacts:
+    return StageFacts(
+        run_status=RunStatus(row["status"]),
+        created_at=row["created_at"],
+        completed_at=row["completed_at"],
+        documents=row["documents"],
+        converted=row["converted"],
+        conversion_failed=row["conversion_failed"],
+        documents_from=row["documents_from"],
+        documents_until=row["documents_until"],
+        planned_blocks=row["planned_blocks"],
+        packs=row["packs"],
+        first_call_at=row["first_call_at"],
+        cost_usd=row["cost_usd"],
+        reviewed=row["reviewed"],
+        exports=row["exports"],
+        exports_ready=row["exports_ready"],
+        exports_failed=row["exports_failed"],
+        first_export_at=row["first_export_at"],
+        last_export_at=row["last_export_at"],
+    )

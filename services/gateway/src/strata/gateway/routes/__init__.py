@@ -9,6 +9,7 @@ from strata.gateway.routes import (
     builder,
     documents,
     evaluations,
+    events,
     exports,
     keys,
     projects,
@@ -18,6 +19,7 @@ from strata.gateway.routes import (
     schemas,
     templates,
     tokens,
+    webhooks,
 )
 
 _ERRORS = {
@@ -51,6 +53,8 @@ def api_router() -> APIRouter:
         tokens,
         admin_dead_letters,
         admin_policies,
+        events,
+        webhooks,
     ):
         router.include_router(module.router)
     return router

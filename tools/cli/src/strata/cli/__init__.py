@@ -1,0 +1,1 @@
+"""`strata`: the command line over the HTTP API (`strata --help`)."""

@@ -1,0 +1,3 @@
+from strata.cli.app import main
+
+main()

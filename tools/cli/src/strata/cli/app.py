@@ -1,0 +1,124 @@
+"""The `strata` command: log in once, then projects, upload, run, watch, export, webhooks and
+the admin commands, all over the HTTP API of any gateway. `--json` on every command; exit codes
+in `strata.cli.errors.Exit`; an error is one line on stderr."""
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from strata.cli import jobs, review, webhooks
+from strata.cli.api import Api, session
+from strata.cli.config import Login, save
+from strata.cli.errors import CliError, Exit
+from strata.cli.output import JsonOpt, emit_json, err, show
+
+app = typer.Typer(
+    name="strata",
+    help="Strata from the command line: upload documents, run schemas, watch, export.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+projects = typer.Typer(help="projects of your account", no_args_is_help=True)
+admin = typer.Typer(help="operator commands", no_args_is_help=True)
+app.add_typer(projects, name="projects")
+app.add_typer(admin, name="admin")
+app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(review.app, name="review")
+jobs.register(app)
+
+
+@app.command()
+def login(
+    url: Annotated[str, typer.Option(help="the gateway, e.g. https://strata.example.com")],
+    token: Annotated[str, typer.Option(help="an API token", envvar="STRATA_TOKEN")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the token against the gateway and store both (readable only by you)."""
+    candidate = Login(url=url.rstrip("/"), token=token.strip())
+    api = Api(candidate)
+    try:
+        api.get("/projects")
+    finally:
+        api.close()
+    path = save(candidate)
+    if as_json:
+        emit_json({"url": candidate.url, "config": str(path)})
+    else:
+        err.print(f"logged in to {candidate.url} (saved in {path})")
+
+
+@projects.command("list")
+def projects_list(as_json: JsonOpt = False) -> None:
+    """Your projects."""
+    with session() as api:
+        rows = api.get("/projects")["items"]
+    show(rows, as_json=as_json, columns=("id", "name", "created_at"))
+
+
+@projects.command("create")
+def projects_create(name: str, as_json: JsonOpt = False) -> None:
+    """A new project; prints its id."""
+    with session() as api:
+        project = api.post("/projects", {"name": name})
+    if as_json:
+        emit_json(project)
+    else:
+        typer.echo(project["id"])
+
+
+@admin.command("create-account")
+def admin_create_account(
+    name: str,
+    superuser: Annotated[bool, typer.Option(help="may edit the admin policy")] = False,
+) -> None:
+    """Create an account and print its token (last line). Runs on a host with database access:
+    it calls `strata-admin` (the gateway package's admin script) with STRATA_DATABASE_URL."""
+    script = shutil.which("strata-admin") or os.path.join(
+        os.path.dirname(sys.executable), "strata-admin"
+    )
+    command = [script] if os.path.exists(script) else [sys.executable, "-m", "strata.gateway.cli"]
+    args = ["admin", "create-account", name, *(["--superuser"] if superuser else [])]
+    done = subprocess.run([*command, *args], check=False)  # noqa: S603 - our own script
+    raise typer.Exit(done.returncode)
+
+
+@admin.command("policy")
+def admin_policy(as_json: JsonOpt = False) -> None:
+    """The admin policy every run starts from."""
+    with session() as api:
+        policy = api.get("/admin/policies")
+    show(policy, as_json=as_json)
+
+
+@admin.command("dead-letters")
+def admin_dead_letters(
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50, as_json: JsonOpt = False
+) -> None:
+    """Messages a service gave up on, with the reason (superusers)."""
+    with session() as api:
+        page = api.get("/admin/dead-letters", limit=limit)
+    show(page["items"], as_json=as_json, columns=("received_at", "queue", "error_code", "error"))
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)
+    except CliError as exc:
+        err.print(f"strata: error: {exc.message} ({exc.code})", markup=False)
+        sys.exit(int(exc.exit_code))
+    except typer.Abort:
+        err.print("strata: interrupted", markup=False)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("strata: interrupted", markup=False)
+        sys.exit(130)
+    except click.ClickException as exc:  # usage mistakes: typer's own messages
+        exc.show()
+        sys.exit(int(Exit.USAGE))
+    sys.exit(code if isinstance(code, int) else 0)
