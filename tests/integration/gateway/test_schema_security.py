@@ -31,8 +31,11 @@ def _nested(depth: int) -> dict:
         ({"properties": {"a": {"type": "object", "properties": {"b": {"$ref": "#"}}}}},
          "/definition/properties/a/properties/b/$ref"),
         ({"properties": {"a": {"type": "string", "pattern": "(?<=x)y"}}}, "/definition/properties/a/pattern"),
-        (_nested(95), "/definition/properties/x"),
-        ({"properties": {"a": {"type": "string", "description": "x" * 10 * 1024 * 1024}}}, "/definition"),
+        # 20 levels of properties are 42 levels of JSON: past GATEWAY_SCHEMA_MAX_DEPTH (32), within
+        # the body guard's 64 (a 95-deep one is refused by that guard: see below).
+        (_nested(20), "/definition/properties/x"),
+        # Past GATEWAY_SCHEMA_MAX_BYTES (64 KiB), within the body limit (a 10 MB one: see below).
+        ({"properties": {"a": {"type": "string", "description": "x" * 100 * 1024}}}, "/definition"),
     ],
 )
 async def test_hostile_schemas_answer_422_with_the_path(gw: Gateway, definition, path):
@@ -44,6 +47,25 @@ async def test_hostile_schemas_answer_422_with_the_path(gw: Gateway, definition,
     assert _error_with_path["code"] == "invalid_schema"
     assert _error_with_path["path"].startswith(path)
     assert path in _error_with_path["message"]
+
+
+async def test_a_schema_nested_95_deep_is_refused_before_any_parser_recurses(gw: Gateway):
+    # It answered 500 (RecursionError) before; the request body guard now refuses any JSON body
+    # nested deeper than 64 levels, so it never reaches the schema rules.
+    auth = await gw.account()
+    project = await _project(gw, auth)
+    response = await _post_schema(gw, auth, project["id"], _nested(95))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+async def test_a_10_mb_description_is_refused_while_the_body_is_read(gw: Gateway):
+    auth = await gw.account()
+    project = await _project(gw, auth)
+    huge = {"properties": {"a": {"type": "string", "description": "x" * 10 * 1024 * 1024}}}
+    response = await _post_schema(gw, auth, project["id"], huge)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "body_too_large"
 
 
 async def test_a_schema_whose_prompt_fills_the_context_is_refused(gw: Gateway):
