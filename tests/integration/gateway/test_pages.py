@@ -191,3 +191,49 @@ async def test_upload_schema_and_run_through_the_pages(gw: Gateway, browser: Bro
     cancelled = await client.post(f"{run_path}/cancel", data={"csrf": csrf})
     assert cancelled.status_code == 303
     assert "cancelled" in (await client.get(run_path)).text
+
+
+async def test_schema_page_checks_saves_versions_diffs_and_forks(gw: Gateway, browser: Browser):
+    client = await _signed_in(gw, browser)
+    csrf = await page_csrf(client)
+    project = (await client.post("/app/projects", data={"name": "p", "csrf": csrf})).headers[
+        "location"
+    ]
+    v1 = '{"properties": {"title": {"type": ["string", "null"]}}}'
+    made = await client.post(
+        f"{project}/schemas", data={"name": "s", "definition": v1, "csrf": csrf}
+    )
+    schema_path = made.headers["location"]
+    shown = (await client.get(schema_path)).text
+    assert 'id="fields"' in shown and "<code>title</code>" in shown  # read as builder fields
+    v2 = '{"properties": {"title": {"type": ["string", "null"]}, "amount": {"type": ["number", "null"]}}}'
+    checked = await client.post(f"{schema_path}/check", data={"definition": v2, "csrf": csrf})
+    assert checked.status_code == 200 and 'id="check-result"' in checked.text
+    assert re.search(r"check-(pass|warn)", checked.text) and "amount" in checked.text
+    broken = await client.post(f"{schema_path}/check", data={"definition": "{no", "csrf": csrf})
+    assert broken.status_code == 422 and "not valid JSON" in broken.text
+    assert await gw.pool.fetchval("SELECT count(*) FROM schemas") == 1  # a check saves nothing
+    saved = await client.post(
+        f"{schema_path}/versions", data={"definition": v2, "base_version": "1", "csrf": csrf}
+    )
+    v2_path = saved.headers["location"]
+    assert v2_path != schema_path
+    stale = await client.post(
+        f"{schema_path}/versions",
+        data={"definition": v1.replace("title", "name"), "base_version": "1", "csrf": csrf},
+    )
+    assert stale.status_code == 303
+    assert "is at version 2, not 1" in (await client.get(schema_path)).text  # 409 said plainly
+    diff = await client.get(f"{v2_path}/diff?from=1&to=2")
+    assert diff.status_code == 200 and "Added" in diff.text and "<code>amount</code>" in diff.text
+    assert (await client.get(f"{v2_path}/diff?from=1&to=9")).status_code == 404
+    assert (await client.get(f"{v2_path}/diff?from=x&to=2")).status_code == 422
+    forked = await client.post(f"{v2_path}/fork", data={"name": "<b>copy</b>", "csrf": csrf})
+    fork_page = (await client.get(forked.headers["location"])).text
+    assert '&lt;b&gt;copy&lt;/b&gt; <span class="muted">v1</span>' in fork_page
+    odd = '{"properties": {"code": {"type": "string", "pattern": "^[A-Z]+$"}}}'
+    json_only = await client.post(
+        f"{project}/schemas", data={"name": "odd", "definition": odd, "csrf": csrf}
+    )
+    odd_page = (await client.get(json_only.headers["location"])).text
+    assert 'id="json-only"' in odd_page and "pattern" in odd_page

@@ -103,6 +103,13 @@ async def test_review_grid_actions_conflicts_and_bulk(gw: Gateway):
         assert bulk.status_code == 303
         message = (await client.get(f"{run_path}/review")).text
         assert "Confirmed 1 block(s); 1 flagged block(s) left for you." in message
+        # A rejected row reads as rejected: its model values struck through, not in bold.
+        grid = (await client.get(f"{run_path}/review?status=any")).text
+        rejected_row = grid.split('id="row-')[4]
+        assert "status-rejected" in rejected_row
+        assert (
+            '<del class="rejected-value"' in rejected_row and 'class="settled"' not in rejected_row
+        )
         states = dict(await gw.pool.fetch("SELECT block_index, review_status FROM overlays"))
         assert states == {
             0: "confirmed",

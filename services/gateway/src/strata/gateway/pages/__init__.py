@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from strata.gateway.pages import (
     admin,
     exports,
+    gallery,
     keys,
     projects,
     review,
@@ -27,7 +28,7 @@ STATIC = Path(__file__).parent / "static"
 def pages_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     # runs last: its POST /runs/{id}/{action} would otherwise shadow /runs/{id}/exports.
-    for module in (signin, projects, uploads, schemas, review, exports, keys, admin, runs):
+    for module in (signin, projects, uploads, gallery, schemas, review, exports, keys, admin, runs):
         router.include_router(module.router)
     return router
 

@@ -11,9 +11,16 @@ from strata.gateway.api_models import ReviewItem
 
 
 def columns(definition: dict[str, Any]) -> list[str]:
-    """The grid's columns: the schema's top-level fields in their written order."""
+    """The grid's columns: the schema's top-level fields in their written order. Postgres
+    `jsonb` does not keep key order, so the order the builder records (`x-order`) wins when it
+    names exactly the properties."""
     properties = definition.get("properties")
-    return list(properties) if isinstance(properties, dict) else []
+    if not isinstance(properties, dict):
+        return []
+    order = definition.get("x-order")
+    if isinstance(order, list) and sorted(map(str, order)) == sorted(properties):
+        return [str(name) for name in order]
+    return list(properties)
 
 
 def _types(definition: dict[str, Any], field: str) -> set[str]:

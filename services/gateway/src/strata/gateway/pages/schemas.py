@@ -1,20 +1,20 @@
-"""Schemas as JSON: create one in a project, look at a version, save a new version.
-
-(The builder and the template gallery of issue 11 sit beside this; JSON stays the advanced
-editor for schemas outside the builder's subset.)"""
+"""Schemas: create one in a project, look at a version (its fields as the builder reads them, or
+the keywords that keep it JSON-only), check the editor's text, save a new version (a stale base
+is the API's 409 message), fork, and the diff of two versions. JSON is the advanced editor."""
 
 import json
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from strata.gateway.api_models import Schema, SchemaCreate, SchemaVersionCreate
-from strata.gateway.pages.common import attempt, parse
+from strata.gateway.api_models_schemas import CheckOut, CheckRequest, SchemaFork
+from strata.gateway.pages.common import FIXABLE, attempt, parse
 from strata.gateway.pages.render import page, see_other
-from strata.gateway.pages.session import Changing, Session
-from strata.gateway.routes import schemas
+from strata.gateway.pages.session import Changing, PageSession, Session
+from strata.gateway.routes import builder, schemas
 from strata.gateway.web.deps import Res
 from strata.gateway.web.errors import ApiError
 
@@ -61,17 +61,42 @@ async def schema_create(
     return made if isinstance(made, Response) else see_other(f"/app/schemas/{made}")
 
 
-@router.get("/schemas/{schema_id}")
-async def schema_page(schema_id: UUID, request: Request, session: Session, res: Res) -> Response:
-    schema = await schemas.get_schema(schema_id, session.account, res)
+async def _schema_page(
+    schema_id: UUID,
+    request: Request,
+    session: PageSession,
+    res: Res,
+    *,
+    definition: str | None = None,
+    checked: CheckOut | None = None,
+    problem: str | None = None,
+) -> Response:
+    caller = session.account
+    schema = await schemas.get_schema(schema_id, caller, res)
+    versions = await schemas.list_versions(schema_id, caller, res, res.settings.page_size_max, None)
+    reading = await schemas.version_fields(schema_id, schema.version, caller, res)
     return await page(
         request,
         res,
         session,
         "schema.html",
+        status=422 if problem else 200,
         schema=schema,
-        definition=json.dumps(schema.definition, indent=2, ensure_ascii=False),
+        versions=versions.items,
+        reading=reading,
+        checked=checked,
+        problem=problem,
+        definition=(
+            definition
+            if definition is not None
+            else json.dumps(schema.definition, indent=2, ensure_ascii=False)
+        ),
     )
+
+
+@router.get("/schemas/{schema_id}")
+async def schema_page(schema_id: UUID, request: Request, session: Session, res: Res) -> Response:
+    return await _schema_page(schema_id, request, session, res)
 
 
 @router.post("/schemas/{schema_id}/versions")
@@ -93,3 +118,58 @@ async def schema_version(
 
     made = await attempt(res, session, save(), back=f"/app/schemas/{schema_id}")
     return made if isinstance(made, Response) else see_other(f"/app/schemas/{made}")
+
+
+@router.post("/schemas/{schema_id}/check")
+async def schema_check(
+    schema_id: UUID,
+    request: Request,
+    session: Changing,
+    res: Res,
+    definition: Annotated[str, Form(max_length=200_000)] = "",
+) -> Response:
+    """The compatibility check of the text in the editor, without saving it."""
+    try:
+        parsed = _json_object(definition, "the definition") or {}
+        body = parse(CheckRequest, definition=parsed)
+        checked: CheckOut | None = await builder.check_schema(body, session.account, res)
+        problem = None
+    except ApiError as exc:
+        if exc.status not in FIXABLE:
+            raise
+        checked, problem = None, exc.message
+    return await _schema_page(
+        schema_id, request, session, res, definition=definition, checked=checked, problem=problem
+    )
+
+
+@router.post("/schemas/{schema_id}/fork")
+async def schema_fork(
+    schema_id: UUID,
+    session: Changing,
+    res: Res,
+    name: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    async def fork() -> UUID:
+        body = parse(SchemaFork, name=name.strip())
+        answer = await schemas.fork_schema(schema_id, body, session.account, res)
+        return Schema.model_validate_json(bytes(answer.body)).id
+
+    made = await attempt(res, session, fork(), back=f"/app/schemas/{schema_id}")
+    return made if isinstance(made, Response) else see_other(f"/app/schemas/{made}")
+
+
+@router.get("/schemas/{schema_id}/diff")
+async def schema_diff(
+    schema_id: UUID,
+    *,
+    request: Request,
+    session: Session,
+    res: Res,
+    from_version: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1)] = 1,
+    to_version: Annotated[int, Query(alias="to", ge=1, le=2**31 - 1)] = 1,
+) -> Response:
+    caller = session.account
+    schema = await schemas.get_schema(schema_id, caller, res)
+    changes = await schemas.diff_versions(schema_id, caller, res, from_version, to_version)
+    return await page(request, res, session, "schema_diff.html", schema=schema, diff=changes)
