@@ -216,6 +216,8 @@ class PackRunner:
             )
         )
         metrics.record_settled(settled=settled, offered=len(decision.outcomes))
+        if settled == len(decision.outcomes):  # every claim was still ours: its flags stand
+            metrics.record_flagged(sum(1 for o in decision.outcomes if o.flags))
         if settled < len(decision.outcomes):
             logger.warning(
                 "pack %s: %d claim(s) were no longer ours; their answers were discarded",
