@@ -11,7 +11,7 @@ PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client lib
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress models
+.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress models trace-demo asyncapi
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ bench-throughput: install infra ## a 50,000-block run through every service; blo
 
 bench-export: install infra ## a 1,000,000-overlay run exported in each format by strata-export; last line rows/s per format and peak_rss_mb
 	$(PY) bench/export.py
+
+asyncapi: install ## regenerate docs/asyncapi.json from the message contracts (a unit test checks it)
+	$(PY) -m strata.runtime.asyncapi
+
+trace-demo: install infra ## one document through every service with OTLP to an in-process receiver; last line block=<uid> services=<…> spans=<n>
+	$(PY) bench/trace_demo.py
 
 bench-formats: install ## the corpus through our converters and through docling directly; last line formats_ok/overhead
 	$(PY) bench/formats.py

@@ -34,6 +34,11 @@ def test_every_service_is_ready_and_its_metrics_move(stack, client: StrataClient
         what="run complete",
     )
     client.exported(client.request_export(run["id"], "csv")["id"])
+    overlays = list(client.overlays(run["id"]))
+    first = overlays[0]
+    client.review(
+        run["id"], first["document_id"], first["block_index"], action="reject", revision=0
+    )
     after = {name: scrape(url) for name, url in stack.ops_urls.items()}
 
     def moved(service: str, name: str, **labels: str) -> float:
@@ -62,6 +67,9 @@ def test_every_service_is_ready_and_its_metrics_move(stack, client: StrataClient
         assert moved("worker", "strata_model_tokens_total", kind=kind) > 0, kind
     assert moved("worker", "strata_model_cost_usd_total") > 0
     assert moved("worker", "strata_settled_blocks_total", result="settled") >= doc["block_count"]
+    flagged = sum(1 for o in overlays if o["flags"])
+    assert moved("worker", "strata_flagged_blocks_total") == flagged
+    assert moved("gateway", "strata_review_actions_total", action="reject", mode="single") == 1
     assert moved("rollup", "strata_run_recomputes_total") >= 1
     assert moved("rollup", "strata_runs_completed_total") == 1
     assert moved("export", "strata_exports_total", format="csv", outcome="ready") == 1

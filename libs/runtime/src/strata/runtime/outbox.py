@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 from faststream.rabbit import RabbitBroker
+from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
 from strata.contracts.messages import Message
@@ -61,8 +62,11 @@ class UnitOfWork:
     def notify(self, message: Message) -> None:
         """A message about derived state, published after commit with no outbox row: for
         notices whose loss a periodic re-derivation heals (run.recount-requested: the rollup
-        sweep recounts active runs), so the hot path saves an insert and an update per message."""
-        self.notices.append(_row(message, {}))
+        sweep recounts active runs), so the hot path saves an insert and an update per message.
+        It carries the causing trace too: the rollup's recount of a settle joins the pack's."""
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+        self.notices.append(_row(message, headers))
 
     async def _write(self) -> None:
         if not self.pending:
@@ -184,6 +188,17 @@ class Outbox:
                 await self._publish_row(row)
 
     async def _publish_row(self, row: Mapping[str, Any]) -> None:
+        # The publish span continues the trace stored with the row, not whatever is current: a
+        # relayed row's cause is long gone, and the telemetry middleware re-injects `traceparent`
+        # from the current context. Each row publishes in a task of its own (gather), so the
+        # attach is local to it.
+        token = otel_context.attach(propagate.extract(row["headers"] or {}))
+        try:
+            await self._publish(row)
+        finally:
+            otel_context.detach(token)
+
+    async def _publish(self, row: Mapping[str, Any]) -> None:
         await self.broker.publish(
             row["payload"],
             exchange=EVENTS,

@@ -45,7 +45,9 @@ CREATE TABLE documents (
     block_count     integer,
     conversion_path text,
     created_at      timestamptz NOT NULL DEFAULT now(),
-    updated_at      timestamptz NOT NULL DEFAULT now()
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    -- W3C traceparent of the conversion span (a child of the upload's trace); pack spans link it.
+    trace_context   text
 );
 -- Identical bytes within a project are one document (race-free dedupe at upload).
 CREATE UNIQUE INDEX documents_project_sha_idx ON documents (project_id, sha256);
@@ -170,6 +172,9 @@ CREATE TABLE overlays (
     last_error_message  text,
     settled_at          timestamptz,
     updated_at          timestamptz NOT NULL DEFAULT now(),
+    -- The pack span that last settled this block (hex): block uid → trace → every span.
+    trace_id            text,
+    span_id             text,
     PRIMARY KEY (run_id, document_id, block_index),
     FOREIGN KEY (document_id, block_index) REFERENCES blocks (document_id, block_index),
     -- A claim always carries its owner and lease; nothing else does.

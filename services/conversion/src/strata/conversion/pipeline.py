@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from opentelemetry import trace
+
 from strata.contracts.documents import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.contracts.messages import ConversionRequested
 from strata.conversion import metrics
@@ -28,6 +30,7 @@ from strata.conversion.store import DocumentRow, DocumentStore
 from strata.runtime.blobs import BlobStore
 
 logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 T = TypeVar("T")
 
 
@@ -50,6 +53,13 @@ class ConversionPipeline:
         self.limits = limits or Limits()
 
     async def handle(self, msg: ConversionRequested) -> None:
+        # A child of the consume span, which continues the upload's trace (gateway → ingest →
+        # here); the store keeps this span's context on the document for the pack spans.
+        with tracer.start_as_current_span("strata.convert") as span:
+            span.set_attribute("strata.document_id", str(msg.document_id))
+            await self._handle(msg)
+
+    async def _handle(self, msg: ConversionRequested) -> None:
         doc = await self.store.load(msg.document_id)
         if doc is None:
             raise DocumentNotFoundError(f"document {msg.document_id} does not exist")

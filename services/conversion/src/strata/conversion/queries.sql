@@ -5,9 +5,10 @@ FROM documents
 WHERE id = $1;
 
 -- name: mark_ready
--- Finish a conversion, only if it is still converting (a duplicate message finds 'ready').
+-- Finish a conversion, only if it is still converting (a duplicate message finds 'ready');
+-- $4: the conversion span's traceparent, which every pack span carrying its blocks links to.
 UPDATE documents
-SET status = 'ready', block_count = $2, conversion_path = $3,
+SET status = 'ready', block_count = $2, conversion_path = $3, trace_context = $4,
     error_code = NULL, error_message = NULL, updated_at = now()
 WHERE id = $1 AND status = 'converting'
 RETURNING account_id, project_id;

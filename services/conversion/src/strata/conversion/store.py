@@ -10,6 +10,7 @@ from strata.contracts.documents import DocumentErrorCode
 from strata.contracts.messages import DocumentConverted, DocumentFailed
 from strata.runtime.db import Queries
 from strata.runtime.service import ServiceRuntime
+from strata.runtime.tracing import current_traceparent
 
 QUERIES_PATH = Path(__file__).with_name("queries.sql")
 
@@ -50,7 +51,7 @@ class PgDocumentStore:
         async with self.runtime.outbox.transaction() as unit:
             # The update comes first: its row lock makes a concurrent duplicate wait, then miss.
             done = await unit.conn.fetchrow(
-                self.q.mark_ready, document_id, len(blocks), conversion_path
+                self.q.mark_ready, document_id, len(blocks), conversion_path, current_traceparent()
             )
             if done is None:
                 return False

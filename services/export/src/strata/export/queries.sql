@@ -48,7 +48,8 @@ ORDER BY d.created_at, d.id;
 -- format needs them (JSONL splices the JSON text as is).
 SELECT o.run_id::text AS run_id, o.document_id::text AS document_id, $3::text AS filename,
        o.block_index, b.block_type, b.section_path, b.text, b.page_start, b.page_end, o.status,
-       o.review_status, o.flags, o.staged::text AS staged, o.confirmed::text AS confirmed
+       o.review_status, o.flags, o.staged::text AS staged, o.confirmed::text AS confirmed,
+       o.trace_id, o.span_id
 FROM overlays o
 JOIN blocks b ON b.document_id = o.document_id AND b.block_index = o.block_index
 WHERE o.run_id = $1 AND o.document_id = $2
@@ -61,7 +62,8 @@ ORDER BY o.block_index;
 SELECT DISTINCT ON (o.block_index)
        o.run_id::text AS run_id, o.document_id::text AS document_id, $4::text AS filename,
        o.block_index, b.block_type, b.section_path, b.text, b.page_start, b.page_end, o.status,
-       o.review_status, o.flags, o.staged::text AS staged, o.confirmed::text AS confirmed
+       o.review_status, o.flags, o.staged::text AS staged, o.confirmed::text AS confirmed,
+       o.trace_id, o.span_id
 FROM overlays o
 JOIN runs r ON r.id = o.run_id
 JOIN blocks b ON b.document_id = o.document_id AND b.block_index = o.block_index

@@ -285,6 +285,12 @@ class Overlay(BaseModel):
     last_error_message: str | None
     settled_at: datetime | None
     cost_usd: Money = Field(Decimal(0), description="this block's share of its calls' cost")
+    trace_id: str | None = Field(
+        None,
+        description="the trace of the pack call that settled this block (hex, as in Jaeger); "
+        "its spans link to the upload, ingest and conversion of the document",
+    )
+    span_id: str | None = Field(None, description="that pack call's span in the trace")
 
 
 class OverlayPage(BaseModel):
@@ -321,6 +327,12 @@ class ReviewItem(BaseModel):
     flags: list[str]
     last_error_code: str | None
     settled_at: datetime | None
+    trace_id: str | None = Field(
+        None,
+        description="the trace of the pack call that settled this block (hex, as in Jaeger); "
+        "its spans link to the upload, ingest and conversion of the document",
+    )
+    span_id: str | None = Field(None, description="that pack call's span in the trace")
 
 
 class ReviewQueuePage(BaseModel):

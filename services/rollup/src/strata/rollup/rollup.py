@@ -4,6 +4,9 @@ import asyncio
 import logging
 from uuid import UUID
 
+from opentelemetry import trace
+from opentelemetry.trace import Link
+
 from strata.contracts.messages import RecountRequested, RunProgress
 from strata.rollup import metrics
 from strata.rollup.announcements import (
@@ -13,8 +16,10 @@ from strata.rollup.announcements import (
     reoffer_messages,
 )
 from strata.rollup.store import RollupStore
+from strata.runtime.tracing import MAX_LINKS, current_link, distinct_links
 
 logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 # Derived by the recompute: the run's pending blocks were released for want of a usable key.
 WAIT_REASONS = frozenset({"waiting_for_api_key", "waiting_for_valid_api_key", "budget_exhausted"})
@@ -26,6 +31,10 @@ class RunRollup:
         self._min_interval_s = min_interval_s
         self._in_flight: set[UUID] = set()
         self._dirty: set[UUID] = set()
+        # The settles coalesced into the next recompute of a run: its span links to their
+        # deliveries (each a child of the pack span that settled), so every settled block
+        # reaches the recount that counted it.
+        self._coalesced: dict[UUID, list[Link | None]] = {}
 
     async def on_settled(self, msg: RecountRequested) -> None:
         """Coalesced per run: while a recompute of a run is in flight, further settles of that run
@@ -35,6 +44,9 @@ class RunRollup:
         covered by the recompute that follows it (and by the sweep if this process dies)."""
         if msg.run_id in self._in_flight:
             self._dirty.add(msg.run_id)
+            waiting = self._coalesced.setdefault(msg.run_id, [])
+            if len(waiting) < MAX_LINKS:
+                waiting.append(current_link())
             return
         self._in_flight.add(msg.run_id)
         loop = asyncio.get_running_loop()
@@ -42,7 +54,10 @@ class RunRollup:
             while True:
                 self._dirty.discard(msg.run_id)
                 started = loop.time()
-                await self.recompute(msg.run_id)
+                links = distinct_links(self._coalesced.pop(msg.run_id, []))
+                with tracer.start_as_current_span("strata.recount", links=links) as span:
+                    span.set_attribute("strata.run_id", str(msg.run_id))
+                    await self.recompute(msg.run_id)
                 if msg.run_id not in self._dirty:
                     return
                 # More settled meanwhile: recompute again, but not more often than the
@@ -50,6 +65,7 @@ class RunRollup:
                 await asyncio.sleep(max(0.0, self._min_interval_s - (loop.time() - started)))
         finally:
             self._in_flight.discard(msg.run_id)
+            self._coalesced.pop(msg.run_id, None)
 
     async def recompute(self, run_id: UUID) -> RunProgress | None:
         recount = await self._store.recount(run_id, messages=recount_messages)

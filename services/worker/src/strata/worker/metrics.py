@@ -58,6 +58,16 @@ def record_claim(blocks: int) -> None:
     CLAIMED_BLOCKS.inc(blocks)
 
 
+FLAGGED_BLOCKS = Counter(
+    "strata_flagged_blocks",
+    "Blocks settled with at least one review flag (strata.planning.flags)",
+)
+
+
+def record_flagged(flagged: int) -> None:
+    FLAGGED_BLOCKS.inc(flagged)
+
+
 def record_settled(*, settled: int, offered: int) -> None:
     SETTLED_BLOCKS.labels(result="settled").inc(settled)
     SETTLED_BLOCKS.labels(result="claim_lost").inc(offered - settled)

@@ -22,6 +22,8 @@ class ClaimedBlock:
     block_index: int
     attempt_count: int
     text: str
+    # The document's conversion span (W3C traceparent): the pack span links to it.
+    trace_context: str | None = None
 
     @property
     def uid(self) -> str:

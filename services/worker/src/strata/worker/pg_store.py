@@ -50,7 +50,13 @@ class PgPackStore:
             self.q.claim_pack, run_id, pack_id, worker_id, float(lease_seconds)
         )
         return [
-            ClaimedBlock(r["document_id"], r["block_index"], r["attempt_count"], r["text"])
+            ClaimedBlock(
+                r["document_id"],
+                r["block_index"],
+                r["attempt_count"],
+                r["text"],
+                trace_context=r["trace_context"],
+            )
             for r in rows
         ]
 
@@ -83,6 +89,7 @@ class PgPackStore:
                 settlement.worker_id,
                 # JSON text per row: asyncpg would read a list of lists as a 2-D array.
                 [json.dumps(o.flags) for o in outcomes],
+                *(settlement.trace or (None, None)),
             )
             call = settlement.call
             if call is not None:

@@ -23,7 +23,8 @@ WHERE o.run_id = $1 AND o.document_id = v.document_id AND o.block_index = v.bloc
   AND o.pack_id IS NULL;
 
 -- name: claim_pack
--- Claim a pack's pending overlays in block_index order with a lease; returns their texts.
+-- Claim a pack's pending overlays in block_index order with a lease; returns their texts and
+-- their documents' conversion span contexts (the pack span links to them).
 -- No lock on the run row (every pack would contend for it): a cancel detaches pending overlays
 -- from their packs, and a claim racing it re-checks `pack_id = $2` on each row it locks.
 WITH picked AS (
@@ -42,8 +43,9 @@ WITH picked AS (
       AND o.document_id = p.document_id AND o.block_index = p.block_index
     RETURNING o.document_id, o.block_index, o.attempt_count
 )
-SELECT c.document_id, c.block_index, c.attempt_count, b.text
+SELECT c.document_id, c.block_index, c.attempt_count, b.text, d.trace_context
 FROM claimed c JOIN blocks b USING (document_id, block_index)
+JOIN documents d ON d.id = c.document_id
 ORDER BY c.document_id, c.block_index;
 
 -- name: renew_lease
@@ -68,6 +70,9 @@ UPDATE overlays o SET
     -- Review flags (strata.planning.flags) of a settled block; an unflagged block writes the
     -- same '{}' it had, so its update stays HOT (the flagged-queue index is partial).
     flags = ARRAY(SELECT jsonb_array_elements_text(v.flags::jsonb)),
+    -- The pack span that settled the block ($12, $13: hex ids; NULL outside a trace).
+    trace_id = $12,
+    span_id = $13,
     updated_at = now()
 FROM unnest($2::uuid[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::uuid[], $8::text[], $9::text[], $11::text[])
     AS v(document_id, block_index, status, staged, attempt_inc, pack_id, error_code, error_message, flags)

@@ -13,6 +13,7 @@ from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode
 from strata.planning.pricing import call_cost
 from strata.planning.prompt import PromptBlock, build_prompt
+from strata.runtime.tracing import current_ids, distinct_links, link_from_traceparent
 from strata.worker import metrics
 from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
 from strata.worker.budget import worst_case_cost
@@ -66,10 +67,18 @@ class PackRunner:
         metrics.record_claim(len(blocks))
         if not blocks:
             return  # a duplicate delivery, a cancelled run, or blocks already settled
-        with tracer.start_as_current_span("strata.pack") as span:
+        # A pack carries blocks of many uploads: per OpenTelemetry's messaging conventions for
+        # batches, its span links to each document's conversion span (the block's own trace),
+        # while its parent stays the pack.ready delivery (the run's trace).
+        links = distinct_links(
+            link_from_traceparent(b.trace_context, **{"strata.document_id": str(b.document_id)})
+            for b in blocks
+        )
+        with tracer.start_as_current_span("strata.pack", links=links) as span:
             span.set_attribute("strata.run_id", str(msg.run_id))
             span.set_attribute("strata.pack_id", str(msg.pack_id))
             span.set_attribute("strata.block_count", len(blocks))
+            span.set_attribute("strata.block_uids", [b.uid for b in blocks])
             await self._call_and_settle(msg, context, blocks)
 
     async def _call_and_settle(
@@ -203,9 +212,12 @@ class PackRunner:
                 decision=decision,
                 call=call,
                 reserved=reserved,
+                trace=current_ids(),
             )
         )
         metrics.record_settled(settled=settled, offered=len(decision.outcomes))
+        if settled == len(decision.outcomes):  # every claim was still ours: its flags stand
+            metrics.record_flagged(sum(1 for o in decision.outcomes if o.flags))
         if settled < len(decision.outcomes):
             logger.warning(
                 "pack %s: %d claim(s) were no longer ours; their answers were discarded",

@@ -51,6 +51,8 @@ class Settlement:
     decision: Decision
     call: LlmCall | None = None  # None: no call was made (no key, budget exhausted)
     reserved: Decimal | None = None  # the budget reservation to swap for the call's cost
+    # (trace id, span id) of the pack span, stored on each overlay: block uid → its trace.
+    trace: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from strata.gateway.api_models import (
     ReviewItem,
     ReviewRequest,
 )
+from strata.gateway.domain import review_metrics
 from strata.gateway.domain.review_rules import (
     ReviewState,
     StaleRevisionError,
@@ -108,6 +109,7 @@ async def review_block(
             revision,
             body.reason,
         )
+    review_metrics.count(body.action.value, mode="single")
     return review_item(
         row,
         review_status=change.review_status,
@@ -158,6 +160,7 @@ async def bulk_review(
         action.value,
         body.reason,
     )
+    review_metrics.count(action.value, mode="bulk", blocks=row["changed"])
     return BulkReviewResult(
         action=action, changed=row["changed"], skipped_flagged=row["skipped_flagged"]
     )

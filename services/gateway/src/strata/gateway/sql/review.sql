@@ -4,7 +4,7 @@
 -- name: review_overlay
 -- One overlay of the caller's run, with its block and the run's schema definition.
 SELECT o.document_id, o.block_index, o.status, o.staged, o.confirmed, o.review_status,
-       o.review_revision, o.flags, o.last_error_code, o.settled_at,
+       o.review_revision, o.flags, o.last_error_code, o.settled_at, o.trace_id, o.span_id,
        b.block_type, b.text, b.section_path, b.page_start, b.page_end, d.filename,
        s.definition
 FROM overlays o
@@ -81,7 +81,7 @@ SELECT (SELECT count(*) FROM logged) AS changed,
 -- Flagged settled blocks after a (-flag count, document_id, block_index) cursor: most flags
 -- first, then document and block order (overlays_flagged_idx).
 SELECT o.document_id, o.block_index, o.status, o.staged, o.confirmed, o.review_status,
-       o.review_revision, o.flags, o.last_error_code, o.settled_at,
+       o.review_revision, o.flags, o.last_error_code, o.settled_at, o.trace_id, o.span_id,
        b.block_type, b.text, b.section_path, b.page_start, b.page_end, d.filename
 FROM overlays o
 JOIN blocks b ON b.document_id = o.document_id AND b.block_index = o.block_index
@@ -97,7 +97,7 @@ LIMIT $6;
 -- Unflagged settled blocks after a (document_id, block_index) cursor, in block order (the
 -- primary key).
 SELECT o.document_id, o.block_index, o.status, o.staged, o.confirmed, o.review_status,
-       o.review_revision, o.flags, o.last_error_code, o.settled_at,
+       o.review_revision, o.flags, o.last_error_code, o.settled_at, o.trace_id, o.span_id,
        b.block_type, b.text, b.section_path, b.page_start, b.page_end, d.filename
 FROM overlays o
 JOIN blocks b ON b.document_id = o.document_id AND b.block_index = o.block_index
