@@ -111,8 +111,11 @@ async def running_pipeline(
     common = CommonSettings(
         database_url=database_url, amqp_url=amqp_url, blob_root=blob_root, db_pool_size=4
     )
-    ingest = build_ingest(IngestSettings(common=common, max_bytes=max_bytes))
-    conversion = build_conversion(ConversionSettings(common=common, **conversion_settings))
+    # Probe ports: any free one, so tests never collide with a running stack's fixed ports.
+    ingest = build_ingest(IngestSettings(common=common, max_bytes=max_bytes, http_port=0))
+    conversion = build_conversion(
+        ConversionSettings(common=common, **{"http_port": 0, **conversion_settings})
+    )
     observer = RabbitBroker(amqp_url)
     events: list[tuple[str, dict[str, Any]]] = []
 
