@@ -105,15 +105,8 @@ def consume(
             description=f"{model.__name__} from `{route.routing_key}`",
         )
         async def subscriber(body: bytes, message: RabbitMessage) -> None:
-            try:
-                decoded = _decode(body)
-            except ValueError as exc:
-                await _dead_letter(broker, message, route, "invalid_message", str(exc))
-                return
-            try:
-                payload = model.model_validate(decoded)
-            except ValidationError as exc:
-                await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
+            payload = await _payload(broker, message, route, body, model)
+            if payload is None:
                 return
             await _settle(
                 broker,
@@ -158,15 +151,8 @@ def consume_notifications(
             if model is None:
                 await _dead_letter(broker, message, route, "unknown_route", f"no model for {key}")
                 return
-            try:
-                decoded = _decode(body)
-            except ValueError as exc:
-                await _dead_letter(broker, message, route, "invalid_message", str(exc))
-                return
-            try:
-                payload = model.model_validate(decoded)
-            except ValidationError as exc:
-                await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
+            payload = await _payload(broker, message, route, body, model)
+            if payload is None:
                 return
             await _settle(
                 broker,
@@ -180,6 +166,24 @@ def consume_notifications(
         return subscriber
 
     return decorator
+
+
+async def _payload(
+    broker: RabbitBroker,
+    message: RabbitMessage,
+    route: routing.Route,
+    body: bytes,
+    model: type[M],
+) -> M | None:
+    """The body as its contract, or None once it was dead-lettered as `invalid_message` (not
+    UTF-8 JSON, or not the contract)."""
+    try:
+        return model.model_validate(_decode(body))
+    except ValidationError as exc:
+        await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
+    except ValueError as exc:
+        await _dead_letter(broker, message, route, "invalid_message", str(exc))
+    return None
 
 
 def _bound(on_give_up: GiveUp, payload: Any) -> Callable[[str, str], Awaitable[None]]:
