@@ -40,10 +40,12 @@ def _shown(arg: str) -> str:
     return shlex.quote(arg)
 
 
-def strata(*args: str, ok: tuple[int, ...] = (0,)) -> str:
-    """Run `strata ARGS` as a user would (printed first); its stdout. Progress and notes go
-    straight to stderr. A failure stops the demo with the command's own error line."""
-    log("$ strata " + " ".join(_shown(a) for a in args))
+def strata(*args: str, ok: tuple[int, ...] = (0,), into: Path | None = None) -> str:
+    """Run `strata ARGS` as a user would (printed first); its stdout, also written to `into`
+    when given (`> into`). Progress and notes go straight to stderr. A failure stops the demo
+    with the command's own error line."""
+    redirect = f" > {_shown(str(into))}" if into else ""
+    log("$ strata " + " ".join(_shown(a) for a in args) + redirect)
     env = {**os.environ, "STRATA_CONFIG": str(CONFIG)}
     env.pop("STRATA_TOKEN", None)  # the demo's own login, not a token from the environment
     done = subprocess.run(
@@ -52,6 +54,8 @@ def strata(*args: str, ok: tuple[int, ...] = (0,)) -> str:
     if done.returncode not in ok:
         log(f"demo: `strata {args[0]}` exited {done.returncode}")
         sys.exit(done.returncode)
+    if into is not None:
+        into.write_text(done.stdout)
     return done.stdout
 
 
@@ -126,7 +130,7 @@ def main() -> None:
         f" whole document estimated at ${shown['full_run_estimate']['cost_usd']}"
     )
     builder = work / "builder.json"
-    builder.write_text(strata("schemas", "fields", made["id"], str(made["version"])))
+    strata("schemas", "fields", made["id"], str(made["version"]), into=builder)
     edit_builder(builder)
     schema = strata_json(
         "schemas", "save", made["id"], "--builder", str(builder),
