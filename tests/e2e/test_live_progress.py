@@ -148,6 +148,19 @@ def _journey(live: Stack, examples: Path, tmp_path: Path, receiver: Receiver) ->
         cli(live, config, "export", run_id, "-o", str(out_file), "--json").stdout
     )
     assert len(out_file.read_text().splitlines()) == exported["row_count"] == estimate["blocks"]
+    # The project's scope for the run's schema version, and the same version run by its id.
+    scope = ["--project", project, "--schema", status["schema_id"]]
+    project_file = tmp_path / "project" / "results.csv"
+    by_project = json.loads(
+        cli(live, config, "export", *scope, "--format", "csv", "-o", str(project_file),
+            "--json").stdout
+    )  # fmt: skip
+    assert by_project["row_count"] == estimate["blocks"] and project_file.stat().st_size > 0
+    again = json.loads(
+        cli(live, config, "run", project, "--schema-id", status["schema_id"], "--dry-run",
+            "--json").stdout
+    )  # fmt: skip
+    assert again["blocks"] == estimate["blocks"]
     wait_for(
         lambda: json.loads(cli(live, config, "status", run_id, "--json").stdout),
         lambda r: {s["name"]: s for s in r["stages"]}["export"]["status"] == "completed",

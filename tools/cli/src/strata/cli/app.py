@@ -1,6 +1,6 @@
-"""The `strata` command: log in once, then projects, upload, run, watch, export, webhooks and
-the admin commands, all over the HTTP API of any gateway. `--json` on every command; exit codes
-in `strata.cli.errors.Exit`; an error is one line on stderr."""
+"""The `strata` command: log in once, then projects, upload, templates, schemas, run, watch,
+review, export, webhooks and the admin commands, all over the HTTP API of any gateway. `--json`
+on every command; exit codes in `strata.cli.errors.Exit`; an error is one line on stderr."""
 
 import os
 import shutil
@@ -11,7 +11,7 @@ from typing import Annotated
 import click
 import typer
 
-from strata.cli import jobs, review, webhooks
+from strata.cli import jobs, review, schemas, webhooks
 from strata.cli.api import Api, session
 from strata.cli.config import Login, save
 from strata.cli.errors import CliError, Exit
@@ -30,6 +30,8 @@ app.add_typer(projects, name="projects")
 app.add_typer(admin, name="admin")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(review.app, name="review")
+app.add_typer(schemas.templates, name="templates")
+app.add_typer(schemas.schemas, name="schemas")
 jobs.register(app)
 
 

@@ -12,6 +12,7 @@ from strata.cli import watching
 from strata.cli.api import Api, session
 from strata.cli.errors import CliError, Exit
 from strata.cli.output import JsonOpt, emit_json, err, out, show
+from strata.cli.schemas import params
 
 Timeout = Annotated[float, typer.Option(help="give up waiting after this many seconds")]
 
@@ -95,23 +96,15 @@ def upload(
         raise typer.Exit(int(Exit.FAILED))
 
 
-def _params(params: list[str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for item in params:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise CliError(Exit.USAGE, "invalid_param", f"--param {item!r}: use key=value")
-        try:
-            values[key] = json.loads(raw)  # numbers, booleans, JSON; else the text itself
-        except ValueError:
-            values[key] = raw
-    return values
-
-
 def run(
     project: Annotated[str, typer.Argument(help="project id")],
     *,
-    schema: Annotated[Path, typer.Option(help="schema file: {name, definition, prompt_config}")],
+    schema: Annotated[
+        Path | None, typer.Option(help="schema file: {name, definition, prompt_config}")
+    ] = None,
+    schema_id: Annotated[
+        str | None, typer.Option(help="a saved schema version's id (instead of --schema)")
+    ] = None,
     document: Annotated[
         list[str] | None, typer.Option(help="a document id (repeat); default: all ready")
     ] = None,
@@ -122,19 +115,23 @@ def run(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create the schema from a file and run it (or, with --dry-run, estimate its cost)."""
-    try:
-        body = json.loads(schema.read_text())
-    except (OSError, ValueError) as exc:
-        raise CliError(Exit.USAGE, "invalid_schema_file", f"{schema}: {exc}") from None
-    overrides = _params(param or [])
+    """Run a schema version (--schema-id), or the schema of a file, created as needed
+    (--schema); with --dry-run, only estimate its cost."""
+    if (schema is None) == (schema_id is None):
+        raise CliError(Exit.USAGE, "invalid_schema", "give one of --schema and --schema-id")
+    body: Any = None
+    if schema is not None:
+        try:
+            body = json.loads(schema.read_text())
+        except (OSError, ValueError) as exc:
+            raise CliError(Exit.USAGE, "invalid_schema_file", f"{schema}: {exc}") from None
+    overrides = params(param or [])
     if budget is not None:
         overrides["budget_usd"] = budget
     with session() as api:
-        schema_id = _schema_id(api, project, body)
-        target: dict[str, Any] = (
-            {"document_ids": document} if document else {"project_id": project}
-        )
+        if schema_id is None:
+            schema_id = _schema_id(api, project, body)
+        target: dict[str, Any] = {"document_ids": document} if document else {"project_id": project}
         result = api.post(
             "/runs",
             {
@@ -198,19 +195,36 @@ def status(run_id: str, as_json: JsonOpt = False) -> None:
 
 
 def export(
-    run_id: str,
+    run_id: Annotated[str | None, typer.Argument(help="the run (or use --project)")] = None,
     *,
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write")],
     fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, xlsx or md")] = "jsonl",
     content: Annotated[str, typer.Option(help="confirmed, staged or merged")] = "confirmed",
     document: Annotated[str | None, typer.Option(help="only this document of the run")] = None,
+    project: Annotated[
+        str | None, typer.Option(help="a project's latest values instead of one run's")
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option(help="with --project: the schema version's id")
+    ] = None,
     timeout: Timeout = 300.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Export a run's results and download the file. Exits 1 if the export failed."""
+    """Export a run's results (or, with --project and --schema, a project's: the latest value
+    of every block across that schema's runs) and download the file. Exits 1 if it failed."""
+    if (run_id is None) == (project is None):
+        raise CliError(Exit.USAGE, "invalid_scope", "give a RUN or --project, not both")
+    if project is not None and (schema is None or document is not None):
+        raise CliError(Exit.USAGE, "invalid_scope", "--project needs --schema (and no --document)")
+    if run_id is not None and schema is not None:
+        raise CliError(Exit.USAGE, "invalid_scope", "--schema goes with --project")
     with session() as api:
-        body = {"format": fmt, "content": content, "document_id": document}
-        job = api.post(f"/runs/{run_id}/exports", {k: v for k, v in body.items() if v})
+        if project is not None:
+            body = {"format": fmt, "content": content, "schema_id": schema}
+            job = api.post(f"/projects/{project}/exports", body)
+        else:
+            body = {"format": fmt, "content": content, "document_id": document}
+            job = api.post(f"/runs/{run_id}/exports", {k: v for k, v in body.items() if v})
         deadline = time.monotonic() + timeout
         while job["status"] == "pending":
             if time.monotonic() > deadline:
@@ -219,6 +233,7 @@ def export(
             job = api.get(f"/exports/{job['id']}")
         if job["status"] != "ready":
             raise CliError(Exit.FAILED, "export_failed", job.get("error_message") or "failed")
+        output.parent.mkdir(parents=True, exist_ok=True)
         size = api.download(f"/exports/{job['id']}/download", output)
     summary = {**job, "output": str(output), "bytes": size}
     if as_json:

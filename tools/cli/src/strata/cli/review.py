@@ -1,10 +1,13 @@
-"""`strata review`: a run's review counters and queue, and bulk confirm/reject/reopen."""
+"""`strata review`: a run's review counters and queue, one block's edit/reject/confirm against
+the revision you saw, and bulk confirm/reject/reopen."""
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 
 from strata.cli.api import session
+from strata.cli.errors import CliError, Exit
 from strata.cli.output import JsonOpt, emit_json, err, out, show
 
 app = typer.Typer(help="review a run's extracted values", no_args_is_help=True)
@@ -54,3 +57,97 @@ def bulk(
     else:
         left = result["skipped_flagged"]
         err.print(f"{action}: {result['changed']} blocks changed, {left} flagged left alone")
+
+
+def _act(
+    action: str,
+    run_id: str,
+    document_id: str,
+    block_index: int,
+    revision: int,
+    *,
+    values: str | None = None,
+    reason: str | None = None,
+    as_json: bool = False,
+) -> None:
+    body: dict[str, Any] = {"action": action, "revision": revision}
+    if values is not None:
+        try:
+            body["values"] = json.loads(values)
+        except ValueError as exc:
+            raise CliError(Exit.USAGE, "invalid_values", f"--values: {exc}") from None
+        if not isinstance(body["values"], dict):
+            raise CliError(
+                Exit.USAGE, "invalid_values", "--values: a JSON object, e.g. '{\"k\": 1}'"
+            )
+    if reason is not None:
+        body["reason"] = reason
+    path = f"/runs/{run_id}/overlays/{document_id}/{block_index}/review"
+    with session() as api:
+        result = api.post(path, body)
+    if as_json:
+        emit_json(result)
+    else:
+        err.print(
+            f"block {block_index}: {result.get('review_status')}"
+            f" (revision {result.get('revision')})",
+            markup=False,
+        )
+
+
+Revision = Annotated[
+    int, typer.Option(help="the revision you saw (from `review queue`); stale: refused")
+]
+Reason = Annotated[str | None, typer.Option(help="why, for the audit")]
+
+
+@app.command("edit")
+def edit(
+    run_id: str,
+    document_id: str,
+    block_index: int,
+    *,
+    revision: Revision,
+    values: Annotated[str, typer.Option(help="the corrected values, a JSON object")],
+    reason: Reason = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Correct one block's values (they become its confirmed values)."""
+    _act(
+        "edit",
+        run_id,
+        document_id,
+        block_index,
+        revision,
+        values=values,
+        reason=reason,
+        as_json=as_json,
+    )
+
+
+@app.command("reject")
+def reject(
+    run_id: str,
+    document_id: str,
+    block_index: int,
+    *,
+    revision: Revision,
+    reason: Reason = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reject one block's values."""
+    _act("reject", run_id, document_id, block_index, revision, reason=reason, as_json=as_json)
+
+
+@app.command("confirm")
+def confirm(
+    run_id: str,
+    document_id: str,
+    block_index: int,
+    *,
+    revision: Revision,
+    reason: Reason = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm one block's values as extracted."""
+    _act("confirm", run_id, document_id, block_index, revision, reason=reason, as_json=as_json)
