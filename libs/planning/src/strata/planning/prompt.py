@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from strata.contracts.policy import PromptCacheTtl
 from strata.contracts.schemas import PromptConfig
+from strata.planning.caching import cache_control
 
 _FRAME = """You extract structured data from document blocks.
 
@@ -65,11 +67,17 @@ def block_body(blocks: list[PromptBlock], tags: list[str]) -> str:
     )
 
 
-def build_prompt(*, system: str, blocks: list[PromptBlock], cache: bool) -> PackPrompt:
+def build_prompt(
+    *,
+    system: str,
+    blocks: list[PromptBlock],
+    cache: bool,
+    ttl: PromptCacheTtl = PromptCacheTtl.FIVE_MINUTES,
+) -> PackPrompt:
     """System and messages in the Messages API shape, with pack-local tags."""
     system_block: dict[str, Any] = {"type": "text", "text": system}
     if cache:
-        system_block["cache_control"] = {"type": "ephemeral"}
+        system_block["cache_control"] = cache_control(ttl)
     tags = [str(i) for i in range(1, len(blocks) + 1)]
     text = block_body(blocks, tags)
     messages = [{"role": "user", "content": [{"type": "text", "text": text}]}]

@@ -22,6 +22,9 @@ class ModelRequest:
     messages: list[dict[str, Any]]
     max_tokens: int
     temperature: float
+    # Ask the provider why the cached prefix was not reused since this earlier message of the
+    # run: "" on the run's first call (opt in with nothing to compare), None to not ask.
+    previous_message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class ModelResponse:
     cache_creation_input_tokens: int
     cache_read_input_tokens: int
     latency_ms: int
+    message_id: str | None = None
+    cache_miss_reason: str | None = None  # the provider's diagnosis, when it gave one
 
 
 class ModelError(StrataError):
@@ -110,6 +115,7 @@ class AnthropicProvider:
                 system=request.system,  # type: ignore[arg-type]
                 messages=request.messages,  # type: ignore[arg-type]
                 max_tokens=request.max_tokens,
+                diagnostics=_diagnostics(request),
                 # No temperature: Anthropic API version 2026-10-21 (sent by SDK 2.x) rejects
                 # sampling parameters with a 400. The policy's temperature applies to providers
                 # that still accept it (OpenAI-compatible endpoints).
@@ -126,10 +132,26 @@ class AnthropicProvider:
             cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
             cache_read_input_tokens=usage.cache_read_input_tokens or 0,
             latency_ms=_ms_since(started),
+            message_id=response.id,
+            cache_miss_reason=_miss_reason(response),
         )
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _diagnostics(request: ModelRequest) -> anthropic.types.DiagnosticsParam | anthropic.Omit:
+    if request.previous_message_id is None:
+        return anthropic.omit
+    return {"previous_message_id": request.previous_message_id or None}
+
+
+def _miss_reason(response: anthropic.types.Message) -> str | None:
+    """The reason's type (`system_changed`, `previous_message_not_found`, …): what an operator
+    acts on; its token figure is already in the call's cache columns."""
+    diagnostics = response.diagnostics
+    reason = diagnostics.cache_miss_reason if diagnostics is not None else None
+    return reason.type if reason is not None else None
 
 
 def _ms_since(started: float) -> int:

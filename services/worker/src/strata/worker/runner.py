@@ -4,18 +4,20 @@ llm_calls row, follow-up packs, overlays.settled) commits in one outbox transact
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from uuid import UUID
 
 from opentelemetry import trace
 
 from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode
-from strata.planning.pricing import call_cost
 from strata.planning.prompt import PromptBlock, build_prompt
 from strata.worker import metrics
 from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
 from strata.worker.budget import worst_case_cost
+from strata.worker.calls import call_record
 from strata.worker.context import RunContext, RunContexts
 from strata.worker.outcomes import (
     ClaimedBlock,
@@ -33,10 +35,12 @@ from strata.worker.provider import (
     ModelResponse,
     ProviderResolver,
 )
-from strata.worker.store import LlmCall, PackStore, Settlement
+from strata.worker.store import PackStore, Settlement
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+
+_REMEMBERED_RUNS = 1024  # last message ids kept for cache diagnostics, per process
 
 
 class PackRunner:
@@ -52,6 +56,21 @@ class PackRunner:
         self._contexts = contexts
         self._providers = providers
         self._worker_id = worker_id
+        # The run's last answered message in this process: the provider compares the next
+        # call's prompt with it and says why a cached prefix was not reused, if it was not.
+        self._last_message: OrderedDict[UUID, str] = OrderedDict()
+
+    def _previous_message(self, run_id: UUID, *, caching: bool) -> str | None:
+        if not caching:
+            return None
+        return self._last_message.get(run_id, "")
+
+    def _remember_message(self, run_id: UUID, message_id: str | None) -> None:
+        if message_id:
+            self._last_message[run_id] = message_id
+            self._last_message.move_to_end(run_id)
+            while len(self._last_message) > _REMEMBERED_RUNS:
+                self._last_message.popitem(last=False)
 
     async def run(self, msg: PackReady) -> None:
         context = await self._contexts.get(msg.run_id)
@@ -82,10 +101,20 @@ class PackRunner:
             return
         prompt_blocks = [PromptBlock(b.uid, b.text) for b in blocks]
         prompt = build_prompt(
-            system=context.system, blocks=prompt_blocks, cache=policy.prompt_caching_enabled
+            system=context.system,
+            blocks=prompt_blocks,
+            cache=policy.prompt_caching_enabled,
+            ttl=policy.prompt_cache_ttl,
         )
         request = ModelRequest(
-            policy.model, prompt.system, prompt.messages, policy.max_tokens, policy.temperature
+            policy.model,
+            prompt.system,
+            prompt.messages,
+            policy.max_tokens,
+            policy.temperature,
+            previous_message_id=self._previous_message(
+                msg.run_id, caching=policy.prompt_caching_enabled
+            ),
         )
         try:
             provider = await self._providers.provider_for(context.account_id)
@@ -104,6 +133,7 @@ class PackRunner:
         except ModelError as exc:
             await self._after_error(msg, context, blocks, exc, reserved=reserved, provider=provider)
             return
+        self._remember_message(msg.run_id, response.message_id)
         mapped: MappedAnswer | None = None
         try:
             if response.stop_reason != "max_tokens":
@@ -192,9 +222,7 @@ class PackRunner:
         call = None
         # A call was made unless no key was found to make it with.
         if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
-            call = _call_record(
-                decision, response=response, error=error, model=context.policy.model
-            )
+            call = call_record(decision, response=response, error=error, policy=context.policy)
             metrics.record_call(call)
         settled = await self._store.settle(
             Settlement(
@@ -212,32 +240,3 @@ class PackRunner:
                 msg.pack_id,
                 len(decision.outcomes) - settled,
             )
-
-
-def _call_record(
-    decision: Decision, *, response: ModelResponse | None, error: ModelError | None, model: str
-) -> LlmCall:
-    usage = response or _NO_USAGE
-    cost = call_cost(
-        model,
-        input_tokens=usage.input_tokens,
-        cache_write=usage.cache_creation_input_tokens,
-        cache_read=usage.cache_read_input_tokens,
-        output_tokens=usage.output_tokens,
-    )
-    return LlmCall(
-        model=model,
-        block_uids=[o.block.uid for o in decision.outcomes],
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_creation_input_tokens=usage.cache_creation_input_tokens,
-        cache_read_input_tokens=usage.cache_read_input_tokens,
-        cost_usd=cost,
-        latency_ms=response.latency_ms if response else (error.latency_ms if error else 0),
-        stop_reason=response.stop_reason if response else None,
-        error_code=error.code if error else None,
-        error_message=error.message if error else None,
-    )
-
-
-_NO_USAGE = ModelResponse("", None, 0, 0, 0, 0, 0)

@@ -40,6 +40,7 @@ class LlmCall:
     stop_reason: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    cache_miss_reason: str | None = None  # the provider's word on an unreused cache prefix
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from strata.llm_sim.cache_rules import CacheRuleError, breakpoint_ttl, check_ttl_order
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_RE = re.compile(r"<schema>(.*?)</schema>", re.DOTALL)
@@ -30,6 +32,7 @@ class Piece:
     position: str  # e.g. "system[0]", "messages[2][1]"; part of cache keys
     text: str
     cache_control: bool
+    ttl: str = "5m"  # lifetime a breakpoint asks for ("5m" or "1h")
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,11 @@ def _content_pieces(content: Any, *, role: str, where: str) -> list[Piece]:
         if part["type"] == "text":
             if not isinstance(part.get("text"), str):
                 raise PromptError(f"{where}[{i}].text: field required")
-            pieces.append(
-                Piece(role, f"{where}[{i}]", part["text"], bool(part.get("cache_control")))
-            )
+            try:
+                ttl = breakpoint_ttl(part.get("cache_control"), where=f"{where}[{i}]")
+            except CacheRuleError as exc:
+                raise PromptError(str(exc)) from exc
+            pieces.append(Piece(role, f"{where}[{i}]", part["text"], ttl is not None, ttl or "5m"))
     return pieces
 
 
@@ -78,6 +83,10 @@ def request_pieces(body: dict[str, Any]) -> list[Piece]:
             f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. "
             f"Found {breakpoints}."
         )
+    try:
+        check_ttl_order([piece.ttl for piece in pieces if piece.cache_control])
+    except CacheRuleError as exc:
+        raise PromptError(str(exc)) from exc
     return pieces
 
 

@@ -1,0 +1,4 @@
+-- Cost (issue 16): why the provider could not reuse a cached prompt prefix, per call, as it
+-- reported it (`diagnostics.cache_miss_reason.type` in Anthropic's SDK 2.x); null when it
+-- reused it, was not asked or gave no diagnosis.
+ALTER TABLE llm_calls ADD COLUMN cache_miss_reason text;
