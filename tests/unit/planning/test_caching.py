@@ -11,7 +11,7 @@ from strata.contracts.schemas import PromptConfig
 from strata.planning.caching import cache_control, caching_note, min_cacheable_tokens
 from strata.planning.estimate import EstimateBlock, estimate_run
 from strata.planning.pricing import call_cost
-from strata.planning.prompt import PromptBlock, build_prompt
+from strata.planning.prompt import PromptBlock, build_prompt, system_prompt
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "examples" / "schema.json").read_text())
 DEFINITION = SCHEMA["definition"]
@@ -92,3 +92,9 @@ def test_the_estimate_prices_the_chosen_ttl() -> None:
     assert run(PromptCacheTtl.ONE_HOUR) > run(PromptCacheTtl.FIVE_MINUTES)
     with pytest.raises(ValueError, match="prompt_cache_ttl"):
         PolicySnapshot.model_validate({"prompt_cache_ttl": "2h"})
+
+
+def test_the_sparse_form_is_asked_for_only_when_the_policy_says_so() -> None:
+    assert "\nSparse answers:" in system_prompt(DEFINITION, CONFIG, sparse=True)
+    assert "Sparse answers:" not in system_prompt(DEFINITION, CONFIG)
+    assert PolicySnapshot().sparse_answers is True

@@ -8,10 +8,12 @@ from uuid import uuid4
 import httpx2
 
 from strata.contracts.messages import PackReady
-from strata.contracts.policy import PromptCacheTtl
+from strata.contracts.overlays import OverlayStatus
+from strata.contracts.policy import PolicySnapshot, PromptCacheTtl
 from strata.planning.pricing import call_cost
 from strata.worker.provider import ModelRequest
 
+from .memory_store import MemoryPackStore
 from .test_provider import provider, request
 from .test_runner import ScriptedProvider, answer, arrange, runner
 
@@ -86,3 +88,26 @@ async def test_without_caching_no_diagnostics_are_asked_for():
     await runner(store, scripted).run(msg)
     request_: ModelRequest = scripted.requests[0]
     assert request_.previous_message_id is None and "cache_control" not in request_.system[0]
+
+
+async def test_a_sparse_answer_is_staged_with_its_left_out_keys_restored():
+    definition = {
+        "type": "object",
+        "properties": {"title": {"type": "string"}, "note": {"type": ["string", "null"]}},
+        "required": ["title", "note"],
+    }
+    for sparse in (True, False):
+        store = MemoryPackStore()
+        run_id = store.add_run(PolicySnapshot(sparse_answers=sparse), definition)
+        pack_id = uuid4()
+        store.add_overlays(run_id, ["alpha"], pack_id=pack_id)
+        scripted = ScriptedProvider(answer({"1": {"title": "A"}}))
+        await runner(store, scripted).run(PackReady(run_id=run_id, pack_id=pack_id, block_count=1))
+        [overlay] = store.overlays(run_id)
+        asked = "\nSparse answers:" in scripted.requests[0].system[0]["text"]
+        assert asked is sparse
+        if sparse:
+            assert overlay.status is OverlayStatus.AI_COMPLETE
+            assert overlay.staged == {"title": "A", "note": None}
+        else:  # the full form must write every required key
+            assert overlay.status is not OverlayStatus.AI_COMPLETE

@@ -31,6 +31,9 @@ class PolicySnapshot(BaseModel):
     max_tokens: int = Field(8192, ge=16, le=64000)
     prompt_caching_enabled: bool = True
     prompt_cache_ttl: PromptCacheTtl = PromptCacheTtl.FIVE_MINUTES
+    # Answers leave out null and default values (the validator restores them before validating):
+    # output tokens are most of a run's bill. Off: every key is written, as before.
+    sparse_answers: bool = True
     batching_enabled: bool = True
     batching_mode: BatchingMode = BatchingMode.ADAPTIVE
     fixed_pack_size: int = Field(20, ge=1, le=500)
@@ -69,5 +72,6 @@ RUN_OVERRIDABLE_KEYS = frozenset(
         "batching_enabled",
         "prompt_caching_enabled",
         "prompt_cache_ttl",
+        "sparse_answers",
     }
 )

@@ -45,7 +45,7 @@ def estimate_run(
     prompt_config: PromptConfig,
     policy: PolicySnapshot,
 ) -> RunEstimate:
-    system = system_prompt(definition, prompt_config)
+    system = system_prompt(definition, prompt_config, sparse=policy.sparse_answers)
     system_tokens = estimate_tokens(system)
     planned = [PlannedBlock(b.key, estimate_tokens(b.text)) for b in blocks]
     by_key = {b.key: b for b in blocks}

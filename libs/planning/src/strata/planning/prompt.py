@@ -31,6 +31,13 @@ are the block uids, in the order the blocks were given, and each value is that b
 Every given uid must appear once. Base each block's values only on that block's own text. Use
 null where the schema allows it and the block does not contain the value."""
 
+# The sparse form: the validator restores what is left out (`answers.restore_omitted`), so the
+# staged values are the same as with every key written, for fewer output tokens. "Sparse
+# answers:" is also how the simulator recognises the form.
+_SPARSE = """
+Sparse answers: in each block's object, leave out every key whose value would be null, or would
+equal the "default" the schema gives that key; a key left out means exactly that value."""
+
 
 @dataclass(frozen=True)
 class PromptBlock:
@@ -49,7 +56,7 @@ class PackPrompt:
         return {tag: block.uid for tag, block in zip(self.tags, blocks, strict=True)}
 
 
-def system_prompt(definition: dict[str, Any], config: PromptConfig) -> str:
+def system_prompt(definition: dict[str, Any], config: PromptConfig, *, sparse: bool = False) -> str:
     field_lines = "".join(
         f"- {name}: {text}\n" for name, text in sorted(config.field_instructions.items())
     )
@@ -57,7 +64,7 @@ def system_prompt(definition: dict[str, Any], config: PromptConfig) -> str:
         instructions=config.system_instructions.strip(),
         schema=json.dumps(definition, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
         field_instructions=f"\nField instructions:\n{field_lines}" if field_lines else "",
-    )
+    ) + (_SPARSE if sparse else "")
 
 
 def block_body(blocks: list[PromptBlock], tags: list[str]) -> str:

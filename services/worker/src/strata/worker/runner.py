@@ -142,7 +142,7 @@ class PackRunner:
                 # the event loop it would stall every other pack of every tenant in this
                 # process, and the lease renewals with them.
                 answer = await asyncio.to_thread(
-                    map_answer, response.text, prompt.tags, context.validator
+                    map_answer, response.text, prompt.tags, context.validator, context.omitted
                 )
                 mapped = answer.rekeyed(prompt.uid_for(prompt_blocks))
             decision = after_answer(blocks, mapped, policy)

@@ -22,7 +22,14 @@ from strata.llm_sim.diagnostics import (
     previous_message_id,
 )
 from strata.llm_sim.faults import ERROR_KINDS, Fault, FaultInjector
-from strata.llm_sim.prompt import Block, PromptError, find_blocks, find_schema, request_pieces
+from strata.llm_sim.prompt import (
+    Block,
+    PromptError,
+    find_blocks,
+    find_schema,
+    request_pieces,
+    wants_sparse,
+)
 from strata.llm_sim.settings import Settings
 from strata.llm_sim.tokens import tokens, total_tokens, truncate_to_tokens
 
@@ -143,7 +150,11 @@ class Simulator:
             if fault.kind == "stall":
                 await asyncio.sleep(self.settings.stall_seconds)
 
-        text = answer_text([(b.uid, b.text) for b in _answered_blocks(blocks, fault)], schema)
+        text = answer_text(
+            [(b.uid, b.text) for b in _answered_blocks(blocks, fault)],
+            schema,
+            sparse=wants_sparse(pieces),
+        )
         if fault is not None and fault.kind == "malformed":
             text = text[: len(text) // 2] + MALFORMED_TAIL  # cut mid-JSON: never parses
         usage = self.cache.account(api_key=api_key, model=model, pieces=pieces)

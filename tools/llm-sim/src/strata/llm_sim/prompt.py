@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_RE = re.compile(r"<schema>(.*?)</schema>", re.DOTALL)
 BLOCK_RE = re.compile(r'<block uid="([^"]*)">(.*?)</block>', re.DOTALL)
+# Strata's prompt asks for the sparse form with a line starting "Sparse answers:".
+SPARSE_RE = re.compile(r"^Sparse answers:", re.MULTILINE)
 FALLBACK_UID = "block"
 MAX_CACHE_BREAKPOINTS = 4  # Anthropic rejects requests with more
 
@@ -133,3 +135,8 @@ def find_blocks(pieces: list[Piece]) -> list[Block]:
         return list(blocks.values())
     last = list(user_texts.values())[-1] if user_texts else ""
     return [Block(FALLBACK_UID, last.strip())]
+
+
+def wants_sparse(pieces: list[Piece]) -> bool:
+    """The system prompt asks for answers that leave out null and default values."""
+    return any(SPARSE_RE.search(p.text) for p in pieces if p.role == "system")
