@@ -34,6 +34,9 @@ class PolicySnapshot(BaseModel):
     # Answers leave out null and default values (the validator restores them before validating):
     # output tokens are most of a run's bill. Off: every key is written, as before.
     sparse_answers: bool = True
+    # Constrain each answer to a JSON Schema of the pack (`output_config.format`) on models that
+    # support it; a provider that refuses the schema is retried once without it.
+    structured_outputs: bool = True
     batching_enabled: bool = True
     batching_mode: BatchingMode = BatchingMode.ADAPTIVE
     fixed_pack_size: int = Field(20, ge=1, le=500)
@@ -73,5 +76,6 @@ RUN_OVERRIDABLE_KEYS = frozenset(
         "prompt_caching_enabled",
         "prompt_cache_ttl",
         "sparse_answers",
+        "structured_outputs",
     }
 )

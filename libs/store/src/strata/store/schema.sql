@@ -194,7 +194,8 @@ CREATE TABLE llm_calls (
     error_code                   text,
     error_message                text,
     created_at                   timestamptz NOT NULL DEFAULT now(),
-    cache_miss_reason            text
+    cache_miss_reason            text,
+    structured_output            boolean NOT NULL DEFAULT false
 );
 CREATE INDEX llm_calls_run_idx ON llm_calls (run_id, created_at);
 

@@ -38,6 +38,7 @@ def call_record(
         error_code=error.code if error else None,
         error_message=error.message if error else None,
         cache_miss_reason=response.cache_miss_reason if response else None,
+        structured_output=response.structured if response else False,
     )
 
 

@@ -103,6 +103,7 @@ class PgPackStore:
                     call.error_code,
                     call.error_message,
                     call.cache_miss_reason,
+                    call.structured_output,
                 )
             if settlement.reserved is not None:
                 billed = call.cost_usd if call is not None else Decimal(0)

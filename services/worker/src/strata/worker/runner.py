@@ -3,16 +3,17 @@ llm_calls row, follow-up packs, overlays.settled) commits in one outbox transact
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from uuid import UUID
+from typing import Any
 
 from opentelemetry import trace
 
 from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode
+from strata.planning.answer_format import pack_answer_schema, supports_structured_outputs
 from strata.planning.prompt import PromptBlock, build_prompt
 from strata.worker import metrics
 from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
@@ -35,12 +36,11 @@ from strata.worker.provider import (
     ModelResponse,
     ProviderResolver,
 )
+from strata.worker.run_memory import RunMemory
 from strata.worker.store import PackStore, Settlement
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
-
-_REMEMBERED_RUNS = 1024  # last message ids kept for cache diagnostics, per process
 
 
 class PackRunner:
@@ -56,21 +56,10 @@ class PackRunner:
         self._contexts = contexts
         self._providers = providers
         self._worker_id = worker_id
-        # The run's last answered message in this process: the provider compares the next
-        # call's prompt with it and says why a cached prefix was not reused, if it was not.
-        self._last_message: OrderedDict[UUID, str] = OrderedDict()
-
-    def _previous_message(self, run_id: UUID, *, caching: bool) -> str | None:
-        if not caching:
-            return None
-        return self._last_message.get(run_id, "")
-
-    def _remember_message(self, run_id: UUID, message_id: str | None) -> None:
-        if message_id:
-            self._last_message[run_id] = message_id
-            self._last_message.move_to_end(run_id)
-            while len(self._last_message) > _REMEMBERED_RUNS:
-                self._last_message.popitem(last=False)
+        # Per run in this process: the last message (the provider compares the next call's
+        # prompt with it and says why a cached prefix was not reused) and whether the provider
+        # refused the run's answer schema as a structured-output format.
+        self._memory = RunMemory()
 
     async def run(self, msg: PackReady) -> None:
         context = await self._contexts.get(msg.run_id)
@@ -112,9 +101,10 @@ class PackRunner:
             prompt.messages,
             policy.max_tokens,
             policy.temperature,
-            previous_message_id=self._previous_message(
+            previous_message_id=self._memory.previous_message(
                 msg.run_id, caching=policy.prompt_caching_enabled
             ),
+            output_format=self._answer_format(msg, context, prompt.tags),
         )
         try:
             provider = await self._providers.provider_for(context.account_id)
@@ -129,11 +119,11 @@ class PackRunner:
                 return
         try:
             async with self._lease_kept(msg, policy.lease_seconds):
-                response = await provider.complete(request)
+                response = await self._complete(provider, request, msg)
         except ModelError as exc:
             await self._after_error(msg, context, blocks, exc, reserved=reserved, provider=provider)
             return
-        self._remember_message(msg.run_id, response.message_id)
+        self._memory.remember_message(msg.run_id, response.message_id)
         mapped: MappedAnswer | None = None
         try:
             if response.stop_reason != "max_tokens":
@@ -152,6 +142,35 @@ class PackRunner:
             decision = schema_failed(blocks, problem)
         # The call was paid for either way: it is recorded with the outcome.
         await self._settle(msg, decision, context=context, response=response, reserved=reserved)
+
+    def _answer_format(
+        self, msg: PackReady, context: RunContext, tags: list[str]
+    ) -> dict[str, Any] | None:
+        policy = context.policy
+        if not policy.structured_outputs or not supports_structured_outputs(policy.model):
+            return None
+        if self._memory.format_refused(msg.run_id):
+            return None
+        return pack_answer_schema(context.definition, tags, sparse=policy.sparse_answers)
+
+    async def _complete(
+        self, provider: ModelProvider, request: ModelRequest, msg: PackReady
+    ) -> ModelResponse:
+        """One call; if the provider refuses the answer schema (too large, a keyword it does
+        not support), once more without it, and the run's later calls go without it too."""
+        try:
+            return await provider.complete(request)
+        except ModelError as exc:
+            if not exc.format_refused or request.output_format is None:
+                raise
+            logger.warning(
+                "run %s: the provider refused the answer schema as output format (%s);"
+                " answering unconstrained",
+                msg.run_id,
+                exc.message,
+            )
+            self._memory.refuse_format(msg.run_id)
+            return await provider.complete(dataclasses.replace(request, output_format=None))
 
     async def _after_error(
         self,

@@ -31,6 +31,7 @@ from strata.llm_sim.prompt import (
     wants_sparse,
 )
 from strata.llm_sim.settings import Settings
+from strata.llm_sim.structured import FormatError, output_format
 from strata.llm_sim.tokens import tokens, total_tokens, truncate_to_tokens
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ class Simulator:
             pieces = request_pieces(body)
             schema, blocks = find_schema(pieces), find_blocks(pieces)
             diagnose, previous_id = previous_message_id(body)
-        except (PromptError, DiagnosticsError) as exc:
+            structured = output_format(body, max_schema_bytes=self.settings.max_output_schema_bytes)
+        except (PromptError, DiagnosticsError, FormatError) as exc:
             raise invalid(str(exc)) from exc
 
         fault = self.faults.decide(
@@ -155,7 +157,8 @@ class Simulator:
             schema,
             sparse=wants_sparse(pieces),
         )
-        if fault is not None and fault.kind == "malformed":
+        # Decoding under a format cannot produce broken JSON, so that fault cannot happen.
+        if fault is not None and fault.kind == "malformed" and structured is None:
             text = text[: len(text) // 2] + MALFORMED_TAIL  # cut mid-JSON: never parses
         usage = self.cache.account(api_key=api_key, model=model, pieces=pieces)
         message_id = f"msg_sim_{secrets.token_hex(12)}"

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     cache_ttl_seconds: float = 300.0  # ttl "5m"
     cache_long_ttl_seconds: float = 3600.0  # ttl "1h"
     cache_max_entries: int = 10_000
+    max_output_schema_bytes: int = 100_000  # larger `output_config.format` schemas get a 400
 
     latency_ms: float = 0.0
     latency_per_output_token_ms: float = 0.0
