@@ -97,6 +97,7 @@ def main() -> None:
             "batching_enabled": False,
             "prompt_caching_enabled": False,
             "sparse_answers": False,
+            "structured_outputs": False,
         }
 
         estimate = client.create_run({**target, "dry_run": True})
