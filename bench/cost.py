@@ -2,11 +2,15 @@
 call, no caching) and with the default policy, side by side on the simulator.
 
 Last line: calls_per_block=<x> cost_vs_naive=<r> cost_vs_floor=<r> mismatches=<n> estimate_error=<f>
+output_tokens_vs_compact=<r>
 
 - cost_vs_floor: the default run's billed cost over the floor, i.e. the cost if only each block's
   own text were billed as input and only its compact JSON answer as output (the simulator's token
   rule, the same prices): the physical limit of the job.
 - estimate_error: |dry-run estimate - billed| / billed for the default run.
+- output_tokens_vs_compact: the default run's billed output tokens over the tokens of each
+  block's compact JSON answer (every key written): below 1 when sparse answers save more than
+  the pack's framing costs.
 """
 
 import json
@@ -51,6 +55,13 @@ async def _run_figures(dsn: str, run_id: str) -> dict:
         await conn.close()
 
 
+def _compact_output_tokens(staged: dict) -> int:
+    return sum(
+        estimate_tokens(json.dumps(json.loads(values), separators=(",", ":"), ensure_ascii=False))
+        for values, _ in staged.values()
+    )
+
+
 def _floor(staged: dict, model: str) -> Decimal:
     price = price_for(model)
     total = Decimal(0)
@@ -82,7 +93,12 @@ def main() -> None:
         doc = client.converted(doc["id"])
         schema = client.create_schema(project["id"], schema_body)
         target = {"schema_id": schema["id"], "document_ids": [doc["id"]]}
-        naive_overrides = {"batching_enabled": False, "prompt_caching_enabled": False}
+        naive_overrides = {
+            "batching_enabled": False,
+            "prompt_caching_enabled": False,
+            "sparse_answers": False,
+            "structured_outputs": False,
+        }
 
         estimate = client.create_run({**target, "dry_run": True})
         started = time.monotonic()
@@ -126,7 +142,8 @@ def main() -> None:
         f"cost_vs_naive={billed / Decimal(n['cost']):.3f} "
         f"cost_vs_floor={billed / floor:.3f} "
         f"mismatches={mismatches} "
-        f"estimate_error={abs(estimated - billed) / billed:.3f}"
+        f"estimate_error={abs(estimated - billed) / billed:.3f} "
+        f"output_tokens_vs_compact={d['output'] / _compact_output_tokens(d['staged']):.3f}"
     )
 
 

@@ -132,23 +132,31 @@ def test_policy_edits_are_superuser_only_audited_and_never_touch_a_created_run(
 
 def test_cache_telemetry_and_exact_accounting(stack, client, workspace, examples):
     body = json.loads((examples / "schema.json").read_text())
-    # A long, constant instruction block: over the 1,024-token minimum, so it can be cached.
+    # A long, constant instruction block: over Sonnet 4.6's 2,048-token minimum, so it is cached.
     body["name"] = "cached-schema"
     body["prompt_config"]["system_instructions"] += "\n" + " ".join(
         f"Rule {i}: quote figures exactly as written and never infer missing values."
-        for i in range(80)
+        for i in range(140)
     )
     schema = client.create_schema(workspace["project"]["id"], body)
     target = {"schema_id": schema["id"], "document_ids": workspace["target"]["document_ids"]}
+    # The dry run says when caching cannot happen, and only then.
+    short = client.create_run({**workspace["target"], "dry_run": True})
+    assert "below the 2048-token minimum" in short["caching_note"]
+    assert short["cache_read_tokens"] == 0
+    assert client.create_run({**target, "dry_run": True})["caching_note"] is None
     # A small max_tokens gives many packs, so most calls can read what the first ones wrote.
     cached = _complete(
         client, client.create_run({**target, "policy_overrides": {"max_tokens": 300}})
     )
     calls = _calls(stack, cached["id"])
     assert len(calls) > 5
-    assert calls[0]["cache_creation_input_tokens"] >= 1024
+    assert calls[0]["cache_creation_input_tokens"] >= 2048
     assert sum(c["cache_read_input_tokens"] for c in calls) > 0
     assert all(c["cache_creation_input_tokens"] + c["cache_read_input_tokens"] > 0 for c in calls)
+    # Every call asked why a prefix was not reused; reads and first writes have no reason to give.
+    assert all(c["cache_miss_reason"] in (None, "previous_message_not_found") for c in calls)
+    assert all(c["structured_output"] for c in calls)  # the simulator accepts the pack schema
 
     plain = _complete(
         client,

@@ -49,7 +49,9 @@ def test_response_shape_answer_and_usage(client) -> None:
         "output_tokens": tokens(text),
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
     }
+    assert data["diagnostics"] is None  # not asked for
 
 
 def test_both_auth_header_styles(make_client) -> None:
@@ -125,7 +127,7 @@ def test_max_tokens_truncates_to_a_prefix(client) -> None:
 
 
 def test_cache_write_then_read_over_http(client) -> None:
-    padding = "Instructions. " * 400  # ~1400 tokens: above the 1024 minimum
+    padding = "Instructions. " * 700  # ~2450 tokens: above Sonnet 4.6's 2048 minimum
     first = client.post(
         "/v1/messages", json=build_body(BLOCKS, system_padding=padding, cache_system=True)
     ).json()
@@ -143,7 +145,7 @@ def test_cache_write_then_read_over_http(client) -> None:
 
 
 def test_small_prefix_not_cached_over_http(client) -> None:
-    body = build_body(BLOCKS, cache_system=True)  # far below 1024 tokens
+    body = build_body(BLOCKS, cache_system=True)  # far below 2048 tokens
     for _ in range(2):
         usage = client.post("/v1/messages", json=body).json()["usage"]
         assert usage["cache_read_input_tokens"] == usage["cache_creation_input_tokens"] == 0

@@ -24,8 +24,9 @@ def test_estimate_plans_like_the_worker_and_prices_every_token():
     assert estimate.blocks == 250 and sum(estimate.pack_sizes) == 250
     assert estimate.calls == estimate.packs == 3  # max_pack_size 100
     system_tokens = estimate_tokens(system_prompt(DEFINITION, CONFIG))
-    assert system_tokens < 1024  # too short to cache: billed as plain input on every call
+    assert system_tokens < 2048  # too short to cache: billed as plain input on every call
     assert estimate.cache_write_tokens == estimate.cache_read_tokens == 0
+    assert estimate.caching_note is not None and "2048-token minimum" in estimate.caching_note
     assert estimate.input_tokens > 3 * system_tokens + sum(estimate_tokens(b.text) for b in BLOCKS)
     # Prices are linear: the packs' costs add up to the cost of all their tokens (to rounding).
     total = call_cost(
@@ -49,7 +50,7 @@ def test_unbatched_estimates_cost_more_and_long_prompts_are_cached():
         policy=PolicySnapshot(batching_enabled=False),
     )
     assert naive.calls == 250 and naive.cost_usd > 2 * batched.cost_usd
-    long_config = CONFIG.model_copy(update={"system_instructions": "Be exact. " * 600})
+    long_config = CONFIG.model_copy(update={"system_instructions": "Be exact. " * 900})
     cached = estimate_run(
         BLOCKS,
         definition=DEFINITION,
@@ -63,9 +64,10 @@ def test_unbatched_estimates_cost_more_and_long_prompts_are_cached():
         policy=PolicySnapshot(batching_enabled=False, prompt_caching_enabled=False),
     )
     assert (
-        cached.cache_write_tokens > 1024
+        cached.cache_write_tokens > 2048
         and cached.cache_read_tokens == 249 * cached.cache_write_tokens
     )
+    assert cached.caching_note is None and uncached.caching_note is None
     assert cached.cost_usd < uncached.cost_usd / 3
 
 

@@ -1,6 +1,7 @@
 import pytest
 from jsonschema import Draft202012Validator
 
+from strata.planning.answers import omitted_values
 from strata.planning.schema_validator import answer_validator
 from strata.worker.answers import SchemaRuntimeError, map_answer
 
@@ -47,3 +48,28 @@ def test_an_answer_nested_past_the_recursion_limit_is_invalid_output():
     validator = answer_validator({"type": "object", "properties": {}})
     mapped = map_answer("{" + '"1":' + "[" * 100_000 + "]" * 100_000 + "}", ["1"], validator)
     assert "nested too deeply" in mapped.problems["1"]
+
+
+def test_sparse_answers_are_restored_then_validated_exactly_as_written():
+    schema = {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "amount": {"type": ["number", "null"]},
+            "currency": {"type": "string", "default": "EUR"},
+        },
+        "required": ["title", "amount", "currency"],
+    }
+    omitted = omitted_values(schema)
+    text = '{"1":{"title":"A"},"2":{"title":"B","amount":3,"currency":"USD"},"3":{"amount":1}}'
+    mapped = map_answer(text, ["1", "2", "3"], answer_validator(schema), omitted)
+    assert mapped.values == {
+        "1": {"title": "A", "amount": None, "currency": "EUR"},
+        "2": {"title": "B", "amount": 3, "currency": "USD"},  # written keys win
+    }
+    # A left-out key that may not be null stays invalid: restoring never makes an answer valid
+    # that the full form would have rejected.
+    assert "title" in mapped.problems["3"]
+    # Without the switch, a left-out required key is a problem as before.
+    plain = map_answer(text, ["1"], answer_validator(schema))
+    assert "1" in plain.problems

@@ -11,6 +11,14 @@ class BatchingMode(StrEnum):
     FIXED = "fixed"
 
 
+class PromptCacheTtl(StrEnum):
+    """Lifetime of the cached constant prompt: 1 hour writes at 2x input instead of 1.25x and
+    pays where calls are more than five minutes apart (deferred and long runs)."""
+
+    FIVE_MINUTES = "5m"
+    ONE_HOUR = "1h"
+
+
 class PolicySnapshot(BaseModel):
     """Every knob a run obeys. Bounds are validated here so a bad edit never reaches a run."""
 
@@ -22,6 +30,13 @@ class PolicySnapshot(BaseModel):
     temperature: float = Field(0.3, ge=0.0, le=1.0)
     max_tokens: int = Field(8192, ge=16, le=64000)
     prompt_caching_enabled: bool = True
+    prompt_cache_ttl: PromptCacheTtl = PromptCacheTtl.FIVE_MINUTES
+    # Answers leave out null and default values (the validator restores them before validating):
+    # output tokens are most of a run's bill. Off: every key is written, as before.
+    sparse_answers: bool = True
+    # Constrain each answer to a JSON Schema of the pack (`output_config.format`) on models that
+    # support it; a provider that refuses the schema is retried once without it.
+    structured_outputs: bool = True
     batching_enabled: bool = True
     batching_mode: BatchingMode = BatchingMode.ADAPTIVE
     fixed_pack_size: int = Field(20, ge=1, le=500)
@@ -59,5 +74,8 @@ RUN_OVERRIDABLE_KEYS = frozenset(
         "budget_usd",
         "batching_enabled",
         "prompt_caching_enabled",
+        "prompt_cache_ttl",
+        "sparse_answers",
+        "structured_outputs",
     }
 )

@@ -1,4 +1,5 @@
-"""How long a block's answer is expected to be (pure), from the schema and the block's length.
+"""A block's answer (pure): what an omitted key stands for in the sparse form, and how long the
+answer is expected to be, from the schema and the block's length.
 
 Used for estimates only; packs are sized against the policy's `output_tokens_per_block` budget,
 which is a safety ceiling, not an expectation. The rule is generic (JSON framing + a typical
@@ -9,6 +10,23 @@ import json
 from typing import Any
 
 _DEFAULT_MAX_STRING = 200
+
+
+def omitted_values(definition: dict[str, Any]) -> dict[str, Any]:
+    """What each top-level key stands for when a sparse answer leaves it out: the schema's
+    `default` for it, else null. In the schema's order, so restored answers keep it."""
+    properties = definition.get("properties", {})
+    if not isinstance(properties, dict):
+        return {}
+    return {
+        name: spec.get("default") if isinstance(spec, dict) else None
+        for name, spec in properties.items()
+    }
+
+
+def restore_omitted(value: dict[str, Any], omitted: dict[str, Any]) -> dict[str, Any]:
+    """The answer with every left-out key put back; keys the model wrote always win."""
+    return {**omitted, **value}
 
 
 def _types(spec: dict[str, Any]) -> list[str]:

@@ -8,10 +8,11 @@ from typing import Any
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.planning.answers import expected_answer_chars
+from strata.planning.caching import caching_note, min_cacheable_tokens
 from strata.planning.planner import PlannedBlock, plan_packs
 from strata.planning.pricing import call_cost
 from strata.planning.prompt import PromptBlock, block_body, system_prompt
-from strata.planning.tokens import MIN_CACHEABLE_TOKENS, estimate_tokens
+from strata.planning.tokens import estimate_tokens
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class RunEstimate:
     output_tokens: int = 0
     cost_usd: Decimal = Decimal(0)
     pack_sizes: list[int] = field(default_factory=list)
+    # Why the constant prompt will not be cached although caching is on (below the model's
+    # minimum), or None: a run must never look cached on paper and pay full input in fact.
+    caching_note: str | None = None
 
 
 def estimate_run(
@@ -41,13 +45,21 @@ def estimate_run(
     prompt_config: PromptConfig,
     policy: PolicySnapshot,
 ) -> RunEstimate:
-    system = system_prompt(definition, prompt_config)
+    system = system_prompt(definition, prompt_config, sparse=policy.sparse_answers)
     system_tokens = estimate_tokens(system)
     planned = [PlannedBlock(b.key, estimate_tokens(b.text)) for b in blocks]
     by_key = {b.key: b for b in blocks}
     packs = plan_packs(planned, policy, fixed_prompt_tokens=system_tokens)
-    cached = policy.prompt_caching_enabled and system_tokens >= MIN_CACHEABLE_TOKENS
-    result = RunEstimate(model=policy.model, blocks=len(blocks), packs=len(packs), calls=len(packs))
+    cached = policy.prompt_caching_enabled and system_tokens >= min_cacheable_tokens(policy.model)
+    result = RunEstimate(
+        model=policy.model,
+        blocks=len(blocks),
+        packs=len(packs),
+        calls=len(packs),
+        caching_note=caching_note(
+            model=policy.model, system_tokens=system_tokens, enabled=policy.prompt_caching_enabled
+        ),
+    )
     for number, pack in enumerate(packs):
         texts = [by_key[p.key].text for p in pack]
         tags = [str(i) for i in range(1, len(pack) + 1)]
@@ -70,6 +82,7 @@ def estimate_run(
             cache_write=write,
             cache_read=read,
             output_tokens=output,
+            ttl=policy.prompt_cache_ttl,
         )
         result.pack_sizes.append(len(pack))
     return result

@@ -1,11 +1,11 @@
-"""What a call costs (pure). Prices are USD per million tokens; cache writes bill at 1.25x and
-cache reads at 0.1x of the input price, as Anthropic bills."""
+"""What a call costs (pure). Prices are USD per million tokens; cache writes bill at 1.25x (5-minute
+TTL) or 2x (1-hour TTL) and cache reads at 0.1x of the input price, as Anthropic bills."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-CACHE_WRITE_MULTIPLIER = Decimal("1.25")
-CACHE_READ_MULTIPLIER = Decimal("0.1")
+from strata.contracts.policy import PromptCacheTtl
+from strata.planning.caching import CACHE_READ_MULTIPLIER, CACHE_WRITE_MULTIPLIERS
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,16 @@ def price_for(model: str) -> Price:
 
 
 def call_cost(
-    model: str, *, input_tokens: int, cache_write: int, cache_read: int, output_tokens: int
+    model: str,
+    *,
+    input_tokens: int,
+    cache_write: int,
+    cache_read: int,
+    output_tokens: int,
+    ttl: PromptCacheTtl = PromptCacheTtl.FIVE_MINUTES,
 ) -> Decimal:
     price = price_for(model)
-    billed_in = (
-        input_tokens + CACHE_WRITE_MULTIPLIER * cache_write + CACHE_READ_MULTIPLIER * cache_read
-    )
+    write_multiplier = CACHE_WRITE_MULTIPLIERS[ttl]
+    billed_in = input_tokens + write_multiplier * cache_write + CACHE_READ_MULTIPLIER * cache_read
     total = (billed_in * price.input_per_mtok + output_tokens * price.output_per_mtok) / 1_000_000
     return total.quantize(Decimal("0.00000001"))

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from strata.contracts.policy import PromptCacheTtl
 from strata.contracts.schemas import PromptConfig
+from strata.planning.caching import cache_control
 
 _FRAME = """You extract structured data from document blocks.
 
@@ -28,6 +30,13 @@ Answer with exactly one compact JSON object (no spaces, no line breaks) and noth
 are the block uids, in the order the blocks were given, and each value is that block's object.
 Every given uid must appear once. Base each block's values only on that block's own text. Use
 null where the schema allows it and the block does not contain the value."""
+
+# The sparse form: the validator restores what is left out (`answers.restore_omitted`), so the
+# staged values are the same as with every key written, for fewer output tokens. "Sparse
+# answers:" is also how the simulator recognises the form.
+_SPARSE = """
+Sparse answers: in each block's object, leave out every key whose value would be null, or would
+equal the "default" the schema gives that key; a key left out means exactly that value."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ class PackPrompt:
         return {tag: block.uid for tag, block in zip(self.tags, blocks, strict=True)}
 
 
-def system_prompt(definition: dict[str, Any], config: PromptConfig) -> str:
+def system_prompt(definition: dict[str, Any], config: PromptConfig, *, sparse: bool = False) -> str:
     field_lines = "".join(
         f"- {name}: {text}\n" for name, text in sorted(config.field_instructions.items())
     )
@@ -55,7 +64,7 @@ def system_prompt(definition: dict[str, Any], config: PromptConfig) -> str:
         instructions=config.system_instructions.strip(),
         schema=json.dumps(definition, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
         field_instructions=f"\nField instructions:\n{field_lines}" if field_lines else "",
-    )
+    ) + (_SPARSE if sparse else "")
 
 
 def block_body(blocks: list[PromptBlock], tags: list[str]) -> str:
@@ -65,11 +74,17 @@ def block_body(blocks: list[PromptBlock], tags: list[str]) -> str:
     )
 
 
-def build_prompt(*, system: str, blocks: list[PromptBlock], cache: bool) -> PackPrompt:
+def build_prompt(
+    *,
+    system: str,
+    blocks: list[PromptBlock],
+    cache: bool,
+    ttl: PromptCacheTtl = PromptCacheTtl.FIVE_MINUTES,
+) -> PackPrompt:
     """System and messages in the Messages API shape, with pack-local tags."""
     system_block: dict[str, Any] = {"type": "text", "text": system}
     if cache:
-        system_block["cache_control"] = {"type": "ephemeral"}
+        system_block["cache_control"] = cache_control(ttl)
     tags = [str(i) for i in range(1, len(blocks) + 1)]
     text = block_body(blocks, tags)
     messages = [{"role": "user", "content": [{"type": "text", "text": text}]}]

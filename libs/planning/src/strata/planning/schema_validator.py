@@ -95,9 +95,7 @@ SafeValidator = validators.extend(
 
 def answer_validator(definition: dict[str, Any]) -> Validator:
     """A validator for one block's answer that never fetches and never backtracks."""
-    return SafeValidator(
-        definition, registry=NO_FETCH_REGISTRY, format_checker=REGEX_FORMAT
-    )
+    return SafeValidator(definition, registry=NO_FETCH_REGISTRY, format_checker=REGEX_FORMAT)
 
 
 def metaschema_errors(definition: dict[str, Any]) -> Iterator[ValidationError]:

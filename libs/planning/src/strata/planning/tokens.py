@@ -5,9 +5,6 @@ tokenizer on English prose (which runs ~3.5-4.5 characters per token); against t
 expect estimates within roughly ±15% on input.
 """
 
-# Anthropic caches a prefix only from this many tokens (Sonnet/Opus; Haiku needs 2048).
-MIN_CACHEABLE_TOKENS = 1024
-
 
 def estimate_tokens(text: str) -> int:
     """Cheap token estimate (UTF-8 bytes / 4, rounded up) used to size packs before any call."""

@@ -200,7 +200,9 @@ CREATE TABLE llm_calls (
     stop_reason                  text,
     error_code                   text,
     error_message                text,
-    created_at                   timestamptz NOT NULL DEFAULT now()
+    created_at                   timestamptz NOT NULL DEFAULT now(),
+    cache_miss_reason            text,
+    structured_output            boolean NOT NULL DEFAULT false
 );
 CREATE INDEX llm_calls_run_idx ON llm_calls (run_id, created_at);
 

@@ -226,6 +226,11 @@ class RunEstimateOut(TokenTotals):
     blocks: int
     packs: int
     pack_sizes: list[int]
+    caching_note: str | None = Field(
+        None,
+        description="why the run's constant prompt will not be cached although caching is on"
+        " (it is below the model's minimum cacheable prompt); null when it will be",
+    )
     policy: dict[str, Any]
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from jsonschema.protocols import Validator
 
+from strata.planning.answers import restore_omitted
+
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
@@ -53,8 +55,11 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def map_answer(text: str, uids: list[str], validator: Validator) -> MappedAnswer:
-    """Raises SchemaRuntimeError when the schema, not the answer, is at fault."""
+def map_answer(
+    text: str, uids: list[str], validator: Validator, omitted: dict[str, Any] | None = None
+) -> MappedAnswer:
+    """Raises SchemaRuntimeError when the schema, not the answer, is at fault. With `omitted`
+    (sparse answers), left-out keys are restored first and then validated exactly as written."""
     mapped = MappedAnswer()
     stripped = text.strip()
     if fenced := _FENCE.match(stripped):
@@ -80,9 +85,11 @@ def map_answer(text: str, uids: list[str], validator: Validator) -> MappedAnswer
             mapped.problems[uid] = "no answer for this block"
         elif not isinstance(parsed[uid], dict):
             mapped.problems[uid] = "answer for this block is not an object"
-        elif error := _first_error(validator, parsed[uid]):
-            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-            mapped.problems[uid] = f"invalid at {where}: {error.message}"[:500]
         else:
-            mapped.values[uid] = dict(parsed[uid])
+            value = dict(parsed[uid]) if omitted is None else restore_omitted(parsed[uid], omitted)
+            if error := _first_error(validator, value):
+                where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+                mapped.problems[uid] = f"invalid at {where}: {error.message}"[:500]
+            else:
+                mapped.values[uid] = value
     return mapped

@@ -27,5 +27,6 @@ def worst_case_cost(*, policy: PolicySnapshot, system: str, body: str) -> Decima
         cache_write=system_tokens if cached else 0,
         cache_read=0,
         output_tokens=policy.max_tokens,
+        ttl=policy.prompt_cache_ttl,
     )
     return (cost * _TOKENIZER_HEADROOM).quantize(Decimal("0.00000001"))

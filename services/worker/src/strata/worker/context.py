@@ -18,6 +18,7 @@ from jsonschema.protocols import Validator
 
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
+from strata.planning.answers import omitted_values
 from strata.planning.prompt import system_prompt
 from strata.planning.schema_bounds import UnsafeSchemaError, check_structure, run_time_limits
 from strata.planning.schema_validator import answer_validator, metaschema_errors
@@ -34,6 +35,7 @@ class RunContext:
     system: str
     system_tokens: int
     validator: Validator
+    omitted: dict[str, Any] | None = None  # sparse answers: what a left-out key stands for
     schema_problem: str | None = None  # why no answer could be validated: fail, do not call
 
 
@@ -51,15 +53,21 @@ def schema_problem(definition: dict[str, Any]) -> str | None:
 
 def _context(run_id: UUID, inputs: RunInputs) -> RunContext:
     definition = inputs.definition
-    system = system_prompt(definition, PromptConfig.model_validate(inputs.prompt_config))
+    policy = PolicySnapshot.model_validate(inputs.policy)
+    system = system_prompt(
+        definition,
+        PromptConfig.model_validate(inputs.prompt_config),
+        sparse=policy.sparse_answers,
+    )
     return RunContext(
         run_id=run_id,
         account_id=inputs.account_id,
-        policy=PolicySnapshot.model_validate(inputs.policy),
+        policy=policy,
         definition=definition,
         system=system,
         system_tokens=estimate_tokens(system),
         validator=answer_validator(definition),
+        omitted=omitted_values(definition) if policy.sparse_answers else None,
         schema_problem=schema_problem(definition),
     )
 

@@ -46,6 +46,7 @@ from strata.worker.store import KeyStore, ProviderKey
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class KeyedProvider:
     """A provider built from one of an account's keys; knows which key it is, and checks the

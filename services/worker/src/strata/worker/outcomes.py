@@ -195,6 +195,8 @@ def with_flags(decision: Decision, *, definition: dict[str, Any], repacked: bool
         for o in decision.outcomes
     ]
     return replace(decision, outcomes=outcomes)
+
+
 def schema_failed(blocks: list[ClaimedBlock], message: str) -> Decision:
     """The run's schema cannot be evaluated: every block fails now with `schema_error` (a retry
     would pay for the same doomed validation; retry-failed after fixing nothing is the user's)."""

@@ -109,6 +109,8 @@ class PgPackStore:
                     call.stop_reason,
                     call.error_code,
                     call.error_message,
+                    call.cache_miss_reason,
+                    call.structured_output,
                 )
             if settlement.reserved is not None:
                 billed = call.cost_usd if call is not None else Decimal(0)

@@ -22,6 +22,11 @@ class ModelRequest:
     messages: list[dict[str, Any]]
     max_tokens: int
     temperature: float
+    # Ask the provider why the cached prefix was not reused since this earlier message of the
+    # run: "" on the run's first call (opt in with nothing to compare), None to not ask.
+    previous_message_id: str | None = None
+    # A JSON Schema of the whole pack answer for `output_config.format`, or None.
+    output_format: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,9 @@ class ModelResponse:
     cache_creation_input_tokens: int
     cache_read_input_tokens: int
     latency_ms: int
+    message_id: str | None = None
+    cache_miss_reason: str | None = None  # the provider's diagnosis, when it gave one
+    structured: bool = False  # answered under `output_config.format`
 
 
 class ModelError(StrataError):
@@ -46,6 +54,7 @@ class ModelError(StrataError):
         retryable: bool,
         retry_after_s: float | None = None,
         latency_ms: int = 0,
+        format_refused: bool = False,
     ) -> None:
         super().__init__(message)
         self.code = code.value
@@ -53,6 +62,8 @@ class ModelError(StrataError):
         self.retryable = retryable
         self.retry_after_s = retry_after_s
         self.latency_ms = latency_ms
+        # A 400 naming the output format: the call can succeed without it (runner falls back).
+        self.format_refused = format_refused
 
 
 class ModelProvider(Protocol):
@@ -110,6 +121,8 @@ class AnthropicProvider:
                 system=request.system,  # type: ignore[arg-type]
                 messages=request.messages,  # type: ignore[arg-type]
                 max_tokens=request.max_tokens,
+                diagnostics=_diagnostics(request),
+                output_config=_output_config(request),
                 # No temperature: Anthropic API version 2026-10-21 (sent by SDK 2.x) rejects
                 # sampling parameters with a 400. The policy's temperature applies to providers
                 # that still accept it (OpenAI-compatible endpoints).
@@ -126,10 +139,33 @@ class AnthropicProvider:
             cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
             cache_read_input_tokens=usage.cache_read_input_tokens or 0,
             latency_ms=_ms_since(started),
+            message_id=response.id,
+            cache_miss_reason=_miss_reason(response),
+            structured=request.output_format is not None,
         )
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _diagnostics(request: ModelRequest) -> anthropic.types.DiagnosticsParam | anthropic.Omit:
+    if request.previous_message_id is None:
+        return anthropic.omit
+    return {"previous_message_id": request.previous_message_id or None}
+
+
+def _output_config(request: ModelRequest) -> anthropic.types.OutputConfigParam | anthropic.Omit:
+    if request.output_format is None:
+        return anthropic.omit
+    return {"format": {"type": "json_schema", "schema": request.output_format}}
+
+
+def _miss_reason(response: anthropic.types.Message) -> str | None:
+    """The reason's type (`system_changed`, `previous_message_not_found`, …): what an operator
+    acts on; its token figure is already in the call's cache columns."""
+    diagnostics = response.diagnostics
+    reason = diagnostics.cache_miss_reason if diagnostics is not None else None
+    return reason.type if reason is not None else None
 
 
 def _ms_since(started: float) -> int:
@@ -167,12 +203,15 @@ def _typed(exc: anthropic.APIError, *, latency_ms: int) -> ModelError:
         code, retryable = ModelErrorCode.TIMEOUT, True
     else:
         code, retryable = classify_status(status)
+    message = _describe(exc)
     return ModelError(
         code,
-        _describe(exc),
+        message,
         retryable=retryable,
         retry_after_s=_retry_after(exc) if retryable else None,
         latency_ms=latency_ms,
+        # The API names the parameter it refuses ("output_config.format.schema: …").
+        format_refused=status == 400 and "output_config" in message,
     )
 
 

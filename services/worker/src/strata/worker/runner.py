@@ -3,20 +3,23 @@ llm_calls row, follow-up packs, overlays.settled) commits in one outbox transact
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 from opentelemetry import trace
 
 from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode
-from strata.planning.pricing import call_cost
+from strata.planning.answer_format import pack_answer_schema, supports_structured_outputs
 from strata.planning.prompt import PromptBlock, build_prompt
 from strata.runtime.tracing import current_ids, distinct_links, link_from_traceparent
 from strata.worker import metrics
 from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
 from strata.worker.budget import worst_case_cost
+from strata.worker.calls import call_record
 from strata.worker.context import RunContext, RunContexts
 from strata.worker.outcomes import (
     ClaimedBlock,
@@ -34,7 +37,8 @@ from strata.worker.provider import (
     ModelResponse,
     ProviderResolver,
 )
-from strata.worker.store import LlmCall, PackStore, Settlement
+from strata.worker.run_memory import RunMemory
+from strata.worker.store import PackStore, Settlement
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -53,6 +57,10 @@ class PackRunner:
         self._contexts = contexts
         self._providers = providers
         self._worker_id = worker_id
+        # Per run in this process: the last message (the provider compares the next call's
+        # prompt with it and says why a cached prefix was not reused) and whether the provider
+        # refused the run's answer schema as a structured-output format.
+        self._memory = RunMemory()
 
     async def run(self, msg: PackReady) -> None:
         context = await self._contexts.get(msg.run_id)
@@ -91,10 +99,21 @@ class PackRunner:
             return
         prompt_blocks = [PromptBlock(b.uid, b.text) for b in blocks]
         prompt = build_prompt(
-            system=context.system, blocks=prompt_blocks, cache=policy.prompt_caching_enabled
+            system=context.system,
+            blocks=prompt_blocks,
+            cache=policy.prompt_caching_enabled,
+            ttl=policy.prompt_cache_ttl,
         )
         request = ModelRequest(
-            policy.model, prompt.system, prompt.messages, policy.max_tokens, policy.temperature
+            policy.model,
+            prompt.system,
+            prompt.messages,
+            policy.max_tokens,
+            policy.temperature,
+            previous_message_id=self._memory.previous_message(
+                msg.run_id, caching=policy.prompt_caching_enabled
+            ),
+            output_format=self._answer_format(msg, context, prompt.tags),
         )
         try:
             provider = await self._providers.provider_for(context.account_id)
@@ -109,10 +128,11 @@ class PackRunner:
                 return
         try:
             async with self._lease_kept(msg, policy.lease_seconds):
-                response = await provider.complete(request)
+                response = await self._complete(provider, request, msg)
         except ModelError as exc:
             await self._after_error(msg, context, blocks, exc, reserved=reserved, provider=provider)
             return
+        self._memory.remember_message(msg.run_id, response.message_id)
         mapped: MappedAnswer | None = None
         try:
             if response.stop_reason != "max_tokens":
@@ -121,7 +141,7 @@ class PackRunner:
                 # the event loop it would stall every other pack of every tenant in this
                 # process, and the lease renewals with them.
                 answer = await asyncio.to_thread(
-                    map_answer, response.text, prompt.tags, context.validator
+                    map_answer, response.text, prompt.tags, context.validator, context.omitted
                 )
                 mapped = answer.rekeyed(prompt.uid_for(prompt_blocks))
             decision = after_answer(blocks, mapped, policy)
@@ -131,6 +151,35 @@ class PackRunner:
             decision = schema_failed(blocks, problem)
         # The call was paid for either way: it is recorded with the outcome.
         await self._settle(msg, decision, context=context, response=response, reserved=reserved)
+
+    def _answer_format(
+        self, msg: PackReady, context: RunContext, tags: list[str]
+    ) -> dict[str, Any] | None:
+        policy = context.policy
+        if not policy.structured_outputs or not supports_structured_outputs(policy.model):
+            return None
+        if self._memory.format_refused(msg.run_id):
+            return None
+        return pack_answer_schema(context.definition, tags, sparse=policy.sparse_answers)
+
+    async def _complete(
+        self, provider: ModelProvider, request: ModelRequest, msg: PackReady
+    ) -> ModelResponse:
+        """One call; if the provider refuses the answer schema (too large, a keyword it does
+        not support), once more without it, and the run's later calls go without it too."""
+        try:
+            return await provider.complete(request)
+        except ModelError as exc:
+            if not exc.format_refused or request.output_format is None:
+                raise
+            logger.warning(
+                "run %s: the provider refused the answer schema as output format (%s);"
+                " answering unconstrained",
+                msg.run_id,
+                exc.message,
+            )
+            self._memory.refuse_format(msg.run_id)
+            return await provider.complete(dataclasses.replace(request, output_format=None))
 
     async def _after_error(
         self,
@@ -201,9 +250,7 @@ class PackRunner:
         call = None
         # A call was made unless no key was found to make it with.
         if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
-            call = _call_record(
-                decision, response=response, error=error, model=context.policy.model
-            )
+            call = call_record(decision, response=response, error=error, policy=context.policy)
             metrics.record_call(call)
         settled = await self._store.settle(
             Settlement(
@@ -224,32 +271,3 @@ class PackRunner:
                 msg.pack_id,
                 len(decision.outcomes) - settled,
             )
-
-
-def _call_record(
-    decision: Decision, *, response: ModelResponse | None, error: ModelError | None, model: str
-) -> LlmCall:
-    usage = response or _NO_USAGE
-    cost = call_cost(
-        model,
-        input_tokens=usage.input_tokens,
-        cache_write=usage.cache_creation_input_tokens,
-        cache_read=usage.cache_read_input_tokens,
-        output_tokens=usage.output_tokens,
-    )
-    return LlmCall(
-        model=model,
-        block_uids=[o.block.uid for o in decision.outcomes],
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_creation_input_tokens=usage.cache_creation_input_tokens,
-        cache_read_input_tokens=usage.cache_read_input_tokens,
-        cost_usd=cost,
-        latency_ms=response.latency_ms if response else (error.latency_ms if error else 0),
-        stop_reason=response.stop_reason if response else None,
-        error_code=error.code if error else None,
-        error_message=error.message if error else None,
-    )
-
-
-_NO_USAGE = ModelResponse("", None, 0, 0, 0, 0, 0)

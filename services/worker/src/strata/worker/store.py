@@ -40,6 +40,8 @@ class LlmCall:
     stop_reason: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    cache_miss_reason: str | None = None  # the provider's word on an unreused cache prefix
+    structured_output: bool = False  # answered under a JSON Schema (`output_config.format`)
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,29 @@ def answer_for_block(text: str, schema: dict[str, Any]) -> dict[str, Any]:
     return _object(text, schema, schema)
 
 
-def answer_text(blocks: list[tuple[str, str]], schema: dict[str, Any]) -> str:
+def _exact(value: Any) -> str:
+    # JSON-exact: 0, 0.0 and false are different values, as they are to the validator.
+    return json.dumps(value, sort_keys=True)
+
+
+def sparse_values(values: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The sparse form: a top-level key is left out when its value is the schema's `default`
+    for it or, without a default, null; the reader restores exactly that value."""
+    properties = schema.get("properties") or {}
+    out = {}
+    for name, value in values.items():
+        spec = properties.get(name)
+        stands_for = spec.get("default") if isinstance(spec, dict) else None
+        if spec is None or _exact(value) != _exact(stands_for):
+            out[name] = value
+    return out
+
+
+def answer_text(
+    blocks: list[tuple[str, str]], schema: dict[str, Any], *, sparse: bool = False
+) -> str:
     """The assistant text: one compact JSON object {uid: values} in request order."""
     answers = {uid: answer_for_block(text, schema) for uid, text in blocks}
+    if sparse:
+        answers = {uid: sparse_values(values, schema) for uid, values in answers.items()}
     return json.dumps(answers, separators=(",", ":"), ensure_ascii=False)

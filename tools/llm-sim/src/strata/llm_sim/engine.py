@@ -14,9 +14,24 @@ from typing import Any
 
 from strata.llm_sim.answers import answer_text
 from strata.llm_sim.cache import PromptCache
+from strata.llm_sim.diagnostics import (
+    DiagnosticsError,
+    Fingerprints,
+    fingerprint,
+    miss_reason,
+    previous_message_id,
+)
 from strata.llm_sim.faults import ERROR_KINDS, Fault, FaultInjector
-from strata.llm_sim.prompt import Block, PromptError, find_blocks, find_schema, request_pieces
+from strata.llm_sim.prompt import (
+    Block,
+    PromptError,
+    find_blocks,
+    find_schema,
+    request_pieces,
+    wants_sparse,
+)
 from strata.llm_sim.settings import Settings
+from strata.llm_sim.structured import FormatError, output_format
 from strata.llm_sim.tokens import tokens, total_tokens, truncate_to_tokens
 
 logger = logging.getLogger(__name__)
@@ -75,8 +90,10 @@ class Simulator:
         self.cache = PromptCache(
             ttl_seconds=settings.cache_ttl_seconds,
             min_cacheable_tokens=settings.min_cacheable_tokens,
+            long_ttl_seconds=settings.cache_long_ttl_seconds,
             max_entries=settings.cache_max_entries,
         )
+        self.fingerprints = Fingerprints(settings.cache_max_entries)
         self.faults = FaultInjector(
             rate=settings.fault_rate,
             kinds=settings.fault_kind_list,
@@ -87,6 +104,7 @@ class Simulator:
 
     def reset(self) -> None:
         self.cache.clear()
+        self.fingerprints.clear()
         self.faults.reset()
         self.stats = Stats()
 
@@ -114,7 +132,9 @@ class Simulator:
         try:
             pieces = request_pieces(body)
             schema, blocks = find_schema(pieces), find_blocks(pieces)
-        except PromptError as exc:
+            diagnose, previous_id = previous_message_id(body)
+            structured = output_format(body, max_schema_bytes=self.settings.max_output_schema_bytes)
+        except (PromptError, DiagnosticsError, FormatError) as exc:
             raise invalid(str(exc)) from exc
 
         fault = self.faults.decide(
@@ -132,10 +152,27 @@ class Simulator:
             if fault.kind == "stall":
                 await asyncio.sleep(self.settings.stall_seconds)
 
-        text = answer_text([(b.uid, b.text) for b in _answered_blocks(blocks, fault)], schema)
-        if fault is not None and fault.kind == "malformed":
+        text = answer_text(
+            [(b.uid, b.text) for b in _answered_blocks(blocks, fault)],
+            schema,
+            sparse=wants_sparse(pieces),
+        )
+        # Decoding under a format cannot produce broken JSON, so that fault cannot happen.
+        if fault is not None and fault.kind == "malformed" and structured is None:
             text = text[: len(text) // 2] + MALFORMED_TAIL  # cut mid-JSON: never parses
         usage = self.cache.account(api_key=api_key, model=model, pieces=pieces)
+        message_id = f"msg_sim_{secrets.token_hex(12)}"
+        current = fingerprint(model=model, pieces=pieces, usage=usage)
+        self.fingerprints.put(api_key, message_id, current)
+        diagnostics = None
+        if diagnose and previous_id is not None:
+            reason = miss_reason(
+                self.fingerprints.get(api_key, previous_id),
+                current,
+                usage,
+                breakpoints=any(p.cache_control for p in pieces),
+            )
+            diagnostics = None if reason is None else {"cache_miss_reason": reason}
         output_tokens, stop_reason = tokens(text), "end_turn"
         if output_tokens > max_tokens:
             text, output_tokens, stop_reason = (
@@ -154,11 +191,16 @@ class Simulator:
             "output_tokens": output_tokens,
             "cache_creation_input_tokens": usage.cache_creation_input_tokens,
             "cache_read_input_tokens": usage.cache_read_input_tokens,
+            "cache_creation": {
+                "ephemeral_5m_input_tokens": usage.cache_creation_input_tokens
+                - usage.cache_creation_1h_input_tokens,
+                "ephemeral_1h_input_tokens": usage.cache_creation_1h_input_tokens,
+            },
         }
-        self.stats.tokens.update(usage_body)
+        self.stats.tokens.update({k: v for k, v in usage_body.items() if isinstance(v, int)})
         self.stats.tokens["blocks"] += len(blocks)
         return {
-            "id": f"msg_sim_{secrets.token_hex(12)}",
+            "id": message_id,
             "type": "message",
             "role": "assistant",
             "model": model,
@@ -166,4 +208,5 @@ class Simulator:
             "stop_reason": stop_reason,
             "stop_sequence": None,
             "usage": usage_body,
+            "diagnostics": diagnostics,
         }

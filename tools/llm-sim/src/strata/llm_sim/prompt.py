@@ -12,10 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from strata.llm_sim.cache_rules import CacheRuleError, breakpoint_ttl, check_ttl_order
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_RE = re.compile(r"<schema>(.*?)</schema>", re.DOTALL)
 BLOCK_RE = re.compile(r'<block uid="([^"]*)">(.*?)</block>', re.DOTALL)
+# Strata's prompt asks for the sparse form with a line starting "Sparse answers:".
+SPARSE_RE = re.compile(r"^Sparse answers:", re.MULTILINE)
 FALLBACK_UID = "block"
 MAX_CACHE_BREAKPOINTS = 4  # Anthropic rejects requests with more
 
@@ -30,6 +34,7 @@ class Piece:
     position: str  # e.g. "system[0]", "messages[2][1]"; part of cache keys
     text: str
     cache_control: bool
+    ttl: str = "5m"  # lifetime a breakpoint asks for ("5m" or "1h")
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,11 @@ def _content_pieces(content: Any, *, role: str, where: str) -> list[Piece]:
         if part["type"] == "text":
             if not isinstance(part.get("text"), str):
                 raise PromptError(f"{where}[{i}].text: field required")
-            pieces.append(
-                Piece(role, f"{where}[{i}]", part["text"], bool(part.get("cache_control")))
-            )
+            try:
+                ttl = breakpoint_ttl(part.get("cache_control"), where=f"{where}[{i}]")
+            except CacheRuleError as exc:
+                raise PromptError(str(exc)) from exc
+            pieces.append(Piece(role, f"{where}[{i}]", part["text"], ttl is not None, ttl or "5m"))
     return pieces
 
 
@@ -78,6 +85,10 @@ def request_pieces(body: dict[str, Any]) -> list[Piece]:
             f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. "
             f"Found {breakpoints}."
         )
+    try:
+        check_ttl_order([piece.ttl for piece in pieces if piece.cache_control])
+    except CacheRuleError as exc:
+        raise PromptError(str(exc)) from exc
     return pieces
 
 
@@ -124,3 +135,8 @@ def find_blocks(pieces: list[Piece]) -> list[Block]:
         return list(blocks.values())
     last = list(user_texts.values())[-1] if user_texts else ""
     return [Block(FALLBACK_UID, last.strip())]
+
+
+def wants_sparse(pieces: list[Piece]) -> bool:
+    """The system prompt asks for answers that leave out null and default values."""
+    return any(SPARSE_RE.search(p.text) for p in pieces if p.role == "system")

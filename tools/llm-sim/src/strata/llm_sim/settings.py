@@ -24,11 +24,13 @@ class Settings(BaseSettings):
     # demand JSON for list fields, which is awkward to type in a shell.
     invalid_keys: str = "invalid-key"
 
-    # 1024 is Anthropic's minimum cacheable prefix for Sonnet/Opus; keeping it makes
-    # cache hit rates measured against the simulator honest.
-    min_cacheable_tokens: int = 1024
-    cache_ttl_seconds: float = 300.0
+    # Unset: each model's own minimum cacheable prefix (cache_rules.MIN_CACHEABLE_TOKENS), which
+    # keeps cache hit rates measured against the simulator honest; a number forces one for all.
+    min_cacheable_tokens: int | None = None
+    cache_ttl_seconds: float = 300.0  # ttl "5m"
+    cache_long_ttl_seconds: float = 3600.0  # ttl "1h"
     cache_max_entries: int = 10_000
+    max_output_schema_bytes: int = 100_000  # larger `output_config.format` schemas get a 400
 
     latency_ms: float = 0.0
     latency_per_output_token_ms: float = 0.0

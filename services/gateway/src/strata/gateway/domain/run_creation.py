@@ -162,7 +162,7 @@ async def create_run_in(
         blocks,
         run_id=run_id,
         policy=run.policy,
-        fixed_prompt_tokens=_system_tokens(run.schema),
+        fixed_prompt_tokens=_system_tokens(run.schema, run.policy),
     )
     await conn.execute(
         Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
@@ -191,9 +191,12 @@ async def _check_active_runs(conn: asyncpg.Connection, account_id: UUID, *, limi
         )
 
 
-def _system_tokens(schema: asyncpg.Record) -> int:
+def _system_tokens(schema: asyncpg.Record, policy: PolicySnapshot) -> int:
+    # The same prompt the worker sends and the dry run prices, so all three plan alike.
     config = PromptConfig.model_validate(schema["prompt_config"])
-    return estimate_tokens(system_prompt(schema["definition"], config))
+    return estimate_tokens(
+        system_prompt(schema["definition"], config, sparse=policy.sparse_answers)
+    )
 
 
 async def estimate(
