@@ -89,7 +89,7 @@ def test_journey(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     page.get_by_role("button", name="Start run").click()
 
     badge = page.locator("#run-badge")
-    expect(badge).to_have_text("complete", timeout=90_000)  # the live stream (SSE) swaps the panel in place
+    expect(badge).to_have_text("complete", timeout=90_000)  # swapped in over SSE
     expect(page.locator("#run-done")).to_have_text("3")
     watched.shot("run-complete")
 
