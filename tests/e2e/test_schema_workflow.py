@@ -38,7 +38,7 @@ BUILDER = {
 @pytest.fixture(scope="module")
 def seeded(stack: Stack) -> Stack:
     done = subprocess.run(
-        [str(BIN / "strata"), "admin", "seed-templates"],
+        [str(BIN / "python"), "-m", "strata.gateway.cli", "admin", "seed-templates"],
         env=stack.env,
         check=True,
         capture_output=True,

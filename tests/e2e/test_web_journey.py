@@ -33,7 +33,7 @@ def browser() -> Iterator[Browser]:
 
 def test_journey(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     seeded = subprocess.run(
-        [str(BIN / "strata"), "admin", "seed-templates"],
+        [str(BIN / "python"), "-m", "strata.gateway.cli", "admin", "seed-templates"],
         env=stack.env,
         capture_output=True,
         check=False,
@@ -54,7 +54,7 @@ def test_journey(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     for name in DOCS:  # script uploads with progress, then the table refreshes itself
         expect(page.locator("#upload-progress")).to_contain_text(name)
     ready = page.locator("#documents .status-ready")
-    expect(ready).to_have_count(3, timeout=60_000)  # polled in place, no reload
+    expect(ready).to_have_count(3, timeout=60_000)  # swapped in over SSE, no reload
     watched.shot("project-documents-ready")
 
     page.get_by_role("link", name="Start from a template").click()
@@ -89,7 +89,7 @@ def test_journey(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     page.get_by_role("button", name="Start run").click()
 
     badge = page.locator("#run-badge")
-    expect(badge).to_have_text("complete", timeout=90_000)  # htmx refreshes the panel in place
+    expect(badge).to_have_text("complete", timeout=90_000)  # swapped in over SSE
     expect(page.locator("#run-done")).to_have_text("3")
     watched.shot("run-complete")
 

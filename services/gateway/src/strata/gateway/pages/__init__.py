@@ -13,6 +13,7 @@ from strata.gateway.pages import (
     exports,
     gallery,
     keys,
+    live,
     projects,
     review,
     runs,
@@ -28,7 +29,19 @@ STATIC = Path(__file__).parent / "static"
 def pages_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     # runs last: its POST /runs/{id}/{action} would otherwise shadow /runs/{id}/exports.
-    for module in (signin, projects, uploads, gallery, schemas, review, exports, keys, admin, runs):
+    for module in (
+        signin,
+        projects,
+        uploads,
+        gallery,
+        schemas,
+        review,
+        exports,
+        keys,
+        admin,
+        live,
+        runs,
+    ):
         router.include_router(module.router)
     return router
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportContent, ExportFormat
-from strata.gateway.api_models import ProjectCreate
+from strata.gateway.api_models import Document, ProjectCreate
 from strata.gateway.pages.common import attempt, parse
 from strata.gateway.pages.render import html, page, see_other
 from strata.gateway.pages.session import Changing, Session
@@ -44,6 +44,10 @@ async def _documents(project_id: UUID, session: Session, res: Res) -> dict[str, 
     listed = (
         await documents.list_documents(project_id, session.account, res, res.settings.page_size_max)
     ).items
+    return documents_context(project_id, listed)
+
+
+def documents_context(project_id: UUID, listed: list[Document]) -> dict[str, Any]:
     return {
         "documents": listed,
         "converting": any(d.status in ACTIVE for d in listed),
@@ -75,6 +79,6 @@ async def project_page(project_id: UUID, request: Request, session: Session, res
 
 @router.get("/projects/{project_id}/documents")
 async def documents_fragment(project_id: UUID, session: Session, res: Res) -> Response:
-    """The documents table alone: polled while any document is still converting."""
+    """The documents table alone (the upload script shows it after an upload)."""
     await projects.get_project(project_id, session.account, res)
     return html("_documents.html", **await _documents(project_id, session, res))

@@ -47,6 +47,11 @@ def _size(value: int | None) -> str:
 env.filters.update(when=_when, usd=_usd, size=_size)
 
 
+def fragment(name: str, **context: Any) -> str:
+    """A piece of a page as text (an SSE message)."""
+    return env.get_template(name).render(**context)
+
+
 def html(name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """A fragment or a page that needs no session (sign-in, errors)."""
     return HTMLResponse(env.get_template(name).render(**context), status_code=status)

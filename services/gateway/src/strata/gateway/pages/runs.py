@@ -2,6 +2,7 @@
 cancel / resume / retry-failed."""
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from fastapi.responses import Response
 from strata.contracts.exports import ExportContent, ExportFormat
 from strata.contracts.overlays import OverlayStatus
 from strata.contracts.runs import RunStatus
+from strata.contracts.stages import Stage, StageStatus
 from strata.gateway.api_models import Overlay, RunCreate, RunEstimateOut
 from strata.gateway.domain.run_creation import create_run, estimate
 from strata.gateway.pages.common import attempt, parse
@@ -92,7 +94,7 @@ async def _estimate_page(
     )
 
 
-async def _run_context(run_id: UUID, session: Session, res: Res) -> dict[str, Any]:
+async def run_context(run_id: UUID, session: Session, res: Res) -> dict[str, Any]:
     caller = session.account
     run = await runs.get_run(run_id, caller, res)
     failed = await runs.list_overlays(
@@ -102,17 +104,37 @@ async def _run_context(run_id: UUID, session: Session, res: Res) -> dict[str, An
     for overlay in failed.items:
         errors[overlay.last_error_code or "unknown"].append(overlay)
     done = run.completed_blocks + run.failed_blocks
+    stages = run.stages or []
     return {
         "run": run,
         "errors": dict(errors),
         "percent": round(100 * done / run.total_blocks) if run.total_blocks else 0,
         "finished": run.status in FINISHED,
+        "stages": stages,
+        "etas": {s.name: eta(s, now=datetime.now(UTC)) for s in stages},
     }
+
+
+def eta(stage: Stage, *, now: datetime) -> str | None:
+    """What is left of a stage at the pace it went so far ("about 2 min"), or None when there is
+    nothing to go by (not started, nothing done yet, or already over)."""
+    if stage.status != StageStatus.IN_PROGRESS or stage.started_at is None:
+        return None
+    settled = stage.done + stage.failed
+    if settled <= 0 or settled >= stage.total:
+        return None
+    elapsed = (now - stage.started_at).total_seconds()
+    left = max(elapsed, 0) / settled * (stage.total - settled)
+    if left < 60:
+        return f"about {max(round(left), 1)} s"
+    if left < 3600:
+        return f"about {round(left / 60)} min"
+    return f"about {left / 3600:.1f} h"
 
 
 @router.get("/runs/{run_id}")
 async def run_page(run_id: UUID, request: Request, session: Session, res: Res) -> Response:
-    context = await _run_context(run_id, session, res)
+    context = await run_context(run_id, session, res)
     caller = session.account
     run = context["run"]
     listed = await exports.list_run_exports(run_id, caller, res, limit=20, cursor=None)
@@ -135,8 +157,8 @@ async def run_page(run_id: UUID, request: Request, session: Session, res: Res) -
 
 @router.get("/runs/{run_id}/status")
 async def run_status(run_id: UUID, session: Session, res: Res) -> Response:
-    """The status panel alone, refreshed in place while the run works."""
-    return html("_run_status.html", csrf=session.csrf, **await _run_context(run_id, session, res))
+    """The status panel alone (the same fragment the live stream sends)."""
+    return html("_run_status.html", csrf=session.csrf, **await run_context(run_id, session, res))
 
 
 @router.post("/runs/{run_id}/{action}")

@@ -89,6 +89,23 @@ async def _response(
     )
 
 
+async def rows_from_now(
+    request: Request, res: Res, *, account_id: UUID, project_id: UUID, run_id: UUID | None
+) -> AsyncIterator[Any]:
+    """The rows of what happens from now on (this call) to one of the caller's projects or runs
+    (tenancy checked by the caller): the web app's live parts re-render on each of them, so a
+    snapshot read after this call misses nothing."""
+    start = await res.pool.fetchval(Q.last_event_id)
+    return follow(
+        _hub(request),
+        res.pool,
+        account_id=account_id,
+        project_id=project_id,
+        run_id=run_id,
+        after=start,
+    )
+
+
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
 After = Annotated[int | None, Query(ge=0, description="start after this event id")]
 
