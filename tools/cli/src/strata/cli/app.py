@@ -74,20 +74,50 @@ def projects_create(name: str, as_json: JsonOpt = False) -> None:
         typer.echo(project["id"])
 
 
+def _database_admin(*args: str) -> None:
+    """Run the gateway package's `strata-admin` script (it needs STRATA_DATABASE_URL, not the
+    HTTP API) and exit with its status; its output is passed through."""
+    script = shutil.which("strata-admin") or os.path.join(
+        os.path.dirname(sys.executable), "strata-admin"
+    )
+    command = [script] if os.path.exists(script) else [sys.executable, "-m", "strata.gateway.cli"]
+    done = subprocess.run([*command, "admin", *args], check=False)  # noqa: S603 - our own script
+    raise typer.Exit(done.returncode)
+
+
 @admin.command("create-account")
 def admin_create_account(
     name: str,
     superuser: Annotated[bool, typer.Option(help="may edit the admin policy")] = False,
 ) -> None:
-    """Create an account and print its token (last line). Runs on a host with database access:
-    it calls `strata-admin` (the gateway package's admin script) with STRATA_DATABASE_URL."""
-    script = shutil.which("strata-admin") or os.path.join(
-        os.path.dirname(sys.executable), "strata-admin"
-    )
-    command = [script] if os.path.exists(script) else [sys.executable, "-m", "strata.gateway.cli"]
-    args = ["admin", "create-account", name, *(["--superuser"] if superuser else [])]
-    done = subprocess.run([*command, *args], check=False)  # noqa: S603 - our own script
-    raise typer.Exit(done.returncode)
+    """Create an account and print its token (last line). Runs on a host with database access."""
+    _database_admin("create-account", name, *(["--superuser"] if superuser else []))
+
+
+@admin.command("list-accounts")
+def admin_list_accounts() -> None:
+    """Every account and its live token count (database access)."""
+    _database_admin("list-accounts")
+
+
+@admin.command("list-tokens")
+def admin_list_tokens(account_id: str) -> None:
+    """An account's tokens, never their secrets (database access)."""
+    _database_admin("list-tokens", account_id)
+
+
+@admin.command("revoke-token")
+def admin_revoke_token(token_id: str) -> None:
+    """Revoke any token by its id (database access)."""
+    _database_admin("revoke-token", token_id)
+
+
+@admin.command("seed-templates")
+def admin_seed_templates(
+    update: Annotated[bool, typer.Option(help="also rewrite existing built-ins")] = False,
+) -> None:
+    """Add the built-in templates to the gallery (database access)."""
+    _database_admin("seed-templates", *(["--update"] if update else []))
 
 
 @admin.command("policy")
