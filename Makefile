@@ -11,7 +11,7 @@ PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client lib
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress models trace-demo asyncapi
+.PHONY: help install infra browser migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress models trace-demo asyncapi
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -40,7 +40,10 @@ demo: up ## the whole job end to end: upload, run, export; last line is a JSON s
 
 # `make test MARK="not chaos"` skips the chaos scenarios (markers: integration, e2e, chaos).
 MARK ?=
-test: install infra ## unit, integration, e2e and chaos tests (real RabbitMQ and Postgres), then lint
+browser: ## Debian's chromium for the browser tests (installed once; instant when present)
+	bash scripts/ensure-browser.sh
+
+test: install infra browser ## unit, integration, e2e and chaos tests (real RabbitMQ and Postgres), then lint
 	$(PY) -m pytest $(if $(MARK),-m "$(MARK)") tests/unit tests/integration tests/e2e $(wildcard tests/chaos)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
