@@ -288,7 +288,11 @@ def test_retry_failed_redoes_only_the_failed_block(keyless, tmp_path):
     made = _ready(client, _poison_document(tmp_path))
     _sim_rules(keyless, [{"kind": "malformed", "text_contains": "POISON"}])
     try:
-        run = _start_run(client, [made["doc"]], made["project"]["id"])
+        # A malformed answer is what fails the poisoned block, and an answer constrained by
+        # structured outputs cannot be malformed: this run asks for free-form answers.
+        run = _start_run(
+            client, [made["doc"]], made["project"]["id"], structured_outputs=False
+        )
         run = _wait_run(client, run["id"], lambda r: r["status"] == "complete", what="complete")
         overlays = _assert_exact(keyless, run)
         failed = [o for o in overlays if o["status"] == "failed"]

@@ -54,7 +54,9 @@ async def test_every_list_pages(gw: Gateway):
 
     first = pages[0][0]
     for version in range(1, 4):
-        body = {"definition": SCHEMA, "base_version": version}
+        # Each version different: content identical to the latest creates nothing (200).
+        definition = {"properties": {**SCHEMA["properties"], f"v{version}": {"type": "string"}}}
+        body = {"definition": definition, "base_version": version}
         added = await gw.client.post(f"/v1/schemas/{first['id']}/versions", json=body, headers=auth)
         assert added.status_code == 201, added.text
     pages = await _all_pages(gw, auth, f"/v1/schemas/{first['id']}/versions", 3)

@@ -2,7 +2,7 @@
 previews, comparisons, evaluations). Kept apart from `api_models.py` so each stays readable."""
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -128,8 +128,14 @@ class SaveAsTemplate(ApiRequest):
 
 class PreviewRequest(ApiRequest):
     document_id: UUID
-    first_blocks: int | None = Field(None, ge=1, description="the first N blocks (default 5)")
-    block_indexes: list[int] | None = Field(None, min_length=1, description="or these blocks")
+    # Bounded by the widest GATEWAY_PREVIEW_MAX_BLOCKS; the deployment's own limit answers
+    # 422 preview_too_large.
+    first_blocks: int | None = Field(
+        None, ge=1, le=500, description="the first N blocks (default 5)"
+    )
+    block_indexes: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] | None = Field(
+        None, min_length=1, max_length=500, description="or these blocks"
+    )
     wait_s: float | None = Field(None, ge=0, le=120, description="default: the gateway's")
 
 

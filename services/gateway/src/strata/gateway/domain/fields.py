@@ -101,7 +101,8 @@ class BuilderSpec(_Strict):
 
     fields: list[FieldSpec] = Field(min_length=1, max_length=200)
     instructions: str = Field(DEFAULT_INSTRUCTIONS, min_length=1, max_length=20_000)
-    model: str | None = Field(None, max_length=200)
+    # As PromptConfig has it: a blank model would fail every call of every run.
+    model: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S")
     temperature: float | None = Field(None, ge=0.0, le=1.0)
     max_tokens: int | None = Field(None, ge=16, le=64000)
 

@@ -123,7 +123,12 @@ async def create_version(
     return _answer(status, schema)
 
 
-@router.post("/schemas/{schema_id}/fork", status_code=201, response_model=Schema)
+@router.post(
+    "/schemas/{schema_id}/fork",
+    status_code=201,
+    response_model=Schema,
+    responses={409: {"model": ErrorBody, "description": "`schema_exists`: the name is taken"}},
+)
 async def fork_schema(
     schema_id: UUID, body: SchemaFork, caller: Caller, res: Res, key: IdempotencyKey = None
 ) -> JSONResponse:
