@@ -1,9 +1,9 @@
 """The builder's vocabulary: a schema described as a list of typed fields (what people edit)
 instead of JSON Schema (what the worker runs). `builder.py` converts between the two."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from strata.contracts.schemas import PromptConfig
 
@@ -103,8 +103,11 @@ class BuilderSpec(_Strict):
     instructions: str = Field(DEFAULT_INSTRUCTIONS, min_length=1, max_length=20_000)
     # As PromptConfig has it: a blank model would fail every call of every run.
     model: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S")
-    temperature: float | None = Field(None, ge=0.0, le=1.0)
-    max_tokens: int | None = Field(None, ge=16, le=64000)
+    # Strict: a JSON `false` is not a temperature, nor `1.5` a token count.
+    temperature: Annotated[float, Strict()] | Annotated[int, Strict()] | None = Field(
+        None, ge=0, le=1
+    )
+    max_tokens: Annotated[int, Strict()] | None = Field(None, ge=16, le=64000)
 
     @model_validator(mode="after")
     def _distinct(self) -> "BuilderSpec":
