@@ -121,3 +121,23 @@ async def make_ready(pool: asyncpg.Pool, document_id: str | UUID, indices: list[
         UUID(str(document_id)),
         len(indices),
     )
+
+
+# A browser for the pages: each call is a separate cookie jar, a separate person.
+Browser = Callable[[], httpx.AsyncClient]
+
+
+@pytest.fixture
+async def browser(gw: Gateway) -> AsyncIterator[Browser]:
+    made: list[httpx.AsyncClient] = []
+
+    def new() -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=gw.client._transport, base_url="http://gw", follow_redirects=False
+        )
+        made.append(client)
+        return client
+
+    yield new
+    for client in made:
+        await client.aclose()

@@ -4,34 +4,17 @@ session, with the API's tenancy."""
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
 
 from strata.gateway.web.auth import create_account
-from tests.integration.gateway.conftest import Gateway, make_ready
+from tests.integration.gateway.conftest import Browser, Gateway, make_ready
 from tests.support.web import page_csrf, sign_in
 
 pytestmark = pytest.mark.integration
-Browser = Callable[[], httpx.AsyncClient]
 
-
-@pytest.fixture
-async def browser(gw: Gateway) -> AsyncIterator[Browser]:
-    made: list[httpx.AsyncClient] = []
-
-    def new() -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            transport=gw.client._transport, base_url="http://gw", follow_redirects=False
-        )
-        made.append(client)
-        return client
-
-    yield new
-    for client in made:
-        await client.aclose()
 
 
 async def _signed_in(gw: Gateway, browser: Browser, name: str = "acme") -> httpx.AsyncClient:
