@@ -87,7 +87,7 @@ class Stack:
                 cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
 
-    def _wait_http(self, name: str, url: str, timeout_s: float = 30) -> None:
+    def _wait_http(self, name: str, url: str, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.procs[name].poll() is not None:

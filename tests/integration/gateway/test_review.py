@@ -64,7 +64,7 @@ async def _settled_run(gw: Gateway, auth, docs: list[list[tuple[str, dict | None
 
 
 CLEAN = ("Invoice from ACME for 1,250 EUR.", {"party": "ACME", "amount": 1250})
-ONE_FLAG = ("Paid by Globex.", {"party": "Globex", "amount": None})
+ONE_FLAG = ("Paid by Globex.", {"party": "Globex", "amount": 7})
 TWO_FLAGS = ("Paid by Globex.", {"party": "Initech", "amount": 5})
 FAILED = ("Unreadable table.", None)
 

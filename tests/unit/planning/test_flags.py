@@ -9,7 +9,7 @@ from strata.planning.flags import block_flags, normalise_text, numbers_in
 SCHEMA = {
     "type": "object",
     "properties": {
-        "party": {"type": ["string", "null"]},
+        "party": {"type": "string"},
         "amount": {"type": ["number", "null"]},
         "category": {"type": ["string", "null"], "enum": ["payment", "delivery", None]},
         "signed": {"type": "boolean"},
@@ -66,10 +66,14 @@ def test_each_kind_of_doubt_is_flagged_with_its_field_path():
 
 def test_a_failed_block_has_every_required_field_null_and_a_missing_key_is_null():
     assert flags(None) == ["required_null:party", "required_null:amount", "required_null:category"]
-    assert flags({"amount": 1250.5, "category": None}) == [
-        "required_null:party",
-        "required_null:category",
-    ]
+    assert flags({"amount": 1250.5, "category": None}) == ["required_null:party"]
+
+
+def test_a_null_the_schema_allows_is_an_answer_not_a_doubt():
+    # amount and category are required keys that may be null ("no such value in this block")
+    assert flags({"party": "ACME", "amount": None, "category": None}) == []
+    untyped = {"properties": {"a": {}, "b": {"enum": ["x"]}}, "required": ["a", "b"]}
+    assert flags({"a": None, "b": None}, definition=untyped) == ["required_null:b"]
 
 
 def test_enum_labels_need_not_occur_in_the_text_and_booleans_are_not_quotes():

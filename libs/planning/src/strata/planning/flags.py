@@ -61,8 +61,9 @@ def _number(value: int | float) -> Decimal | None:
 
 
 class _Checker:
-    def __init__(self, definition: dict[str, Any], text: str) -> None:
+    def __init__(self, definition: dict[str, Any], text: str, *, answered: bool) -> None:
         self._root = definition
+        self._answered = answered
         self._text = normalise_text(text)
         self._raw = text
         self._numbers: frozenset[Decimal] | None = None
@@ -83,7 +84,10 @@ class _Checker:
     def walk(self, spec: dict[str, Any], value: Any, path: str, *, required: bool) -> Iterator[str]:
         spec = self._resolve(spec, value)
         if value is None:
-            if required:
+            # A null the schema allows is an answer ("this block has no such value"), not a
+            # doubt: flagging it would flag most blocks of a document. A block that was never
+            # answered has every required field missing, nullable or not.
+            if required and (not self._answered or not _allows_null(spec)):
                 yield f"{FlagKind.REQUIRED_NULL}:{path}"
             return
         if "enum" in spec:
@@ -141,6 +145,14 @@ def _fits(spec: dict[str, Any], value: Any) -> bool:
     return any(isinstance(value, _JSON_TYPES.get(k, ())) for k in kinds)
 
 
+def _allows_null(spec: dict[str, Any]) -> bool:
+    if "type" in spec:
+        return _fits(spec, None)
+    if "enum" in spec:
+        return None in spec["enum"]
+    return "const" not in spec or spec["const"] is None  # an untyped spec allows anything
+
+
 def _same(value: Any, allowed: Any) -> bool:
     # JSON equality, as jsonschema's enum check has it: true is not 1, but 1 is 1.0.
     if isinstance(value, bool) or isinstance(allowed, bool):
@@ -153,9 +165,11 @@ def _same(value: Any, allowed: Any) -> bool:
 def block_flags(
     *, definition: dict[str, Any], values: dict[str, Any] | None, text: str, retried: bool
 ) -> list[str]:
-    """The flags of one settled block; `values` None (a failed block) has every required field
-    null. `retried`: the answer took more than one try (an attempt counted, or a split pack)."""
-    flags = list(_Checker(definition, text).object(definition, values or {}, ""))
+    """The flags of one settled block. `values` None (a failed block) has every required field
+    null, and only then is a required null the schema allows flagged. `retried`: the answer took
+    more than one try (an attempt counted, or a split pack)."""
+    checker = _Checker(definition, text, answered=values is not None)
+    flags = list(checker.object(definition, values or {}, ""))
     if retried:
         flags.append(FlagKind.RETRIED.value)
     return list(dict.fromkeys(flags))
