@@ -101,7 +101,7 @@ class StrataClient(AccountMethods, ReviewMethods):
 
     def check_schema(self, body: dict[str, Any]) -> dict[str, Any]:
         """`{"definition", "prompt_config"}` or `{"builder"}` → pass / warn / fail."""
-        return self.request("POST", "/v1/schemas/check", json=body)
+        return self.request("POST", "/v1/builder/check", json=body)
 
     def schema(self, schema_id: str) -> dict[str, Any]:
         return self.request("GET", f"/v1/schemas/{schema_id}")

@@ -71,7 +71,10 @@ async def builder_fields(body: SchemaContentOut, _: Caller) -> BuilderReading:
     )
 
 
-@router.post("/schemas/check")
+@router.post("/builder/check")
+# The first path, kept for one version without being documented: it shares its shape with
+# `/schemas/{schema_id}`, where it belongs to no schema.
+@router.post("/schemas/check", include_in_schema=False)
 async def check_schema(body: CheckRequest, _: Caller, res: Res) -> CheckOut:
     """pass / warn / fail with reasons: runnable, fits the policy's budgets, safe, exportable."""
     if (body.definition is None) == (body.builder is None):

@@ -106,7 +106,12 @@ async def rows_from_now(
     )
 
 
-LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
+# The patterns and the enum below only document what `_start` and `list_events` check (their
+# errors keep their stable codes), so that clients and fuzzers know "null" is not an event id.
+LastEventId = Annotated[
+    str | None,
+    Header(alias="Last-Event-ID", json_schema_extra={"pattern": r"^\s*[0-9]*\s*$"}),
+]
 After = Annotated[int | None, Query(ge=0, description="start after this event id")]
 
 
@@ -157,7 +162,10 @@ async def list_events(
     after: Annotated[int, Query(ge=0, description="events with a greater id")] = 0,
     project_id: UUID | None = None,
     run_id: UUID | None = None,
-    event_type: Annotated[str | None, Query(alias="type", description="one event type")] = None,
+    event_type: Annotated[
+        str | None,
+        Query(alias="type", description="one event type", json_schema_extra={"enum": EVENT_TYPES}),
+    ] = None,
 ) -> EventPage:
     if event_type is not None and event_type not in EVENT_TYPES:
         raise ApiError(422, "invalid_request", f"type: one of {', '.join(EVENT_TYPES)}")
