@@ -4,11 +4,16 @@ same transaction as the write it describes, and every retry with that key gets i
 Claiming the key is the first statement of the transaction: a concurrent request with the same
 key waits on the row until the first one commits (and then replays it) or rolls back (and then
 does the work itself), so a key never produces two writes. A failed request stores nothing,
-so it may be retried with the same key."""
+so it may be retried with the same key.
+
+A key lives a day (as Stripe's do): long enough for any client's retries, short enough that the
+table does not grow with every save ever made. After that the key is free and means a new
+request; each claim of a new key purges the account's expired ones."""
 
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +21,8 @@ import asyncpg
 
 from strata.gateway.sql import Q
 from strata.gateway.web.errors import ApiError
+
+KEY_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,8 @@ async def claim(
     if key is None:
         return None
     digest = request_hash(scope=scope, body=body)
-    if await conn.fetchval(Q.claim_idempotency_key, account_id, key, scope, digest):
+    if await conn.fetchval(Q.claim_idempotency_key, account_id, key, scope, digest, KEY_LIFETIME):
+        await conn.execute(Q.purge_idempotency_keys, account_id, KEY_LIFETIME)
         return None
     row = await conn.fetchrow(Q.get_idempotency_key, account_id, key)
     if row["request_hash"] != digest or row["response"] is None:

@@ -3,10 +3,18 @@
 
 -- name: claim_idempotency_key
 -- Take a key for this request; nothing when an earlier request holds it (a concurrent holder
--- makes this wait until it commits or rolls back).
+-- makes this wait until it commits or rolls back). A key older than its lifetime ($5) is free
+-- again: it is taken over as if new.
 INSERT INTO idempotency_keys (account_id, key, scope, request_hash) VALUES ($1, $2, $3, $4)
-ON CONFLICT (account_id, key) DO NOTHING
+ON CONFLICT (account_id, key) DO UPDATE
+    SET scope = EXCLUDED.scope, request_hash = EXCLUDED.request_hash, status_code = NULL,
+        response = NULL, created_at = now()
+    WHERE idempotency_keys.created_at < now() - $5::interval
 RETURNING key;
+
+-- name: purge_idempotency_keys
+-- The account's keys past their lifetime ($2), so that the table holds about a day of saves.
+DELETE FROM idempotency_keys WHERE account_id = $1 AND created_at < now() - $2::interval;
 
 -- name: get_idempotency_key
 -- The stored first answer for a key.
