@@ -11,7 +11,7 @@ WITH picked AS (
     FOR UPDATE OF o SKIP LOCKED
 ), claimed AS (
     UPDATE overlays o
-    SET status = 'claimed', claimed_by = 'batch:' || $3::text,
+    SET status = 'claimed', claimed_by = 'batch:' || $3::uuid::text,
         claim_expires_at = now() + make_interval(secs => $4), updated_at = now()
     FROM picked p
     WHERE o.run_id = $1 AND o.pack_id = $2
@@ -19,7 +19,7 @@ WITH picked AS (
     RETURNING 1
 ), queued AS (
     INSERT INTO batch_requests (id, run_id, pack_id, split_depth)
-    SELECT $3, $1, $2, $5 WHERE EXISTS (SELECT 1 FROM claimed)
+    SELECT $3::uuid, $1, $2, $5 WHERE EXISTS (SELECT 1 FROM claimed)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM claimed) AS claimed, (SELECT count(*) FROM queued) AS queued;
