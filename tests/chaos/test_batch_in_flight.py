@@ -45,7 +45,9 @@ POLICY = {
 
 
 @pytest.fixture(scope="module")
-def batch_sc(cluster: PrivateCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+def batch_sc(
+    cluster: PrivateCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Scenario]:
     with scenario(cluster, tmp_path_factory.mktemp("chaos-batch"), workers=2, extra_env=ENV) as s:
         yield s
 
