@@ -73,11 +73,12 @@ def _wait_in_flight(sc: Scenario, run_id: str, *, timeout_s: float = 60) -> list
     raise TimeoutError(f"no batch in flight within {timeout_s}s")
 
 
+@pytest.mark.timeout(420)  # its own stack starts inside this test's time
 def test_a_batch_in_flight_survives_killed_workers_and_a_broker_restart(
     batch_sc: Scenario, docs_dir: Path
 ) -> None:
     sc = batch_sc
-    run_id, total = prepare_run(sc, write_documents(docs_dir, [60, 60]), policy=POLICY)
+    run_id, total = prepare_run(sc, write_documents(docs_dir, [40, 40]), policy=POLICY)
     in_flight = _wait_in_flight(sc, run_id)
     for name in sc.stack.live_workers():
         sc.stack.kill_worker(name, run_id)

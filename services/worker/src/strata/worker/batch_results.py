@@ -61,17 +61,17 @@ async def decide(
         call = call_record(decision, response=response, error=None, policy=policy, batch=True)
         return ResultDecision(decision, call, broken)
     if result.kind == "errored" and result.error is not None:
-        exc = result.error
+        error = result.error
         decision = after_error(
             blocks,
-            code=exc.error_code,
-            message=exc.message,
-            retryable=exc.retryable or exc.format_refused,
+            code=error.error_code,
+            message=error.message,
+            retryable=error.retryable or error.format_refused,
             policy=policy,
         )
         # Recorded like a failed realtime call (unbilled: an errored request costs nothing).
         return ResultDecision(
-            decision, call_record(decision, response=None, error=exc, policy=policy, batch=True)
+            decision, call_record(decision, response=None, error=error, policy=policy, batch=True)
         )
     if result.kind == "expired":
         decision = after_error(
