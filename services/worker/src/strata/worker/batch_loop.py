@@ -82,7 +82,11 @@ class BatchLoop:
                 await self.tick()
             except Exception:  # the loop must outlive a database or provider outage
                 logger.exception("batch loop step failed; will try again")
-            await asyncio.sleep(min(self._timing.poll_seconds, self._timing.gather_seconds))
+            # Never a busy loop (gather 0 submits at once, yet the database is asked at most
+            # five times a second when there is nothing to do).
+            await asyncio.sleep(
+                max(0.2, min(self._timing.poll_seconds, self._timing.gather_seconds))
+            )
 
     async def tick(self) -> None:
         """Submit what is due, then poll what is due, until neither has anything left."""
