@@ -2,7 +2,7 @@
 call, no caching) and with the default policy, side by side on the simulator.
 
 Last line: calls_per_block=<x> cost_vs_naive=<r> cost_vs_floor=<r> mismatches=<n> estimate_error=<f>
-output_tokens_vs_compact=<r>
+output_tokens_vs_compact=<r> deferred_cost_vs_naive=<r>
 
 - cost_vs_floor: the default run's billed cost over the floor, i.e. the cost if only each block's
   own text were billed as input and only its compact JSON answer as output (the simulator's token
@@ -11,6 +11,10 @@ output_tokens_vs_compact=<r>
 - output_tokens_vs_compact: the default run's billed output tokens over the tokens of each
   block's compact JSON answer (every key written): below 1 when sparse answers save more than
   the pack's framing costs.
+- deferred_cost_vs_naive: the same default run in `mode: deferred` (its packs sent through the
+  simulator's Message Batches API, a one-second processing delay, billed at the batch tier) over
+  the naive run. `mismatches` counts the blocks whose default or deferred answer differs from
+  the naive one.
 """
 
 import json
@@ -27,6 +31,12 @@ from strata.planning.pricing import price_for
 from strata.planning.tokens import estimate_tokens
 
 SECTIONS = 24  # ≈ 230 blocks
+# Batches end a second after they are made and are looked at every half second.
+BATCH_ENV = {
+    "LLMSIM_BATCH_PROCESSING_SECONDS": "1",
+    "WORKER_BATCH_POLL_S": "0.5",
+    "WORKER_BATCH_GATHER_S": "0.5",
+}
 
 
 async def _run_figures(dsn: str, run_id: str) -> dict:
@@ -84,7 +94,7 @@ def _complete(client, run_id: str) -> dict:
 
 def main() -> None:
     schema_body = json.loads((ROOT / "examples" / "schema.json").read_text())
-    with running_stack() as (stack, client):
+    with running_stack(BATCH_ENV) as (stack, client):
         project = client.create_project("bench-cost")
         path = ROOT / "var" / "bench" / "business-report.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,13 +119,18 @@ def main() -> None:
         started = time.monotonic()
         default = _complete(client, client.create_run(target)["id"])
         default_s = time.monotonic() - started
+        started = time.monotonic()
+        deferred = _complete(client, client.create_run({**target, "mode": "deferred"})["id"])
+        deferred_s = time.monotonic() - started
 
         n = infra.run(_run_figures(stack.database_url, naive["id"]))
         d = infra.run(_run_figures(stack.database_url, default["id"]))
+        b = infra.run(_run_figures(stack.database_url, deferred["id"]))
     blocks = len(d["staged"])
     mismatches = sum(
         1
-        for key, (values, _) in d["staged"].items()
+        for run in (d, b)
+        for key, (values, _) in run["staged"].items()
         if values is None or json.loads(values) != json.loads(n["staged"][key][0] or "null")
     )
     floor = _floor(d["staged"], default["policy"]["model"])
@@ -127,7 +142,8 @@ def main() -> None:
     log(
         f"{'run':<9}{'calls':>7}{'input':>9}{'c.write':>9}{'c.read':>9}{'output':>9}{'cost USD':>12}{'secs':>7}"
     )
-    for name, f, secs in (("naive", n, naive_s), ("default", d, default_s)):
+    runs = (("naive", n, naive_s), ("default", d, default_s), ("deferred", b, deferred_s))
+    for name, f, secs in runs:
         log(
             f"{name:<9}{f['calls']:>7}{f['input']:>9}{f['cache_write']:>9}{f['cache_read']:>9}"
             f"{f['output']:>9}{Decimal(f['cost']):>12.6f}{secs:>7.1f}"
@@ -143,7 +159,8 @@ def main() -> None:
         f"cost_vs_floor={billed / floor:.3f} "
         f"mismatches={mismatches} "
         f"estimate_error={abs(estimated - billed) / billed:.3f} "
-        f"output_tokens_vs_compact={d['output'] / _compact_output_tokens(d['staged']):.3f}"
+        f"output_tokens_vs_compact={d['output'] / _compact_output_tokens(d['staged']):.3f} "
+        f"deferred_cost_vs_naive={Decimal(b['cost']) / Decimal(n['cost']):.3f}"
     )
 
 

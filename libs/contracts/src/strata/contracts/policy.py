@@ -19,6 +19,14 @@ class PromptCacheTtl(StrEnum):
     ONE_HOUR = "1h"
 
 
+class RunMode(StrEnum):
+    """How a run's packs reach the model: one call each as they come (`realtime`), or gathered
+    into the provider's Message Batches (`deferred`: half price, results within 24 hours)."""
+
+    REALTIME = "realtime"
+    DEFERRED = "deferred"
+
+
 class PolicySnapshot(BaseModel):
     """Every knob a run obeys. Bounds are validated here so a bad edit never reaches a run."""
 
@@ -53,6 +61,10 @@ class PolicySnapshot(BaseModel):
     # A cap must be finite and above zero: 0 would make the run wait for ever, and Infinity is no
     # cap; the ledger holds numeric(14, 8). A run's cap can be raised later (gateway).
     budget_usd: float | None = Field(None, gt=0.0, lt=1_000_000.0, allow_inf_nan=False)
+    # The run's mode (chosen at creation: the `mode` field, else this default, else deferred
+    # when the run has more blocks than `deferred_above_blocks`).
+    mode: RunMode = RunMode.REALTIME
+    deferred_above_blocks: int | None = Field(None, ge=1, le=100_000_000)
 
     @model_validator(mode="after")
     def _pack_bounds(self) -> "PolicySnapshot":

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from strata.contracts.policy import PolicySnapshot
+from strata.contracts.policy import PolicySnapshot, RunMode
 from strata.contracts.schemas import PromptConfig
 from strata.planning.answers import expected_answer_chars
 from strata.planning.caching import caching_note, min_cacheable_tokens
@@ -31,7 +31,12 @@ class RunEstimate:
     cache_write_tokens: int = 0
     cache_read_tokens: int = 0
     output_tokens: int = 0
-    cost_usd: Decimal = Decimal(0)
+    cost_usd: Decimal = Decimal(0)  # in the run's mode (realtime or deferred)
+    # Both modes side by side: one call per pack, or the same packs as Message Batch requests
+    # (the same tokens, billed at half price).
+    realtime_cost_usd: Decimal = Decimal(0)
+    deferred_cost_usd: Decimal = Decimal(0)
+    mode: str = RunMode.REALTIME.value
     pack_sizes: list[int] = field(default_factory=list)
     # Why the constant prompt will not be cached although caching is on (below the model's
     # minimum), or None: a run must never look cached on paper and pay full input in fact.
@@ -76,13 +81,22 @@ def estimate_run(
         result.cache_write_tokens += write
         result.cache_read_tokens += read
         result.output_tokens += output
-        result.cost_usd += call_cost(
-            policy.model,
-            input_tokens=uncached,
-            cache_write=write,
-            cache_read=read,
-            output_tokens=output,
-            ttl=policy.prompt_cache_ttl,
-        )
+        for batch in (False, True):
+            cost = call_cost(
+                policy.model,
+                input_tokens=uncached,
+                cache_write=write,
+                cache_read=read,
+                output_tokens=output,
+                ttl=policy.prompt_cache_ttl,
+                batch=batch,
+            )
+            if batch:
+                result.deferred_cost_usd += cost
+            else:
+                result.realtime_cost_usd += cost
         result.pack_sizes.append(len(pack))
+    deferred = policy.mode is RunMode.DEFERRED
+    result.mode = policy.mode.value
+    result.cost_usd = result.deferred_cost_usd if deferred else result.realtime_cost_usd
     return result

@@ -1,5 +1,6 @@
 """What a call costs (pure). Prices are USD per million tokens; cache writes bill at 1.25x (5-minute
-TTL) or 2x (1-hour TTL) and cache reads at 0.1x of the input price, as Anthropic bills."""
+TTL) or 2x (1-hour TTL) and cache reads at 0.1x of the input price, as Anthropic bills. A request
+of a Message Batch (`service_tier: "batch"`, a deferred run) bills at half of all of it."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +25,8 @@ PRICES: dict[str, Price] = {
     "claude-haiku": Price(Decimal("1"), Decimal("5")),
 }
 DEFAULT_PRICE = PRICES["claude-sonnet"]
+# Message Batches bill every token kind (input, cache write, cache read, output) at 50 %.
+BATCH_DISCOUNT = Decimal("0.5")
 
 
 def price_for(model: str) -> Price:
@@ -39,9 +42,12 @@ def call_cost(
     cache_read: int,
     output_tokens: int,
     ttl: PromptCacheTtl = PromptCacheTtl.FIVE_MINUTES,
+    batch: bool = False,
 ) -> Decimal:
     price = price_for(model)
     write_multiplier = CACHE_WRITE_MULTIPLIERS[ttl]
     billed_in = input_tokens + write_multiplier * cache_write + CACHE_READ_MULTIPLIER * cache_read
     total = (billed_in * price.input_per_mtok + output_tokens * price.output_per_mtok) / 1_000_000
+    if batch:
+        total *= BATCH_DISCOUNT
     return total.quantize(Decimal("0.00000001"))

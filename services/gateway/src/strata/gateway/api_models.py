@@ -19,6 +19,7 @@ from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportContent, ExportFormat, ExportScope, ExportStatus
 from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import FlagKind, OverlayStatus, ReviewAction, ReviewStatus
+from strata.contracts.policy import RunMode
 from strata.contracts.runs import RunStatus
 from strata.contracts.stages import Stage
 from strata.gateway.domain.fields import BuilderSpec
@@ -196,6 +197,12 @@ class RunCreate(ApiRequest):
         "and project_id)",
     )
     policy_overrides: dict[str, Any] = Field(default_factory=dict)
+    mode: RunMode | None = Field(
+        None,
+        description="realtime (one call per pack) or deferred (packs go to the provider's "
+        "Message Batches API: half price, results within 24 hours); null: the admin policy's "
+        "default, deferred above its deferred_above_blocks",
+    )
     dry_run: bool = Field(
         False, description="answer the planned packs, calls, tokens and cost; create nothing"
     )
@@ -231,6 +238,9 @@ class RunEstimateOut(TokenTotals):
         description="why the run's constant prompt will not be cached although caching is on"
         " (it is below the model's minimum cacheable prompt); null when it will be",
     )
+    mode: str = Field(description="the run's mode; cost_usd is priced in it")
+    realtime_cost_usd: Money = Field(description="the same packs as one realtime call each")
+    deferred_cost_usd: Money = Field(description="the same packs as Message Batch requests")
     policy: dict[str, Any]
 
 

@@ -18,7 +18,10 @@ from strata.planning.tokens import estimate_tokens
 _TOKENIZER_HEADROOM = Decimal("1.25")
 
 
-def worst_case_cost(*, policy: PolicySnapshot, system: str, body: str) -> Decimal:
+def worst_case_cost(
+    *, policy: PolicySnapshot, system: str, body: str, batch: bool = False
+) -> Decimal:
+    """`batch`: a Message Batch request (half price), reserved before its batch is submitted."""
     system_tokens, body_tokens = estimate_tokens(system), estimate_tokens(body)
     cached = policy.prompt_caching_enabled
     cost = call_cost(
@@ -28,5 +31,6 @@ def worst_case_cost(*, policy: PolicySnapshot, system: str, body: str) -> Decima
         cache_read=0,
         output_tokens=policy.max_tokens,
         ttl=policy.prompt_cache_ttl,
+        batch=batch,
     )
     return (cost * _TOKENIZER_HEADROOM).quantize(Decimal("0.00000001"))

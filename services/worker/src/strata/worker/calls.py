@@ -14,7 +14,9 @@ def call_record(
     response: ModelResponse | None,
     error: ModelError | None,
     policy: PolicySnapshot,
+    batch: bool = False,
 ) -> LlmCall:
+    """`batch`: a Message Batch request's result, billed at the batch tier (half price)."""
     usage = response or _NO_USAGE
     model = policy.model
     cost = call_cost(
@@ -24,6 +26,7 @@ def call_record(
         cache_read=usage.cache_read_input_tokens,
         output_tokens=usage.output_tokens,
         ttl=policy.prompt_cache_ttl,
+        batch=batch,
     )
     return LlmCall(
         model=model,
@@ -39,6 +42,7 @@ def call_record(
         error_message=error.message if error else None,
         cache_miss_reason=response.cache_miss_reason if response else None,
         structured_output=response.structured if response else False,
+        service_tier="batch" if batch else "standard",
     )
 
 

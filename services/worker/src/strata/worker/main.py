@@ -3,9 +3,12 @@
 from strata.crypto import CryptoSettings
 from strata.runtime.egress import EgressSettings
 from strata.runtime.service import ServiceRuntime, run
+from strata.worker.batch_loop import BatchLoop, BatchTiming
 from strata.worker.context import RunContexts
+from strata.worker.deferred import ModeRouter
 from strata.worker.handlers import register
 from strata.worker.keys import AccountKeyResolver
+from strata.worker.pg_batch_store import PgBatchStore
 from strata.worker.pg_store import PgKeyStore, PgPackStore
 from strata.worker.planning import RunPlanner
 from strata.worker.provider import AnthropicProvider
@@ -31,27 +34,44 @@ def main() -> None:
         else None
     )
     store = PgPackStore(rt)
+    batch_store = PgBatchStore(rt)
     contexts = RunContexts(store)
+    providers = AccountKeyResolver(
+        store=PgKeyStore(rt),
+        platform=provider,
+        master=CryptoSettings().master(),  # STRATA_MASTER_KEY; a bad value stops the start
+        anthropic_base_url=settings.anthropic_base_url,
+        timeout_s=settings.request_timeout_s,
+        # STRATA_ALLOWED_PRIVATE_HOSTS: user endpoints that may be private
+        allowed_private_hosts=EgressSettings().allowed(),
+    )
+    runner = PackRunner(
+        store=store, contexts=contexts, providers=providers, worker_id=settings.id
+    )
     register(
         rt.broker,
         planner=RunPlanner(store=store, contexts=contexts),
-        runner=PackRunner(
-            store=store,
-            contexts=contexts,
-            providers=AccountKeyResolver(
-                store=PgKeyStore(rt),
-                platform=provider,
-                master=CryptoSettings().master(),  # STRATA_MASTER_KEY; a bad value stops the start
-                anthropic_base_url=settings.anthropic_base_url,
-                timeout_s=settings.request_timeout_s,
-                # STRATA_ALLOWED_PRIVATE_HOSTS: user endpoints that may be private
-                allowed_private_hosts=EgressSettings().allowed(),
-            ),
-            worker_id=settings.id,
-        ),
+        runner=ModeRouter(realtime=runner, contexts=contexts, store=batch_store),
         concurrency=settings.concurrency,
     )
-    run(rt.app())
+    batches = BatchLoop(
+        store=batch_store,
+        contexts=contexts,
+        providers=providers,
+        worker_id=settings.id,
+        timing=BatchTiming(
+            poll_seconds=settings.batch_poll_s,
+            gather_seconds=settings.batch_gather_s,
+            lease_seconds=settings.batch_lease_s,
+            max_requests=settings.batch_max_requests,
+        ),
+    )
+
+    async def start_batches() -> None:
+        # Deferred runs: batches are submitted and polled from the database by every worker.
+        rt.spawn(batches.run_forever(), "message-batches")
+
+    run(rt.app(on_ready=start_batches))
 
 
 if __name__ == "__main__":

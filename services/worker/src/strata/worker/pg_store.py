@@ -10,6 +10,7 @@ from strata.contracts.overlays import OverlayStatus
 from strata.planning.assignment import PackAssignment
 from strata.planning.planner import PlannedBlock
 from strata.runtime.db import Queries
+from strata.runtime.outbox import UnitOfWork
 from strata.runtime.service import ServiceRuntime
 from strata.worker.outcomes import ClaimedBlock
 from strata.worker.store import (
@@ -73,58 +74,8 @@ class PgPackStore:
         return await self.runtime.pool.fetchval(self.q.reserve_budget, run_id, amount) is not None
 
     async def settle(self, settlement: Settlement) -> int:
-        pack, outcomes = settlement.pack, settlement.decision.outcomes
         async with self.runtime.outbox.transaction() as uow:
-            rows = await uow.conn.fetch(
-                self.q.settle_overlays,
-                pack.run_id,
-                [o.block.document_id for o in outcomes],
-                [o.block.block_index for o in outcomes],
-                [o.status.value for o in outcomes],
-                [o.staged for o in outcomes],
-                [o.attempt_inc for o in outcomes],
-                [o.pack_id for o in outcomes],
-                [o.error_code for o in outcomes],
-                [o.error_message for o in outcomes],
-                settlement.worker_id,
-                # JSON text per row: asyncpg would read a list of lists as a 2-D array.
-                [json.dumps(o.flags) for o in outcomes],
-                *(settlement.trace or (None, None)),
-            )
-            call = settlement.call
-            if call is not None:
-                await uow.conn.execute(
-                    self.q.insert_llm_call,
-                    uuid4(),
-                    pack.run_id,
-                    pack.pack_id,
-                    call.block_uids,
-                    call.model,
-                    call.input_tokens,
-                    call.output_tokens,
-                    call.cache_creation_input_tokens,
-                    call.cache_read_input_tokens,
-                    call.cost_usd,
-                    call.latency_ms,
-                    call.stop_reason,
-                    call.error_code,
-                    call.error_message,
-                    call.cache_miss_reason,
-                    call.structured_output,
-                )
-            if settlement.reserved is not None:
-                billed = call.cost_usd if call is not None else Decimal(0)
-                await uow.conn.execute(
-                    self.q.settle_budget, pack.run_id, settlement.reserved, billed
-                )
-            settled = [SettledOverlay(OverlayStatus(r["status"]), r["pack_id"]) for r in rows]
-            follow_ups, notice = announcements(pack, settlement.decision, settled)
-            for ready in follow_ups:
-                uow.emit(ready)
-            if notice is not None:
-                # derived state: a lost one is healed by the rollup's sweep
-                uow.notify(notice)
-        return len(settled)
+            return await write_settlement(uow, self.q, settlement)
 
     async def assign_unpacked(self, run_id: UUID, plan: PackPlanner) -> PackAssignment | None:
         async with self.runtime.outbox.transaction() as uow:
@@ -161,3 +112,59 @@ class PgKeyStore:
 
     async def mark_key_rejected(self, key_id: UUID) -> bool:
         return await self.runtime.pool.fetchval(self.q.mark_key_rejected, key_id) is not None
+
+
+async def write_settlement(uow: UnitOfWork, q: Queries, settlement: Settlement) -> int:
+    """Everything one pack's turn changes, inside the caller's transaction (a realtime settle,
+    or one Message Batch result with its request's own bookkeeping). Returns the overlays
+    settled: only claims still held by `settlement.worker_id`."""
+    pack, outcomes = settlement.pack, settlement.decision.outcomes
+    rows = await uow.conn.fetch(
+        q.settle_overlays,
+        pack.run_id,
+        [o.block.document_id for o in outcomes],
+        [o.block.block_index for o in outcomes],
+        [o.status.value for o in outcomes],
+        [o.staged for o in outcomes],
+        [o.attempt_inc for o in outcomes],
+        [o.pack_id for o in outcomes],
+        [o.error_code for o in outcomes],
+        [o.error_message for o in outcomes],
+        settlement.worker_id,
+        # JSON text per row: asyncpg would read a list of lists as a 2-D array.
+        [json.dumps(o.flags) for o in outcomes],
+        *(settlement.trace or (None, None)),
+    )
+    call = settlement.call
+    if call is not None:
+        await uow.conn.execute(
+            q.insert_llm_call,
+            uuid4(),
+            pack.run_id,
+            pack.pack_id,
+            call.block_uids,
+            call.model,
+            call.input_tokens,
+            call.output_tokens,
+            call.cache_creation_input_tokens,
+            call.cache_read_input_tokens,
+            call.cost_usd,
+            call.latency_ms,
+            call.stop_reason,
+            call.error_code,
+            call.error_message,
+            call.cache_miss_reason,
+            call.structured_output,
+            call.service_tier,
+        )
+    if settlement.reserved is not None:
+        billed = call.cost_usd if call is not None else Decimal(0)
+        await uow.conn.execute(q.settle_budget, pack.run_id, settlement.reserved, billed)
+    settled = [SettledOverlay(OverlayStatus(r["status"]), r["pack_id"]) for r in rows]
+    follow_ups, notice = announcements(pack, settlement.decision, settled)
+    for ready in follow_ups:
+        uow.emit(ready)
+    if notice is not None:
+        # derived state: a lost one is healed by the rollup's sweep
+        uow.notify(notice)
+    return len(settled)

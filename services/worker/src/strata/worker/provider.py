@@ -144,6 +144,11 @@ class AnthropicProvider:
             structured=request.output_format is not None,
         )
 
+    @property
+    def client(self) -> anthropic.AsyncAnthropic:
+        """The SDK client, for the Message Batches API (`strata.worker.batch_provider`)."""
+        return self._client
+
     async def close(self) -> None:
         await self._client.close()
 

@@ -25,6 +25,13 @@ class WorkerSettings(BaseSettings):
     request_timeout_s: float = Field(120.0, gt=0)
     # Packs processed at once by one process (= prefetch of the pack queue).
     concurrency: int = Field(8, ge=1, le=256)
+    # Deferred runs (Message Batches): how often a submitted batch is polled, how long a run's
+    # first queued pack waits for the rest of its packs, the lease of one submit or poll step
+    # (another worker takes over once it runs out) and the requests per batch (the API: 100k).
+    batch_poll_s: float = Field(30.0, gt=0, le=3600)
+    batch_gather_s: float = Field(5.0, ge=0, le=3600)
+    batch_lease_s: float = Field(300.0, ge=5, le=3600)
+    batch_max_requests: int = Field(10_000, ge=1, le=100_000)
     # Written to claimed_by; env WORKER_ID.
     id: str = Field(default_factory=_default_worker_id)
 

@@ -110,6 +110,10 @@ def run(
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="print the estimate; create nothing")] = False,
     budget: Annotated[float | None, typer.Option(help="stop spending at this many USD")] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(help="realtime, or deferred (Message Batches: half price, slower)"),
+    ] = None,
     param: Annotated[
         list[str] | None, typer.Option(help="policy override key=value (repeat)")
     ] = None,
@@ -139,6 +143,7 @@ def run(
                 **target,
                 "policy_overrides": overrides,
                 "dry_run": dry_run,
+                **({"mode": mode} if mode is not None else {}),
             },
         )
     if as_json:
@@ -146,7 +151,10 @@ def run(
     elif dry_run:
         for key in ("model", "blocks", "packs", "calls", "input_tokens", "output_tokens"):
             out.print(f"{key}: {result[key]}")
-        out.print(f"estimated cost: ${result['cost_usd']}")
+        out.print(f"estimated cost: ${result['cost_usd']} ({result.get('mode', 'realtime')})")
+        if "deferred_cost_usd" in result:
+            realtime, deferred = result["realtime_cost_usd"], result["deferred_cost_usd"]
+            out.print(f"realtime: ${realtime}  deferred: ${deferred}")
     else:
         err.print(f"run {result['id']}: {result['total_blocks']} blocks")
         typer.echo(result["id"])

@@ -8,9 +8,10 @@ import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from strata.llm_sim.batches import BatchDesk
 from strata.llm_sim.engine import SimError, Simulator, invalid
 from strata.llm_sim.faults import KINDS, parse_rules
 from strata.llm_sim.openai_shape import as_chat_completion, as_messages_body
@@ -73,11 +74,67 @@ def _fault_headers(request: Request) -> tuple[str | None, float | None]:
     return kind, rate
 
 
+def _base_url(request: Request) -> str:
+    """Where this simulator is reached (results_url is absolute, as the real API's is)."""
+    return str(request.base_url).rstrip("/")
+
+
+def _batch_routes(app: FastAPI, sim: Simulator, desk: BatchDesk, settings: Settings) -> None:
+    """The Message Batches API (`client.messages.batches.*` in the SDK)."""
+
+    @app.post("/v1/messages/batches")
+    async def create_batch(request: Request) -> JSONResponse:
+        api_key = _api_key(request, settings)
+        raw = await request.body()
+        batch = desk.create(api_key=api_key, body=await _json(request, dict), raw_size=len(raw))
+        return _respond(sim, 200, batch.as_dict(_base_url(request)))
+
+    @app.get("/v1/messages/batches")
+    async def list_batches(
+        request: Request, limit: int = 20, after_id: str | None = None, before_id: str | None = None
+    ) -> JSONResponse:
+        api_key = _api_key(request, settings)
+        if not 1 <= limit <= 1000:
+            raise invalid("limit must be within 1..1000")
+        page, has_more = await desk.list(
+            api_key=api_key, limit=limit, after_id=after_id, before_id=before_id
+        )
+        base = _base_url(request)
+        return _respond(
+            sim,
+            200,
+            {
+                "data": [b.as_dict(base) for b in page],
+                "has_more": has_more,
+                "first_id": page[0].id if page else None,
+                "last_id": page[-1].id if page else None,
+            },
+        )
+
+    @app.get("/v1/messages/batches/{batch_id}")
+    async def retrieve_batch(request: Request, batch_id: str) -> JSONResponse:
+        batch = await desk.get(api_key=_api_key(request, settings), batch_id=batch_id)
+        return _respond(sim, 200, batch.as_dict(_base_url(request)))
+
+    @app.post("/v1/messages/batches/{batch_id}/cancel")
+    async def cancel_batch(request: Request, batch_id: str) -> JSONResponse:
+        batch = await desk.cancel(api_key=_api_key(request, settings), batch_id=batch_id)
+        return _respond(sim, 200, batch.as_dict(_base_url(request)))
+
+    @app.get("/v1/messages/batches/{batch_id}/results")
+    async def batch_results(request: Request, batch_id: str) -> Response:
+        text = await desk.results_jsonl(api_key=_api_key(request, settings), batch_id=batch_id)
+        sim.stats.statuses["200"] += 1
+        return Response(text, media_type="application/x-jsonl", headers=SIM_HEADERS)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     sim = Simulator(settings)
     app = FastAPI(title="strata-llm-sim", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sim = sim
+    desk = BatchDesk(sim)
+    _batch_routes(app, sim, desk, settings)
 
     @app.exception_handler(SimError)
     async def _sim_error(_: Request, exc: SimError) -> JSONResponse:
@@ -143,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/_sim/reset")
     async def reset() -> JSONResponse:
         sim.reset()
+        desk.reset()
         return JSONResponse({"status": "reset"}, headers=SIM_HEADERS)
 
     return app

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     retry_after_seconds: int = 1
     stall_seconds: float = 120.0
 
+    # Message Batches: a batch ends this long after creation (the real API: usually within an
+    # hour, at most 24 hours); one whose delay reaches its expiry ends with every request
+    # expired. The rates make single requests error or expire (seeded by fault_seed).
+    batch_processing_seconds: float = 5.0
+    batch_expiry_seconds: float = 86_400.0
+    batch_error_rate: float = 0.0
+    batch_expired_rate: float = 0.0
+
     @property
     def invalid_key_set(self) -> frozenset[str]:
         return frozenset(_split_csv(self.invalid_keys))

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from strata.contracts.policy import RUN_OVERRIDABLE_KEYS, PolicySnapshot
+from strata.contracts.policy import RUN_OVERRIDABLE_KEYS, PolicySnapshot, RunMode
 from strata.contracts.schemas import PromptConfig
 from strata.gateway.web.errors import describe_validation_errors
 
@@ -39,3 +39,15 @@ def run_policy(
         return snapshot.with_overrides(overrides)
     except ValidationError as exc:
         raise InvalidPolicyOverrideError(describe_validation_errors(exc.errors())) from None
+
+
+def with_mode(policy: PolicySnapshot, requested: RunMode | None, blocks: int) -> PolicySnapshot:
+    """The run's mode: the one asked for, else deferred when the admin policy sends runs of more
+    than `deferred_above_blocks` blocks to the Message Batches API, else the policy's own."""
+    if requested is None:
+        threshold = policy.deferred_above_blocks
+        above = threshold is not None and blocks > threshold
+        requested = RunMode.DEFERRED if above else policy.mode
+    if requested is policy.mode:
+        return policy
+    return policy.with_overrides({"mode": requested})

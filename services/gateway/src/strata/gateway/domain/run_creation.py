@@ -14,10 +14,10 @@ import asyncpg
 
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.messages import PlanRequested
-from strata.contracts.policy import PolicySnapshot
+from strata.contracts.policy import PolicySnapshot, RunMode
 from strata.contracts.schemas import PromptConfig
 from strata.gateway.api_models import RunCreate
-from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy
+from strata.gateway.domain.policy import InvalidPolicyOverrideError, run_policy, with_mode
 from strata.gateway.domain.schema_rules import PromptTooLargeError, check_prompt_fits
 from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
@@ -124,29 +124,6 @@ async def create_run_in(
     conn = uow.conn
     run = await _prepare(conn, account_id=account_id, body=body)
     await _check_active_runs(conn, account_id, limit=max_active_runs)
-    if shape.kind == "standard":
-        await conn.execute(
-            Q.insert_run,
-            run_id,
-            account_id,
-            run.project_id,
-            run.schema["id"],
-            run.policy.model_dump(mode="json"),
-        )
-    else:
-        await conn.execute(
-            Q.insert_run_of_kind,
-            run_id,
-            account_id,
-            run.project_id,
-            run.schema["id"],
-            run.policy.model_dump(mode="json"),
-            shape.kind,
-            shape.baseline_run_id,
-        )
-    await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
-    if run.policy.budget_usd is not None:
-        await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
     rows = (
         await conn.fetch(Q.blocks_to_plan, run.document_ids)
         if shape.blocks is None
@@ -158,11 +135,37 @@ async def create_run_in(
     if not blocks:
         # Raising inside the unit of work rolls the run back: no empty run is left behind.
         raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
+    # Previews and evaluations answer someone waiting: never deferred.
+    mode = body.mode if shape.kind == "standard" else RunMode.REALTIME
+    policy = with_mode(run.policy, mode, len(blocks))
+    if shape.kind == "standard":
+        await conn.execute(
+            Q.insert_run,
+            run_id,
+            account_id,
+            run.project_id,
+            run.schema["id"],
+            policy.model_dump(mode="json"),
+        )
+    else:
+        await conn.execute(
+            Q.insert_run_of_kind,
+            run_id,
+            account_id,
+            run.project_id,
+            run.schema["id"],
+            policy.model_dump(mode="json"),
+            shape.kind,
+            shape.baseline_run_id,
+        )
+    await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
+    if policy.budget_usd is not None:
+        await conn.execute(Q.insert_run_budget, run_id, policy.budget_usd)
     packs = assign_packs(
         blocks,
         run_id=run_id,
-        policy=run.policy,
-        fixed_prompt_tokens=_system_tokens(run.schema, run.policy),
+        policy=policy,
+        fixed_prompt_tokens=_system_tokens(run.schema, policy),
     )
     await conn.execute(
         Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
@@ -213,6 +216,6 @@ async def estimate(
         [EstimateBlock((r["document_id"], r["block_index"]), r["text"]) for r in rows],
         definition=run.schema["definition"],
         prompt_config=PromptConfig.model_validate(run.schema["prompt_config"]),
-        policy=run.policy,
+        policy=(policy := with_mode(run.policy, body.mode, len(rows))),
     )
-    return planned, run.policy
+    return planned, policy
