@@ -202,7 +202,9 @@ CREATE TABLE llm_calls (
     error_message                text,
     created_at                   timestamptz NOT NULL DEFAULT now(),
     cache_miss_reason            text,
-    structured_output            boolean NOT NULL DEFAULT false
+    structured_output            boolean NOT NULL DEFAULT false,
+    answer_form                  text NOT NULL DEFAULT 'full'
+        CHECK (answer_form IN ('full', 'sparse', 'rows'))
 );
 CREATE INDEX llm_calls_run_idx ON llm_calls (run_id, created_at);
 

@@ -231,6 +231,12 @@ class RunEstimateOut(TokenTotals):
         description="why the run's constant prompt will not be cached although caching is on"
         " (it is below the model's minimum cacheable prompt); null when it will be",
     )
+    answer_form: str = Field(
+        "full",
+        description="how each block's answer is asked for and priced: `rows` (its values in a"
+        " fixed field order, no keys), `sparse` (an object without null and default values) or"
+        " `full` (an object with every key)",
+    )
     policy: dict[str, Any]
 
 

@@ -2,6 +2,7 @@
 the run's model and cache TTL, and what went wrong if anything did."""
 
 from strata.contracts.policy import PolicySnapshot
+from strata.planning.answer_rows import AnswerForm
 from strata.planning.pricing import call_cost
 from strata.worker.outcomes import Decision
 from strata.worker.provider import ModelError, ModelResponse
@@ -14,6 +15,7 @@ def call_record(
     response: ModelResponse | None,
     error: ModelError | None,
     policy: PolicySnapshot,
+    answer_form: AnswerForm = AnswerForm.FULL,
 ) -> LlmCall:
     usage = response or _NO_USAGE
     model = policy.model
@@ -39,6 +41,7 @@ def call_record(
         error_message=error.message if error else None,
         cache_miss_reason=response.cache_miss_reason if response else None,
         structured_output=response.structured if response else False,
+        answer_form=answer_form.value,
     )
 
 

@@ -111,6 +111,7 @@ class PgPackStore:
                     call.error_message,
                     call.cache_miss_reason,
                     call.structured_output,
+                    call.answer_form,
                 )
             if settlement.reserved is not None:
                 billed = call.cost_usd if call is not None else Decimal(0)

@@ -42,6 +42,7 @@ class LlmCall:
     error_message: str | None = None
     cache_miss_reason: str | None = None  # the provider's word on an unreused cache prefix
     structured_output: bool = False  # answered under a JSON Schema (`output_config.format`)
+    answer_form: str = "full"  # how the prompt asked for each block's answer (AnswerForm)
 
 
 @dataclass(frozen=True)
