@@ -11,10 +11,12 @@ import re
 from typing import Any
 
 _DEFAULT_MAX_STRING = 200
-# A string value usually quotes or restates about one sentence of the block. English prose
+# A string value quotes or restates part of the block: at least about one sentence (English prose
 # averages 15-20 words a sentence at about 5.7 characters a word with its space; a value is the
-# shorter kind (a heading, a list item, a lead sentence): ~14 words. A shorter block is quoted
-# whole. (Before row answers this was 40% of the block; keys counted in full hid the shortfall.)
+# shorter kind, a heading, a list item, a lead sentence: ~14 words), in a long block up to 40%
+# of it; never more than the block or the schema's cap. (The floor was 24 characters while
+# answers were objects: the keys, counted in full though sparse answers leave some out, hid the
+# shortfall; rows write no keys.)
 _SENTENCE_CHARS = 80
 
 
@@ -43,7 +45,7 @@ def _types(spec: dict[str, Any]) -> list[str]:
 def _string_chars(spec: dict[str, Any], text_chars: int) -> float:
     # A string quotes part of the block: about a sentence, never more than the block or the cap.
     cap = spec.get("maxLength", _DEFAULT_MAX_STRING)
-    return 2 + min(cap, text_chars, _SENTENCE_CHARS)
+    return 2 + min(cap, text_chars, max(text_chars * 0.4, _SENTENCE_CHARS))
 
 
 def _array_chars(spec: dict[str, Any], text_chars: int) -> float:
