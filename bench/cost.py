@@ -2,19 +2,23 @@
 call, no caching) and with the default policy, side by side on the simulator.
 
 Last line: calls_per_block=<x> cost_vs_naive=<r> cost_vs_floor=<r> mismatches=<n> estimate_error=<f>
-output_tokens_vs_compact=<r> deferred_cost_vs_naive=<r>
+output_tokens_vs_compact=<r> deferred_cost_vs_naive=<r> output_tokens_vs_values=<r> answer_form=<form>
 
 - cost_vs_floor: the default run's billed cost over the floor, i.e. the cost if only each block's
   own text were billed as input and only its compact JSON answer as output (the simulator's token
   rule, the same prices): the physical limit of the job.
 - estimate_error: |dry-run estimate - billed| / billed for the default run.
 - output_tokens_vs_compact: the default run's billed output tokens over the tokens of each
-  block's compact JSON answer (every key written): below 1 when sparse answers save more than
-  the pack's framing costs.
+  block's compact JSON answer (every key written): below 1 when the answer form (rows, or sparse
+  objects) saves more than the pack's framing costs.
 - deferred_cost_vs_naive: the same default run in `mode: deferred` (its packs sent through the
   simulator's Message Batches API, a one-second processing delay, billed at the batch tier) over
   the naive run. `mismatches` counts the blocks whose default or deferred answer differs from
   the naive one.
+- output_tokens_vs_values: the same billed output over the tokens of the blocks' values alone
+  (each value's compact JSON, no keys, no brackets, no block tags): what is left to save by any
+  answer form that still writes the values out; 1 would be framing-free.
+- answer_form: how the default run's calls asked for answers (`llm_calls.answer_form`).
 """
 
 import json
@@ -46,7 +50,8 @@ async def _run_figures(dsn: str, run_id: str) -> dict:
             "SELECT count(*) AS calls, coalesce(sum(cost_usd), 0) AS cost,"
             " coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,"
             " coalesce(sum(cache_creation_input_tokens), 0) AS cache_write,"
-            " coalesce(sum(cache_read_input_tokens), 0) AS cache_read"
+            " coalesce(sum(cache_read_input_tokens), 0) AS cache_read,"
+            " coalesce(string_agg(DISTINCT answer_form, '+'), '') AS answer_form"
             " FROM llm_calls WHERE run_id = $1",
             uuid.UUID(run_id),
         )
@@ -68,6 +73,18 @@ async def _run_figures(dsn: str, run_id: str) -> dict:
 def _compact_output_tokens(staged: dict) -> int:
     return sum(
         estimate_tokens(json.dumps(json.loads(values), separators=(",", ":"), ensure_ascii=False))
+        for values, _ in staged.values()
+    )
+
+
+def _values_output_tokens(staged: dict) -> int:
+    return sum(
+        estimate_tokens(
+            "".join(
+                json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+                for value in json.loads(values).values()
+            )
+        )
         for values, _ in staged.values()
     )
 
@@ -107,6 +124,7 @@ def main() -> None:
             "batching_enabled": False,
             "prompt_caching_enabled": False,
             "sparse_answers": False,
+            "row_answers": False,
             "structured_outputs": False,
         }
 
@@ -160,7 +178,9 @@ def main() -> None:
         f"mismatches={mismatches} "
         f"estimate_error={abs(estimated - billed) / billed:.3f} "
         f"output_tokens_vs_compact={d['output'] / _compact_output_tokens(d['staged']):.3f} "
-        f"deferred_cost_vs_naive={Decimal(b['cost']) / Decimal(n['cost']):.3f}"
+        f"deferred_cost_vs_naive={Decimal(b['cost']) / Decimal(n['cost']):.3f} "
+        f"output_tokens_vs_values={d['output'] / _values_output_tokens(d['staged']):.3f} "
+        f"answer_form={d['answer_form']}"
     )
 
 

@@ -157,6 +157,7 @@ def test_cache_telemetry_and_exact_accounting(stack, client, workspace, examples
     # Every call asked why a prefix was not reused; reads and first writes have no reason to give.
     assert all(c["cache_miss_reason"] in (None, "previous_message_not_found") for c in calls)
     assert all(c["structured_output"] for c in calls)  # the simulator accepts the pack schema
+    assert all(c["answer_form"] == "rows" for c in calls)  # the default answer form
 
     plain = _complete(
         client,
@@ -180,9 +181,16 @@ def test_cache_telemetry_and_exact_accounting(stack, client, workspace, examples
 
 def test_overflow_splits_and_batched_answers_equal_unbatched(stack, client, admin, workspace):
     defaults = client.request("GET", "/v1/admin/policies")["settings"]
+    # The reference answers one block per call in objects; the split run in rows (the default):
+    # the staged values must be equal either way.
     unbatched = _complete(
         client,
-        client.create_run({**workspace["target"], "policy_overrides": {"batching_enabled": False}}),
+        client.create_run(
+            {
+                **workspace["target"],
+                "policy_overrides": {"batching_enabled": False, "row_answers": False},
+            }
+        ),
     )
     # Packs planned for tiny answers overflow a small max_tokens and must split until they fit.
     admin.request("PATCH", "/v1/admin/policies", json={"output_tokens_per_block": 1})

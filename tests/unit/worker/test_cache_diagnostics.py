@@ -98,7 +98,7 @@ async def test_a_sparse_answer_is_staged_with_its_left_out_keys_restored():
     }
     for sparse in (True, False):
         store = MemoryPackStore()
-        run_id = store.add_run(PolicySnapshot(sparse_answers=sparse), definition)
+        run_id = store.add_run(PolicySnapshot(sparse_answers=sparse, row_answers=False), definition)
         pack_id = uuid4()
         store.add_overlays(run_id, ["alpha"], pack_id=pack_id)
         scripted = ScriptedProvider(answer({"1": {"title": "A"}}))

@@ -42,6 +42,10 @@ class PolicySnapshot(BaseModel):
     # Answers leave out null and default values (the validator restores them before validating):
     # output tokens are most of a run's bill. Off: every key is written, as before.
     sparse_answers: bool = True
+    # Answers as rows: each block's values in a field order the prompt states once, no keys (see
+    # strata.planning.answer_rows); the worker restores the keys and validates as before. Wins
+    # over sparse answers where the schema has top-level fields. Off: objects, as before.
+    row_answers: bool = True
     # Constrain each answer to a JSON Schema of the pack (`output_config.format`) on models that
     # support it; a provider that refuses the schema is retried once without it.
     structured_outputs: bool = True
@@ -88,6 +92,7 @@ RUN_OVERRIDABLE_KEYS = frozenset(
         "prompt_caching_enabled",
         "prompt_cache_ttl",
         "sparse_answers",
+        "row_answers",
         "structured_outputs",
     }
 )

@@ -11,6 +11,11 @@ guide lists them, and its SDK strips them the same way) and our own `x-` annotat
 out of the format: the format fixes the answer's shape, and the worker still validates every
 value against the full schema, so no constraint is lost.
 
+Row answers (`answer_rows`): each tag's value is an array whose items are any of the fields'
+schemas. Structured outputs accept no tuple keywords (`prefixItems`, item counts beyond
+`minItems` 0/1), so the format fixes each value's type and the worker checks the row's length
+and order, as it checks every constraint the format cannot carry.
+
 Source for the models that accept `output_config.format`: Anthropic's structured-outputs guide
 (checked 2026-10). A model missing here simply gets the plain prompt; a model listed here whose
 endpoint refuses a schema is handled by the worker's fallback (one retry without it).
@@ -63,12 +68,30 @@ def _supported(node: Any, *, in_properties: bool = False) -> Any:
     }
 
 
+def _row(block: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """A row: an array of values, each one of the fields' schemas (each distinct one once)."""
+    properties = block.get("properties", {})
+    variants: list[Any] = []
+    for name in fields:
+        spec = properties.get(name, {})
+        if spec not in variants:
+            variants.append(spec)
+    return {"type": "array", "items": {"anyOf": variants} if len(variants) > 1 else variants[0]}
+
+
 def pack_answer_schema(
-    definition: dict[str, Any], tags: list[str], *, sparse: bool
+    definition: dict[str, Any],
+    tags: list[str],
+    *,
+    sparse: bool,
+    row_fields: list[str] | None = None,
 ) -> dict[str, Any]:
+    """With `row_fields`, each block's answer is a row of values in that order."""
     definition = _supported(definition)
     block = {k: v for k, v in definition.items() if k not in _ROOT_ONLY}
-    if sparse:
+    if row_fields is not None:
+        block = _row(block, row_fields)
+    elif sparse:
         block.pop("required", None)
     defs: dict[str, Any] = {}
     for key in ("definitions", "$defs"):

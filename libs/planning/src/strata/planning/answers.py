@@ -7,9 +7,17 @@ value size per JSON type), never fitted to one model or to the simulator.
 """
 
 import json
+import re
 from typing import Any
 
 _DEFAULT_MAX_STRING = 200
+# A string value quotes or restates part of the block: at least about one sentence (English prose
+# averages 15-20 words a sentence at about 5.7 characters a word with its space; a value is the
+# shorter kind, a heading, a list item, a lead sentence: ~14 words), in a long block up to 40%
+# of it; never more than the block or the schema's cap. (The floor was 24 characters while
+# answers were objects: the keys, counted in full though sparse answers leave some out, hid the
+# shortfall; rows write no keys.)
+_SENTENCE_CHARS = 80
 
 
 def omitted_values(definition: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +45,7 @@ def _types(spec: dict[str, Any]) -> list[str]:
 def _string_chars(spec: dict[str, Any], text_chars: int) -> float:
     # A string quotes part of the block: about a sentence, never more than the block or the cap.
     cap = spec.get("maxLength", _DEFAULT_MAX_STRING)
-    return 2 + min(cap, text_chars, max(text_chars * 0.4, 24))
+    return 2 + min(cap, text_chars, max(text_chars * 0.4, _SENTENCE_CHARS))
 
 
 def _array_chars(spec: dict[str, Any], text_chars: int) -> float:
@@ -68,5 +76,28 @@ def object_chars(properties: dict[str, dict[str, Any]], text_chars: int) -> floa
     return 2 + keys + sum(value_chars(spec, text_chars) for spec in properties.values())
 
 
-def expected_answer_chars(definition: dict[str, Any], text: str) -> float:
-    return object_chars(definition.get("properties", {}), len(text))
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+
+
+def _field_chars(spec: dict[str, Any], text: str) -> float:
+    """A top-level value: a number field holds one of the numbers the block states (as long as
+    they are, without thousands separators), or null when it states none; the rest by type."""
+    if isinstance(spec, dict) and "enum" not in spec and _types(spec)[0] in ("number", "integer"):
+        numbers = [n.replace(",", "") for n in _NUMBER.findall(text)]
+        return sum(map(len, numbers)) / len(numbers) if numbers else _FIXED_CHARS["null"]
+    return value_chars(spec if isinstance(spec, dict) else {}, len(text))
+
+
+def expected_answer_chars(
+    definition: dict[str, Any], text: str, *, row_fields: list[str] | None = None
+) -> float:
+    """Expected characters of one block's answer: its object, or with `row_fields` its row
+    (brackets, the values and a comma between each two, no keys)."""
+    properties = definition.get("properties", {})
+    if not isinstance(properties, dict):
+        return 2.0
+    if row_fields is None:
+        keys = sum(len(json.dumps(name)) + 2 for name in properties)  # "name": and a comma
+        return 2 + keys + sum(_field_chars(spec, text) for spec in properties.values())
+    values = sum(_field_chars(properties.get(name, {}), text) for name in row_fields)
+    return 2 + values + max(len(row_fields) - 1, 0)

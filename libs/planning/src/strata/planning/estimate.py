@@ -7,6 +7,7 @@ from typing import Any
 
 from strata.contracts.policy import PolicySnapshot, RunMode
 from strata.contracts.schemas import PromptConfig
+from strata.planning.answer_rows import AnswerForm, answer_form, row_fields
 from strata.planning.answers import expected_answer_chars
 from strata.planning.caching import caching_note, min_cacheable_tokens
 from strata.planning.planner import PlannedBlock, plan_packs
@@ -41,6 +42,8 @@ class RunEstimate:
     # Why the constant prompt will not be cached although caching is on (below the model's
     # minimum), or None: a run must never look cached on paper and pay full input in fact.
     caching_note: str | None = None
+    # How each block's answer is asked for (`answer_rows.AnswerForm`): what the output is priced as.
+    answer_form: str = AnswerForm.FULL.value
 
 
 def estimate_run(
@@ -50,7 +53,11 @@ def estimate_run(
     prompt_config: PromptConfig,
     policy: PolicySnapshot,
 ) -> RunEstimate:
-    system = system_prompt(definition, prompt_config, sparse=policy.sparse_answers)
+    system = system_prompt(
+        definition, prompt_config, sparse=policy.sparse_answers, rows=policy.row_answers
+    )
+    form = answer_form(definition, rows=policy.row_answers, sparse=policy.sparse_answers)
+    fields = row_fields(definition) if form is AnswerForm.ROWS else None
     system_tokens = estimate_tokens(system)
     planned = [PlannedBlock(b.key, estimate_tokens(b.text)) for b in blocks]
     by_key = {b.key: b for b in blocks}
@@ -64,6 +71,7 @@ def estimate_run(
         caching_note=caching_note(
             model=policy.model, system_tokens=system_tokens, enabled=policy.prompt_caching_enabled
         ),
+        answer_form=form.value,
     )
     for number, pack in enumerate(packs):
         texts = [by_key[p.key].text for p in pack]
@@ -73,7 +81,7 @@ def estimate_run(
         read = system_tokens if cached and number > 0 else 0
         uncached = estimate_tokens(body) + (0 if cached else system_tokens)
         answer_chars = 2 + sum(
-            expected_answer_chars(definition, t) + len(tag) + 4
+            expected_answer_chars(definition, t, row_fields=fields) + len(tag) + 4
             for t, tag in zip(texts, tags, strict=True)
         )
         output = math.ceil(answer_chars / 4)

@@ -14,6 +14,7 @@ from typing import Any
 
 from strata.contracts.policy import PromptCacheTtl
 from strata.contracts.schemas import PromptConfig
+from strata.planning.answer_rows import AnswerForm, answer_form, row_fields, row_instructions
 from strata.planning.caching import cache_control
 
 _FRAME = """You extract structured data from document blocks.
@@ -56,7 +57,11 @@ class PackPrompt:
         return {tag: block.uid for tag, block in zip(self.tags, blocks, strict=True)}
 
 
-def system_prompt(definition: dict[str, Any], config: PromptConfig, *, sparse: bool = False) -> str:
+def system_prompt(
+    definition: dict[str, Any], config: PromptConfig, *, sparse: bool = False, rows: bool = False
+) -> str:
+    """The run's constant prompt; `sparse`/`rows` are the policy's answer-form choices (rows win
+    where the schema has top-level fields, see `answer_rows`)."""
     field_lines = "".join(
         f"- {name}: {text}\n" for name, text in sorted(config.field_instructions.items())
     )
@@ -64,7 +69,13 @@ def system_prompt(definition: dict[str, Any], config: PromptConfig, *, sparse: b
         instructions=config.system_instructions.strip(),
         schema=json.dumps(definition, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
         field_instructions=f"\nField instructions:\n{field_lines}" if field_lines else "",
-    ) + (_SPARSE if sparse else "")
+    ) + _form_instructions(definition, answer_form(definition, rows=rows, sparse=sparse))
+
+
+def _form_instructions(definition: dict[str, Any], form: AnswerForm) -> str:
+    if form is AnswerForm.ROWS:
+        return row_instructions(row_fields(definition) or [])
+    return _SPARSE if form is AnswerForm.SPARSE else ""
 
 
 def block_body(blocks: list[PromptBlock], tags: list[str]) -> str:

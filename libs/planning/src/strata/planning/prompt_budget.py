@@ -45,5 +45,7 @@ class PromptRoom:
 def prompt_room(
     definition: dict[str, Any], prompt_config: PromptConfig, policy: PolicySnapshot
 ) -> PromptRoom:
-    system = system_prompt(definition, prompt_config, sparse=policy.sparse_answers)
+    system = system_prompt(
+        definition, prompt_config, sparse=policy.sparse_answers, rows=policy.row_answers
+    )
     return PromptRoom(estimate_tokens(system), usable_input_tokens(policy))

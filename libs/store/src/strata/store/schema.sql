@@ -204,7 +204,9 @@ CREATE TABLE llm_calls (
     cache_miss_reason            text,
     structured_output            boolean NOT NULL DEFAULT false,
     -- 'standard' (a realtime call) or 'batch' (a Message Batch request, half price)
-    service_tier                 text NOT NULL DEFAULT 'standard'
+    service_tier                 text NOT NULL DEFAULT 'standard',
+    answer_form                  text NOT NULL DEFAULT 'full'
+        CHECK (answer_form IN ('full', 'sparse', 'rows'))
 );
 CREATE INDEX llm_calls_run_idx ON llm_calls (run_id, created_at);
 

@@ -241,6 +241,12 @@ class RunEstimateOut(TokenTotals):
     mode: str = Field(description="the run's mode; cost_usd is priced in it")
     realtime_cost_usd: Money = Field(description="the same packs as one realtime call each")
     deferred_cost_usd: Money = Field(description="the same packs as Message Batch requests")
+    answer_form: str = Field(
+        "full",
+        description="how each block's answer is asked for and priced: `rows` (its values in a"
+        " fixed field order, no keys), `sparse` (an object without null and default values) or"
+        " `full` (an object with every key)",
+    )
     policy: dict[str, Any]
 
 

@@ -1,5 +1,9 @@
 """Map a model answer back to its blocks (pure). A block gets only the value under its own uid;
-anything missing, duplicated or invalid is reported per block, never filled from a neighbour."""
+anything missing, duplicated or invalid is reported per block, never filled from a neighbour.
+
+A block's value is its object, or (row answers) the row of its values in the run's field order,
+read back into the object first. Either arrives: a model asked for rows that writes an object
+for a block is answered as well as one never asked."""
 
 import json
 import re
@@ -8,6 +12,7 @@ from typing import Any
 
 from jsonschema.protocols import Validator
 
+from strata.planning.answer_rows import RowError, row_values
 from strata.planning.answers import restore_omitted
 
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
@@ -55,11 +60,27 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _block_value(
+    written: Any, omitted: dict[str, Any] | None, fields: list[str] | None
+) -> dict[str, Any]:
+    """The block's object as written (RowError when it is neither an object nor a valid row)."""
+    if isinstance(written, dict):
+        return dict(written) if omitted is None else restore_omitted(written, omitted)
+    if fields is not None:
+        return row_values(written, fields)
+    raise RowError("not_an_object", "answer for this block is not an object")
+
+
 def map_answer(
-    text: str, uids: list[str], validator: Validator, omitted: dict[str, Any] | None = None
+    text: str,
+    uids: list[str],
+    validator: Validator,
+    omitted: dict[str, Any] | None = None,
+    fields: list[str] | None = None,
 ) -> MappedAnswer:
     """Raises SchemaRuntimeError when the schema, not the answer, is at fault. With `omitted`
-    (sparse answers), left-out keys are restored first and then validated exactly as written."""
+    (sparse answers), left-out keys are restored first and then validated exactly as written;
+    with `fields` (row answers), a row is read back into its object first."""
     mapped = MappedAnswer()
     stripped = text.strip()
     if fenced := _FENCE.match(stripped):
@@ -83,10 +104,12 @@ def map_answer(
             mapped.problems[uid] = "block uid answered more than once"
         elif uid not in parsed:
             mapped.problems[uid] = "no answer for this block"
-        elif not isinstance(parsed[uid], dict):
-            mapped.problems[uid] = "answer for this block is not an object"
         else:
-            value = dict(parsed[uid]) if omitted is None else restore_omitted(parsed[uid], omitted)
+            try:
+                value = _block_value(parsed[uid], omitted, fields)
+            except RowError as exc:
+                mapped.problems[uid] = str(exc)
+                continue
             if error := _first_error(validator, value):
                 where = "/".join(str(p) for p in error.absolute_path) or "(root)"
                 mapped.problems[uid] = f"invalid at {where}: {error.message}"[:500]

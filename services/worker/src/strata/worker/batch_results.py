@@ -49,7 +49,12 @@ async def decide(
             if response.stop_reason != "max_tokens":
                 # In a thread, as the realtime runner does: validation is the schema's CPU work.
                 answer = await asyncio.to_thread(
-                    map_answer, response.text, prompt.tags, context.validator, context.omitted
+                    map_answer,
+                    response.text,
+                    prompt.tags,
+                    context.validator,
+                    context.omitted,
+                    context.row_fields,
                 )
                 mapped = answer.rekeyed(
                     prompt.uid_for([PromptBlock(b.uid, b.text) for b in blocks])
@@ -58,7 +63,14 @@ async def decide(
         except SchemaRuntimeError as exc:
             broken = f"the run's schema failed at run time: {exc}"
             decision = schema_failed(blocks, broken)
-        call = call_record(decision, response=response, error=None, policy=policy, batch=True)
+        call = call_record(
+            decision,
+            response=response,
+            error=None,
+            policy=policy,
+            batch=True,
+            answer_form=context.answer_form,
+        )
         return ResultDecision(decision, call, broken)
     if result.kind == "errored" and result.error is not None:
         error = result.error
@@ -71,7 +83,15 @@ async def decide(
         )
         # Recorded like a failed realtime call (unbilled: an errored request costs nothing).
         return ResultDecision(
-            decision, call_record(decision, response=None, error=error, policy=policy, batch=True)
+            decision,
+            call_record(
+                decision,
+                response=None,
+                error=error,
+                policy=policy,
+                batch=True,
+                answer_form=context.answer_form,
+            ),
         )
     if result.kind == "expired":
         decision = after_error(

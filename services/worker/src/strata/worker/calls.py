@@ -2,6 +2,7 @@
 the run's model and cache TTL, and what went wrong if anything did."""
 
 from strata.contracts.policy import PolicySnapshot
+from strata.planning.answer_rows import AnswerForm
 from strata.planning.pricing import call_cost
 from strata.worker.outcomes import Decision
 from strata.worker.provider import ModelError, ModelResponse
@@ -15,6 +16,7 @@ def call_record(
     error: ModelError | None,
     policy: PolicySnapshot,
     batch: bool = False,
+    answer_form: AnswerForm = AnswerForm.FULL,
 ) -> LlmCall:
     """`batch`: a Message Batch request's result, billed at the batch tier (half price)."""
     usage = response or _NO_USAGE
@@ -43,6 +45,7 @@ def call_record(
         cache_miss_reason=response.cache_miss_reason if response else None,
         structured_output=response.structured if response else False,
         service_tier="batch" if batch else "standard",
+        answer_form=answer_form.value,
     )
 
 

@@ -18,6 +18,7 @@ from jsonschema.protocols import Validator
 
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
+from strata.planning.answer_rows import AnswerForm, answer_form, row_fields
 from strata.planning.answers import omitted_values
 from strata.planning.prompt import system_prompt
 from strata.planning.schema_bounds import UnsafeSchemaError, check_structure, run_time_limits
@@ -36,6 +37,8 @@ class RunContext:
     system_tokens: int
     validator: Validator
     omitted: dict[str, Any] | None = None  # sparse answers: what a left-out key stands for
+    answer_form: AnswerForm = AnswerForm.FULL  # what the system prompt asks for
+    row_fields: list[str] | None = None  # row answers: the field order the prompt states
     schema_problem: str | None = None  # why no answer could be validated: fail, do not call
 
 
@@ -58,7 +61,9 @@ def _context(run_id: UUID, inputs: RunInputs) -> RunContext:
         definition,
         PromptConfig.model_validate(inputs.prompt_config),
         sparse=policy.sparse_answers,
+        rows=policy.row_answers,
     )
+    form = answer_form(definition, rows=policy.row_answers, sparse=policy.sparse_answers)
     return RunContext(
         run_id=run_id,
         account_id=inputs.account_id,
@@ -68,6 +73,8 @@ def _context(run_id: UUID, inputs: RunInputs) -> RunContext:
         system_tokens=estimate_tokens(system),
         validator=answer_validator(definition),
         omitted=omitted_values(definition) if policy.sparse_answers else None,
+        answer_form=form,
+        row_fields=row_fields(definition) if form is AnswerForm.ROWS else None,
         schema_problem=schema_problem(definition),
     )
 

@@ -58,7 +58,10 @@ def pack_request(
     answer_format = None
     if structured and policy.structured_outputs and supports_structured_outputs(policy.model):
         answer_format = pack_answer_schema(
-            context.definition, prompt.tags, sparse=policy.sparse_answers
+            context.definition,
+            prompt.tags,
+            sparse=policy.sparse_answers,
+            row_fields=context.row_fields,
         )
     request = ModelRequest(
         policy.model,

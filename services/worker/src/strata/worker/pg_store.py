@@ -156,6 +156,7 @@ async def write_settlement(uow: UnitOfWork, q: Queries, settlement: Settlement) 
             call.cache_miss_reason,
             call.structured_output,
             call.service_tier,
+            call.answer_form,
         )
     if settlement.reserved is not None:
         billed = call.cost_usd if call is not None else Decimal(0)

@@ -85,8 +85,9 @@ RETURNING o.status, o.pack_id;
 INSERT INTO llm_calls (
     id, run_id, pack_id, block_uids, model, input_tokens, output_tokens,
     cache_creation_input_tokens, cache_read_input_tokens, cost_usd, latency_ms,
-    stop_reason, error_code, error_message, cache_miss_reason, structured_output, service_tier)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17);
+    stop_reason, error_code, error_message, cache_miss_reason, structured_output, service_tier,
+    answer_form)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18);
 
 -- name: reserve_budget
 -- Reserve a call's worst case, only if the run stays within its budget (one row, atomic).

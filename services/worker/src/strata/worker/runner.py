@@ -141,7 +141,12 @@ class PackRunner:
                 # the event loop it would stall every other pack of every tenant in this
                 # process, and the lease renewals with them.
                 answer = await asyncio.to_thread(
-                    map_answer, response.text, prompt.tags, context.validator, context.omitted
+                    map_answer,
+                    response.text,
+                    prompt.tags,
+                    context.validator,
+                    context.omitted,
+                    context.row_fields,
                 )
                 mapped = answer.rekeyed(prompt.uid_for(prompt_blocks))
             decision = after_answer(blocks, mapped, policy)
@@ -160,7 +165,9 @@ class PackRunner:
             return None
         if self._memory.format_refused(msg.run_id):
             return None
-        return pack_answer_schema(context.definition, tags, sparse=policy.sparse_answers)
+        return pack_answer_schema(
+            context.definition, tags, sparse=policy.sparse_answers, row_fields=context.row_fields
+        )
 
     async def _complete(
         self, provider: ModelProvider, request: ModelRequest, msg: PackReady
@@ -250,7 +257,13 @@ class PackRunner:
         call = None
         # A call was made unless no key was found to make it with.
         if response is not None or (error and error.error_code != ModelErrorCode.NO_API_KEY):
-            call = call_record(decision, response=response, error=error, policy=context.policy)
+            call = call_record(
+                decision,
+                response=response,
+                error=error,
+                policy=context.policy,
+                answer_form=context.answer_form,
+            )
             metrics.record_call(call)
         settled = await self._store.settle(
             Settlement(

@@ -43,6 +43,7 @@ class LlmCall:
     cache_miss_reason: str | None = None  # the provider's word on an unreused cache prefix
     structured_output: bool = False  # answered under a JSON Schema (`output_config.format`)
     service_tier: str = "standard"  # "batch": a Message Batch request (deferred run)
+    answer_form: str = "full"  # how the prompt asked for each block's answer (AnswerForm)
 
 
 @dataclass(frozen=True)

@@ -180,10 +180,17 @@ def sparse_values(values: dict[str, Any], schema: dict[str, Any]) -> dict[str, A
 
 
 def answer_text(
-    blocks: list[tuple[str, str]], schema: dict[str, Any], *, sparse: bool = False
+    blocks: list[tuple[str, str]],
+    schema: dict[str, Any],
+    *,
+    sparse: bool = False,
+    rows: list[str] | None = None,
 ) -> str:
-    """The assistant text: one compact JSON object {uid: values} in request order."""
-    answers = {uid: answer_for_block(text, schema) for uid, text in blocks}
-    if sparse:
+    """The assistant text: one compact JSON object {uid: values} in request order; with `rows`,
+    each block's values as an array in that field order (null for a field it has no value for)."""
+    answers: dict[str, Any] = {uid: answer_for_block(text, schema) for uid, text in blocks}
+    if rows is not None:
+        answers = {uid: [values.get(name) for name in rows] for uid, values in answers.items()}
+    elif sparse:
         answers = {uid: sparse_values(values, schema) for uid, values in answers.items()}
     return json.dumps(answers, separators=(",", ":"), ensure_ascii=False)

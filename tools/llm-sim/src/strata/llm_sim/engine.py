@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from strata.llm_sim.answer_shape import answer_shape
 from strata.llm_sim.answers import answer_text
 from strata.llm_sim.cache import PromptCache
 from strata.llm_sim.diagnostics import (
@@ -28,7 +29,6 @@ from strata.llm_sim.prompt import (
     find_blocks,
     find_schema,
     request_pieces,
-    wants_sparse,
 )
 from strata.llm_sim.settings import Settings
 from strata.llm_sim.structured import FormatError, output_format
@@ -152,10 +152,12 @@ class Simulator:
             if fault.kind == "stall":
                 await asyncio.sleep(self.settings.stall_seconds)
 
+        shape = answer_shape(pieces, schema, structured)
         text = answer_text(
             [(b.uid, b.text) for b in _answered_blocks(blocks, fault)],
             schema,
-            sparse=wants_sparse(pieces),
+            sparse=shape.sparse,
+            rows=shape.rows,
         )
         # Decoding under a format cannot produce broken JSON, so that fault cannot happen.
         if fault is not None and fault.kind == "malformed" and structured is None:

@@ -198,7 +198,9 @@ def _system_tokens(schema: asyncpg.Record, policy: PolicySnapshot) -> int:
     # The same prompt the worker sends and the dry run prices, so all three plan alike.
     config = PromptConfig.model_validate(schema["prompt_config"])
     return estimate_tokens(
-        system_prompt(schema["definition"], config, sparse=policy.sparse_answers)
+        system_prompt(
+            schema["definition"], config, sparse=policy.sparse_answers, rows=policy.row_answers
+        )
     )
 
 

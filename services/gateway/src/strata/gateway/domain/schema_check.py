@@ -118,7 +118,9 @@ def _constructs(node: Any, where: str, out: CheckResult) -> None:
 def _budget(
     definition: dict[str, Any], prompt: PromptConfig, policy: PolicySnapshot, out: CheckResult
 ) -> None:
-    system = estimate_tokens(system_prompt(definition, prompt, sparse=policy.sparse_answers))
+    system = estimate_tokens(
+        system_prompt(definition, prompt, sparse=policy.sparse_answers, rows=policy.row_answers)
+    )
     input_room, output_room = pack_budgets(policy, fixed_prompt_tokens=system)
     out.prompt_tokens, out.block_room_tokens = system, input_room
     if input_room < MIN_BLOCK_ROOM_TOKENS:
