@@ -267,3 +267,25 @@ async def test_a_body_that_is_not_the_contract_is_answered_and_dead_lettered_red
         assert headers["x-strata-error-code"] == "invalid_message"
     assert json.loads(h.dead[0][0])["credential"] == "[redacted]"
     assert UUID(str(h.account_id)) == rejected.account_id
+
+
+async def test_outcomes_are_counted_by_command_and_code(h) -> None:
+    from prometheus_client import REGISTRY
+
+    def seen(outcome: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "strata_commands_total", {"command": "ingest", "outcome": outcome}
+        )
+        return value or 0.0
+
+    before = {o: seen(o) for o in ("accepted", "replayed", "unauthorized")}
+    body = h.ingest(h.file("a.md"), message_id=str(uuid4()))
+    async with TestRabbitBroker(h.broker) as tb:
+        await _publish(tb, body, routing.INGEST_REQUESTED)
+        await _publish(tb, body, routing.INGEST_REQUESTED)
+        await _publish(tb, {**body, "credential": "nope"}, routing.INGEST_REQUESTED)
+    assert {o: seen(o) - before[o] for o in before} == {
+        "accepted": 1,
+        "replayed": 1,
+        "unauthorized": 1,
+    }

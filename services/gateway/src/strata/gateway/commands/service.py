@@ -12,7 +12,7 @@ from strata.contracts.commands import (
     RunRequested,
 )
 from strata.contracts.messages import Message
-from strata.gateway.commands import answers
+from strata.gateway.commands import answers, metrics
 from strata.gateway.commands.store import AlreadyRecordedError, CommandStore
 from strata.gateway.web.errors import ApiError
 from strata.runtime.sources import SourceError, Sources, parse_source_uri
@@ -35,6 +35,7 @@ class CommandService:
             uri = parse_source_uri(command.source_uri)
             chunks = self._sources.reader_for(uri).chunks(uri)
             await self._store.ingest(command, chunks, filename=command.filename or uri.name)
+            metrics.count(kind, "accepted")
         except AlreadyRecordedError:
             await self._replay(command, kind)
         except SourceError as exc:
@@ -54,6 +55,7 @@ class CommandService:
             return
         try:
             await self._store.start_run(command)
+            metrics.count(kind, "accepted")
         except AlreadyRecordedError:
             await self._replay(command, kind)
         except ApiError as exc:
@@ -70,6 +72,7 @@ class CommandService:
         reply = answers.rejected_invalid(value, kind, reason)
         if reply is not None:
             await self._store.answer(reply)
+        metrics.count(kind, "invalid_command")
 
     async def _admitted(self, command: IntegrationCommand, kind: CommandKind) -> bool:
         """Verified, and not seen before (a seen command is answered again, not redone)."""
@@ -91,9 +94,11 @@ class CommandService:
         await self._store.answer(
             reply.model_copy(update={"correlation_id": command.correlation_id})
         )
+        metrics.count(kind, "replayed")
         return True
 
     async def _reject(
         self, command: IntegrationCommand, kind: CommandKind, code: str, message: str
     ) -> None:
         await self._store.answer(answers.rejected(command, kind, code=code, message=message))
+        metrics.count(kind, code)
