@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from faststream.rabbit import RabbitBroker, RabbitMessage, TestRabbitBroker
+from prometheus_client import REGISTRY
 
 from strata.contracts import routing
 from strata.contracts.commands import (
@@ -270,8 +271,6 @@ async def test_a_body_that_is_not_the_contract_is_answered_and_dead_lettered_red
 
 
 async def test_outcomes_are_counted_by_command_and_code(h) -> None:
-    from prometheus_client import REGISTRY
-
     def seen(outcome: str) -> float:
         value = REGISTRY.get_sample_value(
             "strata_commands_total", {"command": "ingest", "outcome": outcome}
