@@ -159,7 +159,12 @@ def _escape_uris(h: Harness, tmp_path: Path) -> dict[str, str]:
     outside.write_text("secret")
     os.symlink(outside, h.root / "link.txt")
     os.symlink(tmp_path, h.root / "up")
+    os.mkfifo(h.root / "pipe")  # opening it for reading would wait for a writer for ever
+    (h.root / "folder").mkdir()
     return {
+        "fifo": (h.root / "pipe").as_uri(),
+        "directory": (h.root / "folder").as_uri(),
+        "the_root_itself": h.root.as_uri(),
         "outside": outside.as_uri(),
         "dotdot": f"{h.root.as_uri()}/../secret.txt",
         "encoded_dotdot": f"{h.root.as_uri()}/%2E%2E/secret.txt",
@@ -169,7 +174,17 @@ def _escape_uris(h: Harness, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "case", ["outside", "dotdot", "encoded_dotdot", "symlink_file", "symlink_dir"]
+    "case",
+    [
+        "outside",
+        "dotdot",
+        "encoded_dotdot",
+        "symlink_file",
+        "symlink_dir",
+        "fifo",
+        "directory",
+        "the_root_itself",
+    ],
 )
 async def test_a_source_outside_the_import_roots_is_refused(h, tmp_path, case) -> None:
     uri = _escape_uris(h, tmp_path)[case]
