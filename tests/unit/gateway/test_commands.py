@@ -3,6 +3,7 @@ in-memory store and the real file reader over a temporary import root."""
 
 import json
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,6 +18,7 @@ from strata.contracts.commands import (
     CommandDocumentReady,
     CommandRejected,
     CommandRunCompleted,
+    IngestRequested,
 )
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.messages import DocumentConverted, RunCompleted, RunCounters
@@ -25,7 +27,7 @@ from strata.gateway.commands.handlers import register
 from strata.gateway.commands.service import CommandService
 from strata.runtime.broker import DEAD_LETTER_QUEUE, DEAD_LETTERS, EVENTS
 from strata.runtime.consumer import ROUTING_KEY_HEADER
-from strata.runtime.sources import FileSource, Sources
+from strata.runtime.sources import FileSource, Sources, SourceUnavailableError, SourceUri
 from tests.unit.gateway.commands_memory import MemoryCommandStore
 
 
@@ -303,3 +305,26 @@ async def test_outcomes_are_counted_by_command_and_code(h) -> None:
         "replayed": 1,
         "unauthorized": 1,
     }
+
+
+class _UnavailableStore:
+    """A reader whose store does not answer (an object store during an outage)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def chunks(self, uri: SourceUri) -> AsyncIterator[bytes]:
+        self.calls += 1
+        raise SourceUnavailableError()
+        yield b""  # an async generator, as readers are
+
+
+async def test_a_source_that_is_briefly_away_is_retried_not_rejected(tmp_path) -> None:
+    h = Harness(tmp_path)
+    reader = _UnavailableStore()
+    service = CommandService(store=h.store, sources=Sources({"s3": reader}))
+    command = IngestRequested.model_validate(h.ingest("s3://bucket/a.pdf"))
+    with pytest.raises(SourceUnavailableError):
+        await service.ingest(command)  # the consumer retries it through a delay tier
+    assert reader.calls == 1
+    assert h.store.published == [] and h.store.commands == {}

@@ -55,6 +55,13 @@ class SourceNotFoundError(SourceError):
     code = "source_not_found"
 
 
+class SourceUnavailableError(SourceError):
+    """The store behind the source URI does not answer; the command is retried later."""
+
+    code = "source_unavailable"
+    retryable = True
+
+
 @dataclass(frozen=True)
 class SourceUri:
     scheme: str
@@ -85,7 +92,8 @@ def parse_source_uri(text: str) -> SourceUri:
 
 class SourceReader(Protocol):
     """Reads one scheme's URIs. `chunks` raises a SourceError before its first chunk when the
-    source is refused or missing, so nothing is stored for it."""
+    source is refused or missing, so nothing is stored for it: a stable code the command is
+    rejected with, or SourceUnavailableError (retryable) when the store is briefly away."""
 
     def chunks(self, uri: SourceUri) -> AsyncIterator[bytes]: ...
 
