@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 
 from strata.contracts import routing
+from strata.contracts.messages import DocumentConverted
 from strata.gateway.web.auth import create_account
 from strata.runtime.broker import EVENTS
 from tests.integration.gateway.conftest import Gateway, StartGateway, make_ready
@@ -158,3 +159,45 @@ async def _queue_depth(gw: Gateway, queue: str | None) -> int:
         return int(declared.declaration_result.message_count or 0)
     finally:
         await channel.close()
+
+
+async def test_an_ingest_command_is_answered_once_its_document_settles(
+    gw: Gateway, imports: Path
+) -> None:
+    account_id, token, _ = await _account(gw, "acme")
+    project_id = await _project(gw, {"Authorization": f"Bearer {token}"})
+    (imports / "a.md").write_text("# A\n\nSome text.\n")
+    ingest = {
+        "account_id": account_id,
+        "credential": token,
+        "project_id": project_id,
+        "source_uri": (imports / "a.md").as_uri(),
+        "message_id": str(uuid4()),
+    }
+    first = await _command(gw, routing.INGEST_REQUESTED, ingest)
+    redelivered = await _command(gw, routing.INGEST_REQUESTED, ingest)
+    assert first["type"] == redelivered["type"] == "command.accepted"
+    assert redelivered["replayed"] and redelivered["document_id"] == first["document_id"]
+    assert await _counts(gw) == (1, 0, 1)
+
+    # What conversion does, then its notification: the waiting command is answered, once.
+    await make_ready(gw.pool, first["document_id"], [0, 1, 2])
+    converted = DocumentConverted(document_id=first["document_id"], block_count=3)
+    for _ in range(2):
+        await gw.broker.publish(
+            converted.model_dump(mode="json"),
+            exchange=EVENTS,
+            routing_key=converted.route.routing_key,
+            persist=True,
+        )
+    ready = await gw.events.wait_for(
+        "command.document-ready", correlation_id=first["correlation_id"]
+    )
+    assert ready["block_count"] == 3 and ready["document_id"] == first["document_id"]
+
+    # The same bytes again: the settled document, answered at once (no conversion will come).
+    again = await _command(gw, routing.INGEST_REQUESTED, {**ingest, "message_id": str(uuid4())})
+    assert again["duplicate"] and again["document_id"] == first["document_id"]
+    await gw.events.wait_for("command.document-ready", correlation_id=again["correlation_id"])
+    answers = [a for key, a in gw.events.received if key == "command.document-ready"]
+    assert len(answers) == 2  # the redelivered notification answered nobody twice
