@@ -55,6 +55,10 @@ RECOUNT_REQUESTED = Route(
     legacy_keys=("overlays.settled",),
 )
 EXPORT_REQUESTED = Route("export.requested", "strata.export.export-requested")
+# Commands an integration publishes to start work (README, "Commands by message"): consumed by
+# the gateway process, which owns the rules they reuse (uploads, run creation, tokens).
+INGEST_REQUESTED = Route("ingest.requested", "strata.gateway.ingest-requested")
+RUN_REQUESTED = Route("run.requested", "strata.gateway.run-requested")
 
 # Notifications.
 DOCUMENT_CONVERTED = Route("document.converted")
@@ -84,6 +88,35 @@ EVENT_LOG = Route(
     also_keys=tuple(r.routing_key for r in NOTIFICATIONS[1:]),
 )
 
+# Answers to an integration's commands, each carrying its correlation id. Notifications of
+# their own family (`command.#`): the integration binds a queue of its own to them. They are
+# not in the event log: a rejection may name an account nobody proved to be.
+COMMAND_ACCEPTED = Route("command.accepted")
+COMMAND_REJECTED = Route("command.rejected")
+COMMAND_DOCUMENT_READY = Route("command.document-ready")
+COMMAND_DOCUMENT_FAILED = Route("command.document-failed")
+COMMAND_RUN_COMPLETED = Route("command.run-completed")
+COMMAND_RUN_CANCELLED = Route("command.run-cancelled")
+COMMAND_ANSWERS = (
+    COMMAND_ACCEPTED,
+    COMMAND_REJECTED,
+    COMMAND_DOCUMENT_READY,
+    COMMAND_DOCUMENT_FAILED,
+    COMMAND_RUN_COMPLETED,
+    COMMAND_RUN_CANCELLED,
+)
+# The notifications that settle a command's work: the gateway follows them to answer the
+# commands waiting on that document or run, with each command's correlation id.
+COMMAND_FOLLOW_UPS = Route(
+    DOCUMENT_CONVERTED.routing_key,
+    "strata.gateway.command-follow-ups",
+    also_keys=(
+        DOCUMENT_FAILED.routing_key,
+        RUN_COMPLETED.routing_key,
+        RUN_CANCELLED.routing_key,
+    ),
+)
+
 CONSUMED_ROUTES = (
     DOCUMENT_RECEIVED,
     CONVERSION_REQUESTED,
@@ -91,5 +124,8 @@ CONSUMED_ROUTES = (
     PACK_READY,
     RECOUNT_REQUESTED,
     EXPORT_REQUESTED,
+    INGEST_REQUESTED,
+    RUN_REQUESTED,
     EVENT_LOG,
+    COMMAND_FOLLOW_UPS,
 )

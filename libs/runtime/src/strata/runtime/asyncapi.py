@@ -21,7 +21,7 @@ from typing import Any
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 
-from strata.contracts import messages, routing
+from strata.contracts import commands, messages, routing
 from strata.contracts.messages import Message
 from strata.runtime.broker import DEAD_LETTER_QUEUE, DEAD_LETTERS, EVENTS, consumer_queue
 
@@ -36,7 +36,8 @@ def message_classes() -> list[type[Message]]:
     # A set: the module also keeps old names (aliases) of some classes.
     found = {
         cls
-        for cls in vars(messages).values()
+        for module in (messages, commands)
+        for cls in vars(module).values()
         if isinstance(cls, type) and issubclass(cls, Message) and "route" in vars(cls)
     }
     return sorted(found, key=lambda cls: cls.route.routing_key)
@@ -73,6 +74,15 @@ def spec_broker() -> RabbitBroker:
         description=f"every notification ({notified}), recorded once in the event log by "
         "strata-notify (SSE streams and webhooks are served from it)",
     )(_event_log)
+    follow_ups = routing.COMMAND_FOLLOW_UPS
+    settling = ", ".join(f"`{key}`" for key in follow_ups.bound_keys)
+    broker.subscriber(
+        consumer_queue(follow_ups),
+        EVENTS,
+        title=follow_ups.queue,
+        description=f"the notifications that settle a command's work ({settling}), followed "
+        "by strata-gateway to answer the commands waiting on them (`command.*`)",
+    )(_command_follow_ups)
     broker.subscriber(
         DEAD_LETTER_QUEUE,
         DEAD_LETTERS,
@@ -102,6 +112,10 @@ async def _dead_letter(body: bytes) -> None:
 
 
 async def _event_log(body: bytes) -> None:
+    """Specification only: never called."""
+
+
+async def _command_follow_ups(body: bytes) -> None:
     """Specification only: never called."""
 
 

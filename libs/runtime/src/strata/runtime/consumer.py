@@ -12,6 +12,12 @@
 Whenever a decoded message is dead-lettered, `on_give_up(message, code, reason)` runs first, so
 the service can record the failure on the thing the message was about (a document must not sit
 in `converting` forever because its message went to the dead letters).
+
+A message that carries a secret (an integration's command and its credential) gives `redact`:
+its dead letter keeps the redacted body and the reason never quotes the input, since dead
+letters are copied into Postgres and shown to admins. `on_invalid(value, reason)` lets such a
+consumer answer a payload that is not its contract (with the sender's correlation id) before it
+is dead-lettered.
 """
 
 import json
@@ -44,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Message)
 GiveUp = Callable[[Any, str, str], Awaitable[None]]
+Redact = Callable[[bytes], bytes]
+OnInvalid = Callable[[Any, str], Awaitable[None]]
 ATTEMPT_HEADER = "x-strata-attempt"
 # A retry comes back through the default exchange under the queue's name: the key it was first
 # published with travels in this header (a queue bound to several notifications needs it).
@@ -89,6 +97,8 @@ def consume(
     prefetch: int = 10,
     max_retries: int = 8,
     on_give_up: GiveUp | None = None,
+    redact: Redact | None = None,
+    on_invalid: OnInvalid | None = None,
 ) -> Callable[[Callable[[M], Awaitable[None]]], Callable[..., Awaitable[None]]]:
     route = model.route  # the message knows its queue; a notification has none and raises here
     queue = consumer_queue(route)
@@ -105,7 +115,9 @@ def consume(
             description=f"{model.__name__} from `{route.routing_key}`",
         )
         async def subscriber(body: bytes, message: RabbitMessage) -> None:
-            payload = await _payload(broker, message, route, body, model)
+            payload = await _payload(
+                broker, message, route, body, model, redact=redact, on_invalid=on_invalid
+            )
             if payload is None:
                 return
             await _settle(
@@ -115,6 +127,7 @@ def consume(
                 lambda: handle(payload),
                 give_up_hook=None if on_give_up is None else _bound(on_give_up, payload),
                 max_retries=max_retries,
+                redact=redact,
             )
 
         return subscriber
@@ -174,16 +187,35 @@ async def _payload(
     route: routing.Route,
     body: bytes,
     model: type[M],
+    *,
+    redact: Redact | None = None,
+    on_invalid: OnInvalid | None = None,
 ) -> M | None:
     """The body as its contract, or None once it was dead-lettered as `invalid_message` (not
     UTF-8 JSON, or not the contract)."""
+    value: Any = None
     try:
-        return model.model_validate(_decode(body))
+        value = _decode(body)
+        return model.model_validate(value)
     except ValidationError as exc:
-        await _dead_letter(broker, message, route, "invalid_message", str(exc)[:2000])
+        reason = str(exc)[:2000] if redact is None else _without_input(exc)
     except ValueError as exc:
-        await _dead_letter(broker, message, route, "invalid_message", str(exc))
+        reason = str(exc)
+    if on_invalid is not None:
+        try:
+            await on_invalid(value, reason)
+        except Exception:
+            logger.exception("answering an invalid message failed")
+    await _dead_letter(broker, message, route, "invalid_message", reason, redact=redact)
     return None
+
+
+def _without_input(exc: ValidationError) -> str:
+    """Which fields are wrong and why, never the values (they may be secret)."""
+    errors = exc.errors(include_input=False, include_url=False, include_context=False)
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in errors)[
+        :2000
+    ]
 
 
 def _bound(on_give_up: GiveUp, payload: Any) -> Callable[[str, str], Awaitable[None]]:
@@ -201,6 +233,7 @@ async def _settle(
     *,
     give_up_hook: Callable[[str, str], Awaitable[None]] | None,
     max_retries: int,
+    redact: Redact | None = None,
 ) -> None:
     """Run the handler and ack, retry, requeue or dead-letter by what it raised."""
 
@@ -210,7 +243,7 @@ async def _settle(
                 await give_up_hook(code, reason)
             except Exception:
                 logger.exception("recording the give-up of a message failed")
-        await _dead_letter(broker, message, route, code, reason)
+        await _dead_letter(broker, message, route, code, reason, redact=redact)
 
     queue_name = route.queue or route.routing_key
     started = time.perf_counter()
@@ -295,11 +328,17 @@ async def _retry(
 
 
 async def _dead_letter(
-    broker: RabbitBroker, message: RabbitMessage, route: routing.Route, code: str, reason: str
+    broker: RabbitBroker,
+    message: RabbitMessage,
+    route: routing.Route,
+    code: str,
+    reason: str,
+    *,
+    redact: Redact | None = None,
 ) -> None:
     logger.error("dead-lettering a message from %s: %s: %s", route.queue, code, reason)
     await broker.publish(
-        message.body,
+        message.body if redact is None else redact(bytes(message.body)),
         exchange=DEAD_LETTERS,
         routing_key=route.routing_key,
         persist=True,

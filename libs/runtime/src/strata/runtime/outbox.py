@@ -22,7 +22,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
 from strata.contracts.messages import Message
-from strata.contracts.routing import NOTIFICATIONS
+from strata.contracts.routing import COMMAND_ANSWERS, NOTIFICATIONS
 from strata.runtime.broker import COMMAND_ROUTING_KEYS, EVENTS
 from strata.runtime.metrics import OUTBOX_PUBLISHED
 
@@ -40,7 +40,9 @@ ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
 """
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])"
 _PUBLISH_CONCURRENCY = 64
-NOTIFICATION_KEYS = frozenset(route.routing_key for route in NOTIFICATIONS)
+# Published one after another in emission order (an integration's `command.accepted` comes
+# before the `command.document-ready` of the same transaction).
+NOTIFICATION_KEYS = frozenset(route.routing_key for route in (*NOTIFICATIONS, *COMMAND_ANSWERS))
 
 
 @dataclass

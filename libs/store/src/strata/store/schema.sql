@@ -467,3 +467,22 @@ CREATE TABLE batch_requests (
 );
 CREATE INDEX batch_requests_queued_idx ON batch_requests (queued_at) WHERE state = 'queued';
 CREATE INDEX batch_requests_batch_idx ON batch_requests (batch_id);
+
+-- Commands an integration's messages started (ingest.requested, run.requested), keyed by their
+-- idempotency key per account and kind; `answered_at` once the last answer went out.
+CREATE TABLE commands (
+    account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    kind            text NOT NULL CHECK (kind IN ('ingest', 'run')),
+    command_key     text NOT NULL,
+    correlation_id  text NOT NULL,
+    project_id      uuid,
+    document_id     uuid,
+    run_id          uuid,
+    schema_id       uuid,
+    duplicate       boolean NOT NULL DEFAULT false,
+    answered_at     timestamptz,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, kind, command_key)
+);
+CREATE INDEX commands_waiting_document ON commands (document_id) WHERE answered_at IS NULL;
+CREATE INDEX commands_waiting_run ON commands (run_id) WHERE answered_at IS NULL;

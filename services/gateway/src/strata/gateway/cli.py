@@ -2,12 +2,14 @@
 the `strata` command line's `admin` commands run it: they need the database, not the HTTP API).
 
     strata-admin admin create-account NAME [--superuser]
+    strata-admin admin create-project ACCOUNT_ID NAME
     strata-admin admin seed-templates [--update]
     strata-admin admin list-accounts
     strata-admin admin list-tokens ACCOUNT_ID
     strata-admin admin revoke-token TOKEN_ID
 
-create-account prints the new account's API token as the last line of stdout (for scripts);
+create-account prints the new account's API token as the last line of stdout (for scripts),
+create-project the new project's id (for an integration that works by message only);
 the list commands print one tab-separated line per row with a header; everything meant only for
 people goes to stderr. A revoked token answers 401 on its next request.
 """
@@ -16,7 +18,7 @@ import argparse
 import asyncio
 import os
 import sys
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 
@@ -34,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create-account", help="create an account and its API token")
     create.add_argument("name")
     create.add_argument("--superuser", action="store_true", help="may edit the admin policy")
+    project = commands.add_parser("create-project", help="create a project of an account")
+    project.add_argument("account_id", type=UUID)
+    project.add_argument("name")
     seed = commands.add_parser("seed-templates", help="add the built-in templates to the gallery")
     seed.add_argument("--update", action="store_true", help="also rewrite existing built-ins")
     commands.add_parser("list-accounts", help="every account and its live token count")
@@ -61,6 +66,14 @@ async def _run(database_url: str, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             print(token)
+        elif args.command == "create-project":
+            try:
+                row = await pool.fetchrow(Q.insert_project, uuid4(), args.account_id, args.name)
+            except asyncpg.ForeignKeyViolationError:
+                print(f"strata: no account {args.account_id}", file=sys.stderr)
+                return 1
+            print(f"created project {args.name!r} of account {args.account_id}", file=sys.stderr)
+            print(row["id"])
         elif args.command == "seed-templates":
             added, updated = await seed_builtin(pool, update=args.update)
             print(f"built-in templates: {added} added, {updated} updated", file=sys.stderr)

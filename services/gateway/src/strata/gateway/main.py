@@ -1,5 +1,6 @@
 """The gateway process: a FastAPI app whose lifespan runs the same `ServiceRuntime` as every
-other service (telemetry, pool, broker, topology, outbox relay; drained before it closes)."""
+other service (telemetry, pool, broker, topology, outbox relay; drained before it closes), and
+consumes the integrations' commands (`commands/`) on the same broker connection."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -8,6 +9,9 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from strata.gateway.commands.handlers import register as register_commands
+from strata.gateway.commands.pg_store import PgCommandStore
+from strata.gateway.commands.service import CommandService
 from strata.gateway.domain.event_stream import EventHub
 from strata.gateway.pages import install_pages
 from strata.gateway.routes import api_router
@@ -20,8 +24,14 @@ from strata.gateway.web.openapi import install_openapi
 from strata.runtime.logs import setup_logging
 from strata.runtime.probes import metrics_response, readyz_response
 from strata.runtime.service import ServiceRuntime
+from strata.runtime.sources import FileSource, SourceReader, Sources
 
 PRODUCER = "gateway"
+
+
+def source_readers(settings: GatewaySettings) -> dict[str, SourceReader]:
+    """The blob URI schemes an `ingest.requested` command may name, and their readers."""
+    return {"file": FileSource(settings.import_root_paths)}
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -32,9 +42,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         runtime = ServiceRuntime(PRODUCER, settings.common)
         async with runtime.running():
             app.state.runtime = runtime
-            app.state.resources = Resources(
+            resources = Resources(
                 settings=settings, pool=runtime.pool, outbox=runtime.outbox, blobs=runtime.blobs
             )
+            app.state.resources = resources
+            commands = CommandService(
+                store=PgCommandStore(resources), sources=Sources(source_readers(settings))
+            )
+            register_commands(runtime.broker, commands, prefetch=settings.commands_prefetch)
+            await runtime.broker.start()  # the runtime connected it; this starts consuming
             # Live events: one LISTEN connection per process, fanned out to its SSE streams.
             hub = EventHub(dsn=settings.common.database_url, pool=runtime.pool)
             await hub.start()
@@ -54,7 +70,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_http_metrics(app)
     app.include_router(api_router())
 
-    # Liveness: the process answers. Readiness: its database and broker do (no consumers here).
+    # Liveness: the process answers. Readiness: its database and broker do, and its command
+    # consumers are attached.
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -62,7 +79,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @app.get("/readyz", tags=["health"], response_class=JSONResponse)
     async def readyz(request: Request) -> JSONResponse:
         runtime: ServiceRuntime = request.app.state.runtime
-        return await readyz_response(runtime.readiness(expects_consumers=False))
+        return await readyz_response(runtime.readiness())
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     async def metrics(request: Request) -> Response:

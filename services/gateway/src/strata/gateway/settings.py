@@ -1,6 +1,9 @@
 """Gateway settings (env prefix GATEWAY_), composed with the settings every service shares."""
 
-from pydantic import Field
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from strata.crypto import CryptoSettings
@@ -60,3 +63,23 @@ class GatewaySettings(BaseSettings):
     sse_heartbeat_s: float = Field(15.0, gt=0, le=300)
     # Webhook URLs obey the egress rules (STRATA_ALLOW_PRIVATE_TARGETS relaxes them).
     targets: TargetSettings = Field(default_factory=TargetSettings)
+    # Commands by message: the folders `ingest.requested` may read file:// URIs from, separated
+    # like PATH (`:`); empty = file:// refused (`source_not_allowed`).
+    import_roots: str = Field("", description="folders file:// ingest commands may read")
+    commands_prefetch: int = Field(4, ge=1, le=100, description="commands handled at once")
+
+    @field_validator("import_roots")
+    @classmethod
+    def _roots_exist(cls, value: str) -> str:
+        for root in _split_roots(value):
+            if not root.is_absolute() or not root.is_dir():
+                raise ValueError(f"GATEWAY_IMPORT_ROOTS: {root} is not an absolute directory")
+        return value
+
+    @property
+    def import_root_paths(self) -> list[Path]:
+        return _split_roots(self.import_roots)
+
+
+def _split_roots(value: str) -> list[Path]:
+    return [Path(part) for part in value.split(os.pathsep) if part.strip()]

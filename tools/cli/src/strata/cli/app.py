@@ -94,6 +94,13 @@ def admin_create_account(
     _database_admin("create-account", name, *(["--superuser"] if superuser else []))
 
 
+@admin.command("create-project")
+def admin_create_project(account_id: str, name: str) -> None:
+    """Create a project of an account and print its id: for an integration that works by
+    message only (database access)."""
+    _database_admin("create-project", account_id, name)
+
+
 @admin.command("list-accounts")
 def admin_list_accounts() -> None:
     """Every account and its live token count (database access)."""

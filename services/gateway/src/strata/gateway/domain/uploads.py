@@ -1,7 +1,9 @@
-"""Receiving an upload: stream it to blob storage, then record it and announce it atomically."""
+"""Receiving a document (an HTTP upload, or the bytes an `ingest.requested` command names):
+stream it to blob storage, then record it and announce it atomically. One path for both, so the
+size limit, the empty-file rule, the filename rule and dedupe are written once."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -12,6 +14,7 @@ from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError
 from strata.runtime.blobs import BlobTooLargeError
+from strata.runtime.outbox import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +36,48 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
+# Runs inside the document's transaction with its row and whether it already existed: what a
+# caller must commit with the document or not at all (a command's record and answers).
+Within = Callable[[UnitOfWork, asyncpg.Record, bool], Awaitable[None]]
+
+
 async def receive_upload(
     res: Resources, *, account_id: UUID, project_id: UUID, upload: UploadFile
+) -> tuple[asyncpg.Record, bool]:
+    """The document row and whether it already existed (same bytes in the same project)."""
+    return await receive_document(
+        res,
+        account_id=account_id,
+        project_id=project_id,
+        chunks=_chunks(upload),
+        filename=upload.filename,
+        content_type=upload.content_type,
+    )
+
+
+async def receive_document(
+    res: Resources,
+    *,
+    account_id: UUID,
+    project_id: UUID,
+    chunks: AsyncIterator[bytes],
+    filename: str | None,
+    content_type: str | None,
+    within: Within | None = None,
 ) -> tuple[asyncpg.Record, bool]:
     """The document row and whether it already existed (same bytes in the same project)."""
     document_id = uuid4()
     blob_key = f"documents/{document_id}"
     limit = res.settings.max_upload_bytes
     try:
-        size, sha256 = await res.blobs.put_stream(blob_key, _chunks(upload), max_bytes=limit)
+        size, sha256 = await res.blobs.put_stream(blob_key, chunks, max_bytes=limit)
     except BlobTooLargeError:
         raise ApiError(413, "file_too_large", f"the file is larger than {limit} bytes") from None
     if size == 0:
         res.blobs.delete(blob_key)
         raise ApiError(400, "empty_file", "the uploaded file is empty")
     # Postgres text cannot hold NUL; a filename is only a label, so drop it rather than fail.
-    filename = clean_filename(upload.filename)
+    stored_name = clean_filename(filename)
     old_blob_key = None
     try:
         async with res.outbox.transaction() as uow:
@@ -57,8 +86,8 @@ async def receive_upload(
                 document_id,
                 account_id,
                 project_id,
-                filename,
-                upload.content_type,
+                stored_name,
+                content_type,
                 size,
                 sha256,
                 blob_key,
@@ -72,13 +101,15 @@ async def receive_upload(
                     # A failed document (a timeout, a limit since raised) is not an answer for
                     # ever: the same bytes again mean "try again", from this upload's blob.
                     retried = await uow.conn.fetchrow(
-                        Q.retry_failed_document, row["id"], blob_key, filename
+                        Q.retry_failed_document, row["id"], blob_key, stored_name
                     )
                     if retried is not None:
                         old_blob_key = retried["old_blob_key"]
                         row = retried
                         message = DocumentReceived(document_id=row["id"], project_id=project_id)
                         uow.emit(message)
+            if within is not None:
+                await within(uow, row, row["id"] != document_id and old_blob_key is None)
     except Exception:
         # An error out of Outbox.transaction() means nothing committed, so no row points at
         # the blob: it is an orphan.

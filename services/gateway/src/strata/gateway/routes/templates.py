@@ -17,13 +17,17 @@ from strata.gateway.api_models_schemas import (
     TemplateRender,
     TemplateRendered,
 )
-from strata.gateway.domain import idempotency, schema_versions
+from strata.gateway.domain import idempotency
 from strata.gateway.domain.run_creation import create_run_in
 from strata.gateway.domain.template_params import Parameter
+from strata.gateway.domain.template_schemas import (
+    find_template,
+    parameters_of,
+    save_from_template,
+)
 from strata.gateway.domain.template_use import check_doc, content_for, template_from_schema
 from strata.gateway.domain.templates import TemplateDoc
 from strata.gateway.routes.builder import check_content
-from strata.gateway.routes.projects import require_project
 from strata.gateway.routes.schemas import IdempotencyKey
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller, Superuser
@@ -39,10 +43,7 @@ def _out(row: asyncpg.Record) -> TemplateOut:
 
 
 async def _template(res: Res, account_id: UUID, slug: str) -> asyncpg.Record:
-    row = await res.pool.fetchrow(Q.template_by_slug, account_id, slug)
-    if row is None:
-        raise not_found("template")
-    return row
+    return await find_template(res.pool, account_id, slug)
 
 
 async def run_in(conn: asyncpg.Connection, run_id: UUID, account_id: UUID) -> Run:
@@ -53,7 +54,7 @@ async def run_in(conn: asyncpg.Connection, run_id: UUID, account_id: UUID) -> Ru
 
 
 def _params(row: asyncpg.Record) -> list[Parameter]:
-    return [Parameter.model_validate(p) for p in row["parameters"]]
+    return parameters_of(row)
 
 
 @router.get("/templates")
@@ -94,11 +95,6 @@ async def instantiate(
     """A schema version from the template (remembering it and its parameters) and, with `run`,
     a run of it on the chosen documents: both commit together or not at all."""
     row = await _template(res, caller.id, slug)
-    _, content, values = content_for(
-        row["body"], _params(row), body.parameters, limits=res.settings.schema_limits
-    )
-    content = schema_versions.Content(content.definition, content.prompt_config, row["id"], values)
-    name = body.name or slug
     kwargs: dict[str, Any] = {"account_id": caller.id, "key": key}
     async with res.outbox.transaction() as uow:
         conn = uow.conn
@@ -106,25 +102,16 @@ async def instantiate(
         request = body.model_dump(mode="json")
         if replay := await idempotency.claim(conn, scope=scope, body=request, **kwargs):
             return JSONResponse(replay.body, status_code=replay.status)
-        await require_project(conn, body.project_id, caller.id)
-        if body.base_version is None:
-            schema_row = await schema_versions.create(
-                conn, account_id=caller.id, project_id=body.project_id, name=name, content=content
-            )
-        else:
-            existing = await conn.fetchrow(
-                Q.latest_schema_version, body.project_id, name, caller.id
-            )
-            if existing is None:
-                raise not_found("schema")
-            schema_row, _ = await schema_versions.save(
-                conn,
-                account_id=caller.id,
-                schema_id=existing["id"],
-                base_version=body.base_version,
-                content=content,
-                limits=res.settings.schema_limits,
-            )
+        schema_row = await save_from_template(
+            conn,
+            account_id=caller.id,
+            template=row,
+            project_id=body.project_id,
+            name=body.name or slug,
+            parameters=body.parameters,
+            base_version=body.base_version,
+            limits=res.settings.schema_limits,
+        )
         run_id = None
         if body.run is not None:
             run_body = RunCreate(
