@@ -422,3 +422,11 @@ CREATE TABLE rate_limits (
     window_start  timestamptz NOT NULL,
     requests      integer NOT NULL
 );
+
+-- Every worker's shared mirror of a provider key's rate-limit buckets, per model (issue 16):
+-- strata.worker.limiter updates it under a row lock before and after each call.
+CREATE TABLE provider_rate_limits (
+    bucket      text PRIMARY KEY,
+    state       jsonb NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);

@@ -25,6 +25,9 @@ class WorkerSettings(BaseSettings):
     request_timeout_s: float = Field(120.0, gt=0)
     # Packs processed at once by one process (= prefetch of the pack queue).
     concurrency: int = Field(8, ge=1, le=256)
+    # Share of each rate limit kept free when pacing calls (strata.worker.limiter): room for
+    # token estimates that run short; steady throughput is the limit's whole refill rate anyway.
+    rate_limit_headroom: float = Field(0.02, ge=0.0, le=0.5)
     # Written to claimed_by; env WORKER_ID.
     id: str = Field(default_factory=_default_worker_id)
 
