@@ -91,6 +91,16 @@ async def test_while_limits_are_unknown_one_call_at_a_time_finds_them_out():
     assert store.states[BUCKET].levels["input_tokens"].limit == 6000
 
 
+async def test_a_stalled_probe_holds_the_other_calls_only_until_its_deadline():
+    store = MemoryLimiterStore(Clock())
+    rl = RateLimiter(store, probe_wait_s=0.05)
+    probe = await rl.acquire(BUCKET, request())
+    assert probe.probe is not None
+    other = await asyncio.wait_for(rl.acquire(BUCKET, request()), timeout=5)
+    assert other.cost is None and other.probe is None  # unmetered, not stuck behind the probe
+    assert (await rl.acquire(BUCKET, request())).probe is None  # past the deadline: no wait
+
+
 async def test_a_key_that_advertises_no_limits_is_never_metered():
     store = MemoryLimiterStore(Clock())
     rl = limiter(store)

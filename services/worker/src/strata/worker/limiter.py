@@ -55,11 +55,20 @@ class LimiterStore(Protocol):
 
 
 @dataclass
+class Probe:
+    """A call finding out a key's limits; the process's other calls wait for it until
+    `deadline` (loop time) at most, so a stalled first call cannot hold them all up."""
+
+    deadline: float
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class Ticket:
     bucket: str
     prefix: str
     cost: Cost | None  # None: not metered (the key's limits are unknown or not advertised)
-    probe: asyncio.Lock | None = None  # held while a call finds out the key's limits
+    probe: Probe | None = None  # set on the call that finds out the key's limits
     done: bool = field(default=False)
 
 
@@ -78,12 +87,15 @@ class RateLimiter:
         *,
         headroom: float = 0.02,
         max_poll_s: float = 5.0,
+        probe_wait_s: float = 10.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._headroom = headroom
         self._max_poll_s = max_poll_s
+        self._probe_wait_s = probe_wait_s
+        self._probes: dict[str, Probe] = {}
         self._sleep = sleep
         self._jitter = jitter
         self._locks: dict[str, asyncio.Lock] = {}
@@ -103,16 +115,15 @@ class RateLimiter:
         cost, prefix = self.estimate(bucket, request)
         if self._advertised.get(bucket) is False:
             return Ticket(bucket, prefix, None)
-        lock = self._locks.setdefault(bucket, asyncio.Lock())
-        await lock.acquire()
-        keep = False
-        try:
+        async with self._locks.setdefault(bucket, asyncio.Lock()):
             waited = 0.0
             while True:
                 wait = await self._store.update(bucket, self._taker(cost))
-                if wait is None:  # nothing known yet: this call finds out, alone in this process
-                    keep = True
-                    return Ticket(bucket, prefix, None, probe=lock)
+                if wait is None:  # nothing known about the key's limits yet
+                    ticket = await self._unknown(bucket, prefix)
+                    if ticket is None:
+                        continue  # the probe answered: look again
+                    return ticket
                 if wait <= 0:
                     if waited:
                         metrics.RATE_LIMIT_WAIT.observe(waited)
@@ -120,9 +131,23 @@ class RateLimiter:
                 pause = min(wait, self._max_poll_s) + 0.05 * self._jitter()
                 waited += pause
                 await self._sleep(pause)
-        finally:
-            if not keep:
-                lock.release()
+
+    async def _unknown(self, bucket: str, prefix: str) -> Ticket | None:
+        """The first call finds the limits out (the probe); the others wait for its answer up
+        to its deadline (None: look again), then go unmetered."""
+        if self._advertised.get(bucket) is False:
+            return Ticket(bucket, prefix, None)
+        loop = asyncio.get_running_loop()
+        probe = self._probes.get(bucket)
+        if probe is None:
+            probe = self._probes[bucket] = Probe(loop.time() + self._probe_wait_s)
+            return Ticket(bucket, prefix, None, probe=probe)
+        left = probe.deadline - loop.time()
+        if left <= 0:
+            return Ticket(bucket, prefix, None)  # the probe is stalled: do not wait on it
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(probe.answered.wait(), left)
+        return None
 
     def _taker(self, cost: Cost) -> Change[float | None]:
         headroom = self._headroom
@@ -155,7 +180,9 @@ class RateLimiter:
             )
         finally:
             if ticket.probe is not None:
-                ticket.probe.release()
+                ticket.probe.answered.set()
+                if self._probes.get(ticket.bucket) is ticket.probe:
+                    del self._probes[ticket.bucket]
 
     async def _finish(
         self, ticket: Ticket, response: ModelResponse | None, error: ModelError | None
