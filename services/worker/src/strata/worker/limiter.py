@@ -205,12 +205,15 @@ class RateLimiter:
         reserved = ticket.cost
 
         def change(state: BucketState | None, now: float) -> tuple[BucketState | None, None]:
+            created = state is None  # by this answer, whose remaining already counts its usage
             if report.advertised:
                 state = learn(state, now, report)
             if state is None:
                 return None, None
             if reserved is not None:
                 state = give_back(state, now, reserved=reserved, used=used)
+            elif not created:  # an unmetered call (a probe) the mirror has not seen yet
+                state = give_back(state, now, reserved=Cost(), used=used)
             if limited:
                 state = throttled(state, now, report=report, retry_after_s=retry_after)
             return state, None

@@ -1,0 +1,179 @@
+"""`make bench-ratelimit`: a run paced by the provider's rate limit, not by CPU. The simulator
+limits the platform key (and model) to --itpm input tokens per minute (a continuously refilling
+token bucket, as Anthropic's), with generous request and output limits; three worker processes
+share the key. The run is sized to need well over two minutes at that rate.
+
+Last line: limit_use=<fraction> rate_limited_share=<fraction> blocks=<n>
+
+- limit_use: input tokens counted against the limit (`input_tokens` +
+  `cache_creation_input_tokens` of every answered call, from `llm_calls`) over the steady-state
+  window, divided by what the limit allows in that window (limit/60 * window seconds). The window
+  opens at the call that brings the run's counted tokens past one full bucket (the limit itself:
+  a fresh key may spend that much at once, so before that the limit does not bind) and closes at
+  the run's last answered call. 1.0 means every token the bucket refilled was used.
+- rate_limited_share: calls the simulator refused with 429 over all calls of the run.
+- blocks: blocks in the run (every one settled; the bench fails if counters are not exact).
+
+Goal: limit_use ≥ 0.90 and rate_limited_share ≤ 0.01.
+"""
+
+import argparse
+import subprocess
+import time
+import uuid
+
+import asyncpg
+import httpx
+from harness import ROOT, infra, log, running_stack
+from tests.support.stack import BIN
+
+from strata.client import wait_for
+
+PARAGRAPH = (
+    "Invoice {n} from supplier {s} is payable within {d} days; the amount due is {a} EUR "
+    "and the delivery deadline is {day} November."
+)
+WORKERS = 3
+
+
+def _document(doc: int, blocks: int) -> str:
+    lines = [f"# Batch {doc}", ""]
+    for i in range(blocks - 1):
+        lines += [
+            PARAGRAPH.format(
+                n=doc * 100_000 + i,
+                s=i % 17,
+                d=14 + i % 60,
+                a=1000 + (i * 37) % 90_000,
+                day=1 + i % 28,
+            ),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+async def _calls(dsn: str, run_id: str) -> tuple[list[asyncpg.Record], dict]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        calls = await conn.fetch(
+            "SELECT created_at, input_tokens + cache_creation_input_tokens AS counted,"
+            " error_code FROM llm_calls WHERE run_id = $1 ORDER BY created_at",
+            uuid.UUID(run_id),
+        )
+        run = await conn.fetchrow(
+            "SELECT r.completed_blocks, r.failed_blocks, r.total_blocks,"
+            " (SELECT count(*) FROM overlays WHERE run_id = r.id AND status = 'ai_complete') AS c,"
+            " (SELECT count(*) FROM overlays WHERE run_id = r.id AND status = 'failed') AS f,"
+            " (SELECT count(*) FROM overlays WHERE run_id = r.id) AS t"
+            " FROM runs r WHERE r.id = $1",
+            uuid.UUID(run_id),
+        )
+        return list(calls), dict(run)
+    finally:
+        await conn.close()
+
+
+def limit_use(calls: list, limit_per_minute: int) -> tuple[float, float, int]:
+    """(limit_use, window seconds, tokens in the window) as the docstring defines them."""
+    answered = [c for c in calls if c["error_code"] is None]
+    spent, opened, window_tokens = 0, None, 0
+    for call in answered:
+        if opened is None:
+            spent += call["counted"]
+            if spent > limit_per_minute:
+                opened = call["created_at"]
+        else:
+            window_tokens += call["counted"]
+    if opened is None:
+        raise SystemExit("the run never spent a full bucket: make it larger (--blocks)")
+    window_s = (answered[-1]["created_at"] - opened).total_seconds()
+    return window_tokens / (limit_per_minute / 60 * window_s), window_s, window_tokens
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=3)
+    parser.add_argument("--blocks-per-document", type=int, default=900)
+    parser.add_argument("--itpm", type=int, default=60_000, help="input tokens per minute")
+    parser.add_argument("--pack-size", type=int, default=10)
+    args = parser.parse_args()
+    folder = ROOT / "var" / "bench" / "ratelimit"
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        "LLMSIM_RATELIMIT_INPUT_TOKENS_PER_MINUTE": str(args.itpm),
+        # tier-4-like request and output limits: generous, so input tokens are what binds
+        "LLMSIM_RATELIMIT_REQUESTS_PER_MINUTE": "4000",
+        "LLMSIM_RATELIMIT_OUTPUT_TOKENS_PER_MINUTE": "400000",
+        "WORKER_CONCURRENCY": "8",
+    }
+    with running_stack(extra_env=env) as (stack, client):
+        for n in range(2, WORKERS + 1):  # the stack starts one worker; two more share the key
+            name = f"worker-{n}"
+            worker_env = {**stack.env, "WORKER_ID": name, "WORKER_HTTP_PORT": "0"}
+            with (stack.log_dir / f"{name}.log").open("ab") as out:
+                stack.procs[name] = subprocess.Popen(
+                    [str(BIN / "strata-worker")],
+                    env=worker_env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+        project = client.create_project("bench-ratelimit")
+        docs = []
+        for doc in range(args.documents):
+            path = folder / f"batch-{doc:03d}.md"
+            path.write_text(_document(doc, args.blocks_per_document))
+            docs.append(client.upload(project["id"], path))
+        for doc in docs:
+            client.converted(doc["id"], timeout_s=600)
+        schema = client.create_schema(
+            project["id"],
+            {
+                "name": "invoice-facts",
+                "definition": {
+                    "type": "object",
+                    "properties": {
+                        "amount": {"type": ["number", "null"]},
+                        "deadline": {"type": "boolean", "x-keywords": ["deadline", "due"]},
+                    },
+                },
+            },
+        )
+        started = time.monotonic()
+        run = client.create_run(
+            {
+                "schema_id": schema["id"],
+                "project_id": project["id"],
+                "policy_overrides": {"batching_mode": "fixed", "fixed_pack_size": args.pack_size},
+            }
+        )
+        log(f"run {run['id']}: {run['total_blocks']} blocks, {WORKERS} workers, ITPM {args.itpm}")
+        wait_for(
+            lambda: client.run(run["id"]),
+            lambda r: r["status"] == "complete",
+            timeout_s=3600,
+            every_s=1.0,
+            what="run complete",
+        )
+        log(f"run complete in {time.monotonic() - started:.0f}s")
+        sim = httpx.get(f"{stack.sim_url}/_sim/stats", timeout=10).json()["rate_limits"]
+        calls, row = infra.run(_calls(stack.database_url, run["id"]))
+    exact = (row["completed_blocks"], row["failed_blocks"], row["total_blocks"]) == (
+        row["c"],
+        row["f"],
+        row["t"],
+    )
+    if not exact or row["c"] + row["f"] != row["t"]:
+        raise SystemExit(f"counters are not exact: {row}")
+    use, window_s, window_tokens = limit_use(calls, args.itpm)
+    limited = sum(c["error_code"] == "rate_limited" for c in calls)
+    log(
+        f"{len(calls)} calls ({limited} refused with 429; simulator: {sim['admitted']} admitted,"
+        f" {sim['rejected']} refused); steady window {window_s:.0f}s, {window_tokens} input"
+        f" tokens of {args.itpm / 60 * window_s:.0f} allowed; {row['c']} blocks complete,"
+        f" {row['f']} failed"
+    )
+    print(f"limit_use={use:.3f} rate_limited_share={limited / len(calls):.4f} blocks={row['t']}")
+
+
+if __name__ == "__main__":
+    main()
