@@ -1,12 +1,10 @@
 -- name: lock_bucket
--- A key's rate-limit mirror, locked until the transaction ends, and the database clock (every
--- worker reads the same one).
-SELECT state, extract(epoch FROM clock_timestamp())::float8 AS now
-FROM provider_rate_limits
-WHERE bucket = $1
-FOR UPDATE;
+-- A key's rate-limit mirror, locked until the transaction ends.
+SELECT state FROM provider_rate_limits WHERE bucket = $1 FOR UPDATE;
 
 -- name: database_now
+-- The clock every worker reads, read once the lock is held (so successive holders see it
+-- move forward).
 SELECT extract(epoch FROM clock_timestamp())::float8;
 
 -- name: save_bucket

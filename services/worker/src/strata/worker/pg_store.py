@@ -180,12 +180,9 @@ class PgLimiterStore:
 
     async def update(self, bucket: str, change: Change[T]) -> T:
         async with self.runtime.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(self.q.lock_bucket, bucket)
-            if row is None:
-                now = await conn.fetchval(self.q.database_now)
-                state = None
-            else:
-                now, state = row["now"], BucketState.from_json(row["state"])
+            raw = await conn.fetchval(self.q.lock_bucket, bucket)
+            now = await conn.fetchval(self.q.database_now)
+            state = BucketState.from_json(raw) if raw is not None else None
             new_state, result = change(state, float(now))
             if new_state is not None:
                 await conn.execute(self.q.save_bucket, bucket, new_state.to_json())
