@@ -25,15 +25,22 @@ import uuid
 import asyncpg
 import httpx
 from harness import ROOT, infra, log, running_stack
-from tests.support.stack import BIN
+from tests.support.stack import BIN, Stack
 
-from strata.client import wait_for
+from strata.client import StrataClient, wait_for
 
 PARAGRAPH = (
     "Invoice {n} from supplier {s} is payable within {d} days; the amount due is {a} EUR "
     "and the delivery deadline is {day} November."
 )
 WORKERS = 3
+
+
+class PatientStack(Stack):
+    """Waits longer for a process to answer: on a loaded machine a cold start can pass 30 s."""
+
+    def _wait_http(self, name: str, url: str, timeout_s: float = 30) -> None:
+        super()._wait_http(name, url, timeout_s=max(timeout_s, 120))
 
 
 def _document(doc: int, blocks: int) -> str:
@@ -106,7 +113,7 @@ def main() -> None:
         "LLMSIM_RATELIMIT_OUTPUT_TOKENS_PER_MINUTE": "400000",
         "WORKER_CONCURRENCY": "8",
     }
-    with running_stack(extra_env=env) as (stack, client):
+    with running_stack(extra_env=env, stack_cls=PatientStack) as (stack, client):
         for n in range(2, WORKERS + 1):  # the stack starts one worker; two more share the key
             name = f"worker-{n}"
             worker_env = {**stack.env, "WORKER_ID": name, "WORKER_HTTP_PORT": "0"}
@@ -117,6 +124,14 @@ def main() -> None:
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )
+        admin = StrataClient(stack.gateway_url, stack.create_account("admin", superuser=True))
+        # packs of a fixed size (a per-run override may not set it): steady, similar calls
+        admin.request(
+            "PATCH",
+            "/v1/admin/policies",
+            json={"batching_mode": "fixed", "fixed_pack_size": args.pack_size},
+        )
+        admin.close()
         project = client.create_project("bench-ratelimit")
         docs = []
         for doc in range(args.documents):
@@ -143,7 +158,6 @@ def main() -> None:
             {
                 "schema_id": schema["id"],
                 "project_id": project["id"],
-                "policy_overrides": {"batching_mode": "fixed", "fixed_pack_size": args.pack_size},
             }
         )
         log(f"run {run['id']}: {run['total_blocks']} blocks, {WORKERS} workers, ITPM {args.itpm}")

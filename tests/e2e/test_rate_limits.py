@@ -17,10 +17,21 @@ from strata.client import StrataClient, wait_for
 from tests.support import infra
 from tests.support.stack import BIN, Stack, fresh_stack
 
-pytestmark = pytest.mark.e2e
+# Setup (a stack of every service), ~17 s of pacing and teardown: more than the default 120 s
+# on a loaded machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-INPUT_TOKENS_PER_MINUTE = 10_000  # a full bucket; it refills at 167 tokens/s
+# A full bucket; it refills at ~117 tokens/s. The run counts ~8,900 input tokens (15 calls of
+# ~590), so the last ~2,000 wait for the refill: about 17 s of pacing.
+INPUT_TOKENS_PER_MINUTE = 7_000
+
+
+class PatientStack(Stack):
+    """Waits longer for a process to answer: on a loaded machine a cold start can pass 30 s."""
+
+    def _wait_http(self, name: str, url: str, timeout_s: float = 30) -> None:
+        super()._wait_http(name, url, timeout_s=max(timeout_s, 120))
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +40,9 @@ def limited(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "LLMSIM_RATELIMIT_INPUT_TOKENS_PER_MINUTE": str(INPUT_TOKENS_PER_MINUTE),
         "LLMSIM_RATELIMIT_REQUESTS_PER_MINUTE": "600",
     }
-    with fresh_stack(pg_template, tmp_path_factory.mktemp("ratelimit"), extra_env=env) as stack:
+    with fresh_stack(
+        pg_template, tmp_path_factory.mktemp("ratelimit"), extra_env=env, stack_cls=PatientStack
+    ) as stack:
         # A second worker process on the same key: the limit is shared, so must be the pacing.
         worker_env = {**stack.env, "WORKER_ID": "worker-rate-2", "WORKER_HTTP_PORT": "0"}
         with (stack.log_dir / "worker-rate-2.log").open("ab") as log:
@@ -58,8 +71,13 @@ async def _rows(dsn: str, sql: str, *args: object) -> list[dict]:
 
 
 def test_a_run_under_a_tight_input_token_limit_completes_exactly(limited, tmp_path):
-    client = StrataClient(limited.gateway_url, limited.create_account("rate"))
+    client = StrataClient(limited.gateway_url, limited.create_account("rate", superuser=True))
     try:
+        # small packs, each carrying the whole (uncached) prompt: many calls, so the run needs
+        # more than a full bucket and the workers must pace (this stack is the module's own)
+        client.request(
+            "PATCH", "/v1/admin/policies", json={"batching_mode": "fixed", "fixed_pack_size": 4}
+        )
         project = client.create_project("rate")
         doc = client.converted(
             client.upload(project["id"], _document(tmp_path / "inv.md", 60))["id"]
@@ -72,13 +90,7 @@ def test_a_run_under_a_tight_input_token_limit_completes_exactly(limited, tmp_pa
             {
                 "schema_id": schema["id"],
                 "document_ids": [doc["id"]],
-                # small packs, each carrying the whole (uncached) prompt: many calls, so the
-                # run needs more than a full bucket and the workers must pace
-                "policy_overrides": {
-                    "batching_mode": "fixed",
-                    "fixed_pack_size": 4,
-                    "prompt_caching_enabled": False,
-                },
+                "policy_overrides": {"prompt_caching_enabled": False},
             }
         )
         run = wait_for(
@@ -101,12 +113,13 @@ def test_a_run_under_a_tight_input_token_limit_completes_exactly(limited, tmp_pa
     assert run["completed_blocks"] == 60 and run["failed_blocks"] == 0
     answered = [c for c in calls if c["error_code"] is None]
     assert sum(len(c["block_uids"]) for c in answered) == 60  # each block answered once
-    assert {c["error_code"] for c in calls} <= {None, "rate_limited"}
+    # paced, not refused: the estimates are exact here (no cache, the simulator's token rule)
+    assert [c["error_code"] for c in calls if c["error_code"]] == []
     counted = sum(c["input_tokens"] + c["cache_creation_input_tokens"] for c in answered)
     assert counted > INPUT_TOKENS_PER_MINUTE  # more than a full bucket: pacing was needed
     stats = httpx.get(f"{limited.sim_url}/_sim/stats", timeout=5).json()["rate_limits"]
     assert stats["admitted"] >= len(answered)
-    assert stats["rejected"] == sum(c["error_code"] == "rate_limited" for c in calls)
+    assert stats["rejected"] == 0
     [mirror] = infra.run(_rows(limited.database_url, "SELECT * FROM provider_rate_limits"))
     assert mirror["bucket"] == "platform:" + run["policy"]["model"]
     state = mirror["state"]
