@@ -1,16 +1,18 @@
 """`make bench-ratelimit`: a run paced by the provider's rate limit, not by CPU. The simulator
 limits the platform key (and model) to --itpm input tokens per minute (a continuously refilling
 token bucket, as Anthropic's), with generous request and output limits; three worker processes
-share the key. The run is sized to need well over two minutes at that rate.
+share the key. The run is sized to need over two minutes at that rate (~155 s by default).
 
 Last line: limit_use=<fraction> rate_limited_share=<fraction> blocks=<n>
 
-- limit_use: input tokens counted against the limit (`input_tokens` +
-  `cache_creation_input_tokens` of every answered call, from `llm_calls`) over the steady-state
-  window, divided by what the limit allows in that window (limit/60 * window seconds). The window
-  opens at the call that brings the run's counted tokens past one full bucket (the limit itself:
-  a fresh key may spend that much at once, so before that the limit does not bind) and closes at
-  the run's last answered call. 1.0 means every token the bucket refilled was used.
+- limit_use: of what the limit let the run spend beyond its first full bucket, the share it
+  did spend. A fresh key's bucket holds one minute's worth (the limit L) and refills at L/60 per
+  second, so from the run's first answered call (t0) to its last (t1) the provider admits at most
+  L + L/60 * (t1 - t0) input tokens. limit_use = (C - L) / (L/60 * (t1 - t0)), where C is the
+  input tokens counted against the limit (`input_tokens + cache_creation_input_tokens` of every
+  answered call in `llm_calls`; cache reads do not count): the steady-state window is the whole
+  run and the refill is what it allows. 1.0 means every refilled token was used; it cannot
+  exceed 1 unless the limit was overdrawn.
 - rate_limited_share: calls the simulator refused with 429 over all calls of the run.
 - blocks: blocks in the run (every one settled; the bench fails if counters are not exact).
 
@@ -81,26 +83,19 @@ async def _calls(dsn: str, run_id: str) -> tuple[list[asyncpg.Record], dict]:
 
 
 def limit_use(calls: list, limit_per_minute: int) -> tuple[float, float, int]:
-    """(limit_use, window seconds, tokens in the window) as the docstring defines them."""
+    """(limit_use, seconds from the first to the last answered call, tokens counted)."""
     answered = [c for c in calls if c["error_code"] is None]
-    spent, opened, window_tokens = 0, None, 0
-    for call in answered:
-        if opened is None:
-            spent += call["counted"]
-            if spent > limit_per_minute:
-                opened = call["created_at"]
-        else:
-            window_tokens += call["counted"]
-    if opened is None:
-        raise SystemExit("the run never spent a full bucket: make it larger (--blocks)")
-    window_s = (answered[-1]["created_at"] - opened).total_seconds()
-    return window_tokens / (limit_per_minute / 60 * window_s), window_s, window_tokens
+    counted = sum(c["counted"] for c in answered)
+    if counted <= limit_per_minute:
+        raise SystemExit("the run never spent more than a full bucket: make it larger (--blocks)")
+    window_s = (answered[-1]["created_at"] - answered[0]["created_at"]).total_seconds()
+    return (counted - limit_per_minute) / (limit_per_minute / 60 * window_s), window_s, counted
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--documents", type=int, default=3)
-    parser.add_argument("--blocks-per-document", type=int, default=900)
+    parser.add_argument("--blocks-per-document", type=int, default=1100)
     parser.add_argument("--itpm", type=int, default=60_000, help="input tokens per minute")
     parser.add_argument("--pack-size", type=int, default=10)
     args = parser.parse_args()
@@ -178,12 +173,13 @@ def main() -> None:
     )
     if not exact or row["c"] + row["f"] != row["t"]:
         raise SystemExit(f"counters are not exact: {row}")
-    use, window_s, window_tokens = limit_use(calls, args.itpm)
+    use, window_s, counted = limit_use(calls, args.itpm)
     limited = sum(c["error_code"] == "rate_limited" for c in calls)
     log(
         f"{len(calls)} calls ({limited} refused with 429; simulator: {sim['admitted']} admitted,"
-        f" {sim['rejected']} refused); steady window {window_s:.0f}s, {window_tokens} input"
-        f" tokens of {args.itpm / 60 * window_s:.0f} allowed; {row['c']} blocks complete,"
+        f" {sim['rejected']} refused); first to last call {window_s:.0f}s, {counted} input"
+        f" tokens counted of {args.itpm + args.itpm / 60 * window_s:.0f} allowed;"
+        f" {row['c']} blocks complete,"
         f" {row['f']} failed"
     )
     print(f"limit_use={use:.3f} rate_limited_share={limited / len(calls):.4f} blocks={row['t']}")
