@@ -12,7 +12,8 @@ Last line: limit_use=<fraction> rate_limited_share=<fraction> blocks=<n>
   input tokens counted against the limit (`input_tokens + cache_creation_input_tokens` of every
   answered call in `llm_calls`; cache reads do not count): the steady-state window is the whole
   run and the refill is what it allows. 1.0 means every refilled token was used; it cannot
-  exceed 1 unless the limit was overdrawn.
+  exceed 1 unless the limit was overdrawn (but for the milliseconds between a call's admission
+  and its row).
 - rate_limited_share: calls the simulator refused with 429 over all calls of the run.
 - blocks: blocks in the run (every one settled; the bench fails if counters are not exact).
 
