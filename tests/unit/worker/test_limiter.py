@@ -1,17 +1,20 @@
 """The worker's rate limiter on an in-memory shared store and a virtual clock: several limiters
 (one per worker process) pacing one key, the probe while limits are unknown, the hold after a
-429, and a long run against the simulator's own bucket model with no refusal."""
+429, a long run against the simulator's own bucket model with no refusal, and the adapter reading
+the simulator's headers through the SDK."""
 
 import asyncio
 
+import httpx2
 import pytest
 
 from strata.contracts.overlays import ModelErrorCode
+from strata.llm_sim import Settings, create_app
 from strata.llm_sim.ratelimit import Limits, RateLimitedError
 from strata.llm_sim.ratelimit import RateLimiter as ProviderBuckets
 from strata.planning.prompt import PromptBlock, build_prompt
 from strata.worker.limiter import Change, LimitedProvider, RateLimiter, T
-from strata.worker.provider import ModelError, ModelRequest, ModelResponse
+from strata.worker.provider import AnthropicProvider, ModelError, ModelRequest, ModelResponse
 from strata.worker.rate_limits import BucketState, Level, parse_headers
 
 BUCKET = "platform:claude-sonnet-4-6"
@@ -224,3 +227,26 @@ async def test_three_processes_use_the_whole_input_limit_without_a_single_429():
             window_tokens += used
     use = window_tokens / (500 * (admitted[-1][0] - start))
     assert 0.95 <= use <= 1.0
+
+
+async def test_the_worker_reads_the_simulators_headers_and_429_through_the_sdk():
+    """The contract between the two sides: the Anthropic adapter, through the official SDK,
+    reads the limits the simulator's headers report, on an answer and on a 429."""
+    app = create_app(
+        Settings(ratelimit_input_tokens_per_minute=3000, ratelimit_requests_per_minute=50)
+    )
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app)) as http:
+        provider = AnthropicProvider(
+            api_key="sim", base_url="http://llm-sim", timeout_s=5, http_client=http
+        )
+        answered = await provider.complete(request("q" * 8000))  # ≈ 2,130 input tokens
+        assert answered.rate_limits is not None
+        dims = answered.rate_limits.dims
+        assert (dims["input_tokens"].limit, dims["requests"].limit) == (3000, 50)
+        assert dims["input_tokens"].remaining == 1000  # 870 left, rounded to the thousand
+        assert dims["requests"].remaining == 49
+        with pytest.raises(ModelError) as refused:
+            await provider.complete(request("q" * 8000))
+    assert refused.value.error_code is ModelErrorCode.RATE_LIMITED and refused.value.retryable
+    assert refused.value.retry_after_s is not None and refused.value.retry_after_s >= 1
+    assert refused.value.rate_limits is not None and refused.value.rate_limits.advertised
