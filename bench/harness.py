@@ -18,12 +18,14 @@ from strata.client import StrataClient  # noqa: E402
 
 
 @contextlib.contextmanager
-def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[Stack, StrataClient]]:
+def running_stack(
+    extra_env: dict[str, str] | None = None, stack_cls: type[Stack] = Stack
+) -> Iterator[tuple[Stack, StrataClient]]:
     template = infra.run(infra.create_template())
     try:
         with (
             tempfile.TemporaryDirectory(prefix="strata-bench-") as tmp,
-            fresh_stack(template, Path(tmp), extra_env=extra_env) as stack,
+            fresh_stack(template, Path(tmp), extra_env=extra_env, stack_cls=stack_cls) as stack,
         ):
             client = StrataClient(stack.gateway_url, stack.create_account("bench"), timeout=300)
             try:

@@ -9,6 +9,7 @@ import pytest
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import MasterKey, provider_key_context, seal_secret
 from strata.worker.keys import AccountKeyResolver, KeyedProvider
+from strata.worker.limiter import LimitedProvider, RateLimiter
 from strata.worker.openai_compat import OpenAICompatibleProvider
 from strata.worker.provider import ModelError
 from strata.worker.store import ProviderKey
@@ -264,3 +265,22 @@ async def test_an_allowed_private_endpoint_is_called():
     )
     provider = await resolver.provider_for(ACCOUNT)
     assert await provider.complete(object()) == "answered" and inner.calls == 1
+
+
+async def test_with_a_limiter_each_account_key_is_paced_under_its_own_bucket():
+    store, master = FakeKeyStore(), MasterKey.generate()
+    key_id = store.add(master, "sk-account")
+    limiter = RateLimiter(store=None)  # its store is never reached: nothing is called here
+    resolver = AccountKeyResolver(
+        store=store,
+        platform=None,
+        master=master,
+        anthropic_base_url="http://sim",
+        timeout_s=5,
+        factory=lambda provider, secret, base_url: FakeProvider(secret),
+        limiter=limiter,
+    )
+    chosen = await resolver.provider_for(ACCOUNT)
+    assert isinstance(chosen, KeyedProvider) and isinstance(chosen.inner, LimitedProvider)
+    assert chosen.inner.key == f"key:{key_id}" and chosen.inner.limiter is limiter
+    assert chosen.inner.inner.name == "sk-account"

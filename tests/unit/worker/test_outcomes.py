@@ -61,9 +61,25 @@ def test_key_errors_release_without_counting_attempts():
     assert not decision.retry_same_pack
 
 
+def test_a_rate_limit_counts_no_attempt_and_retries_the_same_pack():
+    decision = after_error(
+        claimed(2, attempts=2),  # one attempt left: a 429 still never fails the blocks
+        code=ModelErrorCode.RATE_LIMITED,
+        message="429",
+        retryable=True,
+        policy=POLICY,
+    )
+    assert decision.retry_same_pack and not decision.new_packs
+    assert all(
+        (o.status, o.attempt_inc, o.pack_id, o.error_code)
+        == (OverlayStatus.PENDING, 0, None, ModelErrorCode.RATE_LIMITED)
+        for o in decision.outcomes
+    )
+
+
 def test_retryable_errors_count_attempts_and_retry_the_same_pack():
     decision = after_error(
-        claimed(2), code=ModelErrorCode.RATE_LIMITED, message="429", retryable=True, policy=POLICY
+        claimed(2), code=ModelErrorCode.OVERLOADED, message="529", retryable=True, policy=POLICY
     )
     assert decision.retry_same_pack
     assert all(o.attempt_inc == 1 and o.pack_id is None for o in decision.outcomes)

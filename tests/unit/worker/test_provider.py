@@ -92,3 +92,43 @@ async def test_timeouts_are_retryable():
     with pytest.raises(ModelError) as caught:
         await provider(handler).complete(request())
     assert caught.value.error_code is ModelErrorCode.TIMEOUT and caught.value.retryable
+
+
+LIMIT_HEADERS = {
+    "anthropic-ratelimit-requests-limit": "50",
+    "anthropic-ratelimit-requests-remaining": "49",
+    "anthropic-ratelimit-requests-reset": "2026-01-01T12:00:02Z",
+    "anthropic-ratelimit-input-tokens-limit": "30000",
+    "anthropic-ratelimit-input-tokens-remaining": "18000",
+    "anthropic-ratelimit-input-tokens-reset": "2026-01-01T12:00:25Z",
+    "anthropic-ratelimit-output-tokens-limit": "8000",
+    "anthropic-ratelimit-output-tokens-remaining": "not-a-number",
+}
+
+
+async def test_an_answer_and_a_429_report_the_keys_limits_from_their_headers():
+    seen: list = []
+    answered = ok(seen)
+
+    def with_headers(req: httpx2.Request) -> httpx2.Response:
+        response = answered(req)
+        return httpx2.Response(200, headers=LIMIT_HEADERS, content=response.content)
+
+    response = await provider(with_headers).complete(request())
+    assert response.rate_limits is not None
+    assert {d: (r.limit, r.remaining) for d, r in response.rate_limits.dims.items()} == {
+        "requests": (50, 49),
+        "input_tokens": (30000, 18000),  # output's remaining is unreadable: left out
+    }
+
+    def refused(req: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
+            429,
+            headers={**LIMIT_HEADERS, "retry-after": "3"},
+            json={"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}},
+        )
+
+    with pytest.raises(ModelError) as caught:
+        await provider(refused).complete(request())
+    assert caught.value.retry_after_s == 3.0
+    assert caught.value.rate_limits is not None and caught.value.rate_limits.advertised

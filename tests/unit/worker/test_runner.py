@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
+from prometheus_client import REGISTRY
 
 from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode, OverlayStatus
@@ -116,7 +117,7 @@ async def test_an_answer_cut_at_max_tokens_splits_the_pack_in_halves():
 
 async def test_a_retryable_error_keeps_the_pack_and_asks_for_a_delayed_re_offer():
     store, run_id, msg = arrange(["alpha", "beta"], retry_backoff=3.0)
-    error = ModelError(ModelErrorCode.RATE_LIMITED, "slow down", retryable=True, retry_after_s=1)
+    error = ModelError(ModelErrorCode.OVERLOADED, "busy", retryable=True, retry_after_s=1)
     with pytest.raises(ModelError) as raised:
         await runner(store, ScriptedProvider(error)).run(msg)
     assert raised.value.retry_after_s == 3.0  # the policy's backoff beats a shorter retry-after
@@ -125,8 +126,30 @@ async def test_a_retryable_error_keeps_the_pack_and_asks_for_a_delayed_re_offer(
         (OverlayStatus.PENDING, msg.pack_id, 1),
         (OverlayStatus.PENDING, msg.pack_id, 1),
     ]
-    assert [c.error_code for c in store.calls] == ["rate_limited"]
+    assert [c.error_code for c in store.calls] == ["overloaded"]
     assert store.emitted == []  # the same pack comes back through the delay tier, not a new one
+
+
+async def test_a_rate_limit_is_recorded_re_offered_after_retry_after_and_costs_no_attempt():
+    store, run_id, msg = arrange(["alpha", "beta"], retry_backoff=1.0)
+    error = ModelError(ModelErrorCode.RATE_LIMITED, "slow down", retryable=True, retry_after_s=7)
+    limited_before = _rate_limited_count()
+    with pytest.raises(ModelError) as raised:
+        await runner(store, ScriptedProvider(error)).run(msg)
+    assert raised.value.retry_after_s == 7  # the provider's retry-after beats the backoff
+    assert [(o.status, o.pack_id, o.attempt_count) for o in store.overlays(run_id)] == [
+        (OverlayStatus.PENDING, msg.pack_id, 0),
+        (OverlayStatus.PENDING, msg.pack_id, 0),
+    ]
+    assert [c.error_code for c in store.calls] == ["rate_limited"]  # recorded, as every call
+    assert _rate_limited_count() == limited_before + 1
+
+
+def _rate_limited_count() -> float:
+    value = REGISTRY.get_sample_value(
+        "strata_model_rate_limited_total", {"model": PolicySnapshot().model}
+    )
+    return value or 0.0
 
 
 async def test_an_exhausted_budget_calls_nothing_and_leaves_the_blocks_waiting():

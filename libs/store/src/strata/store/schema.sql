@@ -486,3 +486,11 @@ CREATE TABLE commands (
 );
 CREATE INDEX commands_waiting_document ON commands (document_id) WHERE answered_at IS NULL;
 CREATE INDEX commands_waiting_run ON commands (run_id) WHERE answered_at IS NULL;
+
+-- Every worker's shared mirror of a provider key's rate-limit buckets, per model (issue 16):
+-- strata.worker.limiter updates it under a row lock before and after each call.
+CREATE TABLE provider_rate_limits (
+    bucket      text PRIMARY KEY,
+    state       jsonb NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);

@@ -13,6 +13,7 @@ import anthropic
 from strata.contracts.overlays import ModelErrorCode
 from strata.runtime.egress import EgressRefusedError, check_url
 from strata.worker.keys import KeyedProvider
+from strata.worker.limiter import LimitedProvider
 from strata.worker.provider import (
     AnthropicProvider,
     ModelError,
@@ -198,6 +199,10 @@ def batch_api_for(provider: ModelProvider) -> BatchApi | None:
     base_url, allowed = None, frozenset[str]()
     if isinstance(provider, KeyedProvider):
         base_url, allowed = provider.base_url, provider.allowed_private_hosts
+        provider = provider.inner
+    if isinstance(provider, LimitedProvider):
+        # Batch requests are not paced by the realtime limiter: the batches API has its own
+        # limits and bills nothing until the batch runs.
         provider = provider.inner
     if isinstance(provider, AnthropicProvider):
         return AnthropicBatchApi(provider.client, base_url=base_url, allowed_private_hosts=allowed)

@@ -34,6 +34,7 @@ from strata.contracts.keys import KeyStatus, Provider
 from strata.contracts.overlays import ModelErrorCode
 from strata.crypto import DecryptError, MasterKey, open_secret, provider_key_context
 from strata.runtime.egress import EgressRefusedError, check_url
+from strata.worker.limiter import LimitedProvider, RateLimiter
 from strata.worker.openai_compat import OpenAICompatibleProvider
 from strata.worker.provider import (
     AnthropicProvider,
@@ -97,6 +98,7 @@ class AccountKeyResolver:
         max_clients: int = 1000,
         factory: ProviderFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
         self._platform = platform
@@ -108,6 +110,7 @@ class AccountKeyResolver:
         self._max_clients = max_clients
         self._factory = factory or self._build
         self._clock = clock
+        self._limiter = limiter  # paces each key's calls to its rate limits (None: unpaced)
         self._choices: dict[UUID, _Choice] = {}
         self._clients: OrderedDict[UUID, KeyedProvider] = OrderedDict()
 
@@ -179,9 +182,12 @@ class AccountKeyResolver:
                 self._master.key_id,
             )
             return None
+        inner = self._factory(row.provider, secret, row.base_url)
+        if self._limiter is not None:
+            inner = LimitedProvider(inner, self._limiter, f"key:{key_id}")
         client = KeyedProvider(
             key_id,
-            self._factory(row.provider, secret, row.base_url),
+            inner,
             base_url=row.base_url,
             allowed_private_hosts=self._allowed_private_hosts,
         )

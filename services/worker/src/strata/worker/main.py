@@ -8,8 +8,9 @@ from strata.worker.context import RunContexts
 from strata.worker.deferred import ModeRouter
 from strata.worker.handlers import register
 from strata.worker.keys import AccountKeyResolver
+from strata.worker.limiter import LimitedProvider, RateLimiter
 from strata.worker.pg_batch_store import PgBatchStore
-from strata.worker.pg_store import PgKeyStore, PgPackStore
+from strata.worker.pg_store import PgKeyStore, PgLimiterStore, PgPackStore
 from strata.worker.planning import RunPlanner
 from strata.worker.provider import AnthropicProvider
 from strata.worker.runner import PackRunner
@@ -24,11 +25,17 @@ def main() -> None:
     rt = ServiceRuntime(
         "worker", settings.common, pool_size=pool_size, http_port=settings.http_port
     )
+    # Every worker process paces each key's calls to its rate limits through one shared row.
+    limiter = RateLimiter(PgLimiterStore(rt), headroom=settings.rate_limit_headroom)
     provider = (
-        AnthropicProvider(
-            api_key=settings.anthropic_api_key,
-            base_url=settings.anthropic_base_url,
-            timeout_s=settings.request_timeout_s,
+        LimitedProvider(
+            AnthropicProvider(
+                api_key=settings.anthropic_api_key,
+                base_url=settings.anthropic_base_url,
+                timeout_s=settings.request_timeout_s,
+            ),
+            limiter,
+            "platform",
         )
         if settings.anthropic_api_key
         else None
@@ -44,6 +51,7 @@ def main() -> None:
         timeout_s=settings.request_timeout_s,
         # STRATA_ALLOWED_PRIVATE_HOSTS: user endpoints that may be private
         allowed_private_hosts=EgressSettings().allowed(),
+        limiter=limiter,
     )
     runner = PackRunner(
         store=store, contexts=contexts, providers=providers, worker_id=settings.id

@@ -3,6 +3,7 @@ what became of them. Labels are model names and error codes (bounded sets), neve
 
 from prometheus_client import Counter, Histogram
 
+from strata.contracts.overlays import ModelErrorCode
 from strata.worker.store import LlmCall
 
 MODEL_CALLS = Counter(
@@ -27,6 +28,17 @@ MODEL_LATENCY = Histogram(
     ["model"],
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160),
 )
+MODEL_RATE_LIMITED = Counter(
+    "strata_model_rate_limited",
+    "Calls the provider refused with 429 (rate limited), by model: retried after retry-after,"
+    " never counted as an attempt of the blocks",
+    ["model"],
+)
+RATE_LIMIT_WAIT = Histogram(
+    "strata_rate_limit_wait_seconds",
+    "Time a call waited for room under the key's rate limits before it was sent",
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160),
+)
 CLAIMS = Counter(
     "strata_claims", "Claims of a pack's blocks, by result (claimed, nothing_to_claim)", ["result"]
 )
@@ -42,6 +54,8 @@ def record_call(call: LlmCall) -> None:
     MODEL_CALLS.labels(model=model, outcome=outcome).inc()
     if call.error_code:
         MODEL_ERRORS.labels(model=model, code=call.error_code).inc()
+    if call.error_code == ModelErrorCode.RATE_LIMITED:
+        MODEL_RATE_LIMITED.labels(model=model).inc()
     for kind, tokens in (
         ("input", call.input_tokens),
         ("cache_write", call.cache_creation_input_tokens),

@@ -141,6 +141,15 @@ def after_error(
             for b in blocks
         )
         return decision
+    if code is ModelErrorCode.RATE_LIMITED:
+        # The key's limit, not the blocks: no attempt is counted; the same pack is offered again
+        # after the provider's retry-after (the limiter holds every worker back until then).
+        decision.outcomes.extend(
+            BlockOutcome(b, OverlayStatus.PENDING, error_code=code, error_message=message)
+            for b in blocks
+        )
+        decision.retry_same_pack = True
+        return decision
     if code is ModelErrorCode.OVERFLOW and len(blocks) > 1 and policy.split_on_overflow:
         _split(blocks, decision, message)
         return decision

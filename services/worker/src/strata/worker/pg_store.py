@@ -1,9 +1,10 @@
-"""The worker's stores on Postgres. All of the worker's SQL (`queries.sql`, `keys.sql`) is loaded
-here and nowhere else."""
+"""The worker's stores on Postgres. All of the worker's SQL (`queries.sql`, `keys.sql`,
+`limiter.sql`) is loaded here and nowhere else."""
 
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 from strata.contracts.overlays import OverlayStatus
@@ -12,7 +13,9 @@ from strata.planning.planner import PlannedBlock
 from strata.runtime.db import Queries
 from strata.runtime.outbox import UnitOfWork
 from strata.runtime.service import ServiceRuntime
+from strata.worker.limiter import Change
 from strata.worker.outcomes import ClaimedBlock
+from strata.worker.rate_limits import BucketState
 from strata.worker.store import (
     PackPlanner,
     ProviderKey,
@@ -22,6 +25,7 @@ from strata.worker.store import (
     announcements,
 )
 
+T = TypeVar("T")
 QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
 KEYS_SQL = Queries.load(Path(__file__).with_name("keys.sql"))
 
@@ -169,3 +173,25 @@ async def write_settlement(uow: UnitOfWork, q: Queries, settlement: Settlement) 
         # derived state: a lost one is healed by the rollup's sweep
         uow.notify(notice)
     return len(settled)
+
+
+LIMITER_SQL = Queries.load(Path(__file__).with_name("limiter.sql"))
+
+
+class PgLimiterStore:
+    """The rate-limit mirrors (`provider_rate_limits`): one row per key and model, changed under
+    its row lock with the database's clock, so every worker process sees one bucket."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.q = LIMITER_SQL
+
+    async def update(self, bucket: str, change: Change[T]) -> T:
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            raw = await conn.fetchval(self.q.lock_bucket, bucket)
+            now = await conn.fetchval(self.q.database_now)
+            state = BucketState.from_json(raw) if raw is not None else None
+            new_state, result = change(state, float(now))
+            if new_state is not None:
+                await conn.execute(self.q.save_bucket, bucket, new_state.to_json())
+            return result

@@ -11,6 +11,7 @@ import anthropic
 
 from strata.contracts.overlays import ModelErrorCode
 from strata.runtime.errors import StrataError
+from strata.worker.rate_limits import RateLimitReport, parse_headers
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class ModelResponse:
     message_id: str | None = None
     cache_miss_reason: str | None = None  # the provider's diagnosis, when it gave one
     structured: bool = False  # answered under `output_config.format`
+    # The key's limits as this answer's `anthropic-ratelimit-*` headers reported them.
+    rate_limits: RateLimitReport | None = None
 
 
 class ModelError(StrataError):
@@ -55,6 +58,7 @@ class ModelError(StrataError):
         retry_after_s: float | None = None,
         latency_ms: int = 0,
         format_refused: bool = False,
+        rate_limits: RateLimitReport | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code.value
@@ -64,6 +68,7 @@ class ModelError(StrataError):
         self.latency_ms = latency_ms
         # A 400 naming the output format: the call can succeed without it (runner falls back).
         self.format_refused = format_refused
+        self.rate_limits = rate_limits  # what the error answer's headers said, if any
 
 
 class ModelProvider(Protocol):
@@ -116,7 +121,8 @@ class AnthropicProvider:
     async def complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
         try:
-            response = await self._client.messages.create(
+            # The raw response: its `anthropic-ratelimit-*` headers pace the next calls.
+            raw = await self._client.messages.with_raw_response.create(
                 model=request.model,
                 system=request.system,  # type: ignore[arg-type]
                 messages=request.messages,  # type: ignore[arg-type]
@@ -127,6 +133,7 @@ class AnthropicProvider:
                 # sampling parameters with a 400. The policy's temperature applies to providers
                 # that still accept it (OpenAI-compatible endpoints).
             )
+            response = await raw.parse()
         except anthropic.APIError as exc:
             raise _typed(exc, latency_ms=_ms_since(started)) from None
         usage = response.usage
@@ -142,6 +149,7 @@ class AnthropicProvider:
             message_id=response.id,
             cache_miss_reason=_miss_reason(response),
             structured=request.output_format is not None,
+            rate_limits=parse_headers(raw.headers),
         )
 
     @property
@@ -217,7 +225,13 @@ def _typed(exc: anthropic.APIError, *, latency_ms: int) -> ModelError:
         latency_ms=latency_ms,
         # The API names the parameter it refuses ("output_config.format.schema: …").
         format_refused=status == 400 and "output_config" in message,
+        rate_limits=_reported(exc),
     )
+
+
+def _reported(exc: anthropic.APIError) -> RateLimitReport | None:
+    response = getattr(exc, "response", None)
+    return parse_headers(response.headers) if response is not None else None
 
 
 def _retry_after(exc: anthropic.APIError) -> float | None:

@@ -32,6 +32,9 @@ class WorkerSettings(BaseSettings):
     batch_gather_s: float = Field(5.0, ge=0, le=3600)
     batch_lease_s: float = Field(300.0, ge=5, le=3600)
     batch_max_requests: int = Field(10_000, ge=1, le=100_000)
+    # Share of each rate limit kept free when pacing calls (strata.worker.limiter): room for
+    # token estimates that run short; steady throughput is the limit's whole refill rate anyway.
+    rate_limit_headroom: float = Field(0.02, ge=0.0, le=0.5)
     # Written to claimed_by; env WORKER_ID.
     id: str = Field(default_factory=_default_worker_id)
 

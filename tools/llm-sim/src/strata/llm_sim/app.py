@@ -15,7 +15,10 @@ from strata.llm_sim.batches import BatchDesk
 from strata.llm_sim.engine import SimError, Simulator, invalid
 from strata.llm_sim.faults import KINDS, parse_rules
 from strata.llm_sim.openai_shape import as_chat_completion, as_messages_body
+from strata.llm_sim.prompt import PromptError, request_pieces
+from strata.llm_sim.ratelimit import Limits, RateLimitedError, RateLimiter, Ticket
 from strata.llm_sim.settings import Settings
+from strata.llm_sim.tokens import total_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -126,15 +129,78 @@ def _batch_routes(app: FastAPI, sim: Simulator, desk: BatchDesk, settings: Setti
         text = await desk.results_jsonl(api_key=_api_key(request, settings), batch_id=batch_id)
         sim.stats.statuses["200"] += 1
         return Response(text, media_type="application/x-jsonl", headers=SIM_HEADERS)
+def _admit(
+    sim: Simulator, limiter: RateLimiter, api_key: str, body: dict[str, Any]
+) -> Ticket | None:
+    """Charge the request to its key's buckets (its uncached input, max_tokens of output) or
+    answer 429. A request the simulator will refuse as invalid is not charged."""
+    if not limiter.limits.enabled:
+        return None
+    model, max_tokens = body.get("model"), body.get("max_tokens")
+    if not isinstance(model, str) or type(max_tokens) is not int:
+        return None  # the simulator answers 400
+    try:
+        pieces = request_pieces(body)
+    except PromptError:
+        return None
+    uncached = total_tokens(p.text for p in pieces) - sim.cache.read_tokens(
+        api_key=api_key, model=model, pieces=pieces
+    )
+    try:
+        return limiter.admit(api_key, model, input_tokens=uncached, max_tokens=max_tokens)
+    except RateLimitedError as exc:
+        raise SimError(429, "rate_limit_error", str(exc), exc.headers) from None
+
+
+async def _limited_messages(
+    sim: Simulator,
+    limiter: RateLimiter,
+    *,
+    body: dict[str, Any],
+    api_key: str,
+    forced_kind: str | None,
+    request_rate: float | None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The simulated answer and the rate-limit headers it carries; errors carry them too."""
+    ticket = _admit(sim, limiter, api_key, body)
+    try:
+        result = await sim.messages(
+            body=body, api_key=api_key, forced_kind=forced_kind, request_rate=request_rate
+        )
+    except BaseException as exc:  # a fault, a bad request, or the client gone: costs nothing
+        if ticket is not None:
+            ticket.cancel()
+            if isinstance(exc, SimError):
+                exc.headers.update(ticket.headers())
+        raise
+    if ticket is None:
+        return result, {}
+    usage = result["usage"]
+    ticket.settle(
+        input_tokens=usage["input_tokens"] + usage["cache_creation_input_tokens"],
+        output_tokens=usage["output_tokens"],
+    )
+    return result, ticket.headers()
+
+
+def _limits_dict(limiter: RateLimiter) -> dict[str, int | None]:
+    limits = limiter.limits
+    return {
+        "requests_per_minute": limits.requests_per_minute,
+        "input_tokens_per_minute": limits.input_tokens_per_minute,
+        "output_tokens_per_minute": limits.output_tokens_per_minute,
+    }
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     sim = Simulator(settings)
+    limiter = RateLimiter(settings.limits, remaining_rounding=settings.ratelimit_remaining_rounding)
     app = FastAPI(title="strata-llm-sim", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sim = sim
     desk = BatchDesk(sim)
     _batch_routes(app, sim, desk, settings)
+    app.state.limiter = limiter
 
     @app.exception_handler(SimError)
     async def _sim_error(_: Request, exc: SimError) -> JSONResponse:
@@ -155,10 +221,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_key = _api_key(request, settings)
         body = await _json(request, dict)
         forced_kind, request_rate = _fault_headers(request)
-        result = await sim.messages(
-            body=body, api_key=api_key, forced_kind=forced_kind, request_rate=request_rate
-        )
-        return _respond(sim, 200, result)
+        result, headers = await _limited_messages(
+            sim, limiter, body=body, api_key=api_key, forced_kind=forced_kind,
+            request_rate=request_rate,
+        )  # fmt: skip
+        return _respond(sim, 200, result, headers)
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> JSONResponse:
@@ -167,11 +234,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_key = _api_key(request, settings)
         body = await _json(request, dict)
         forced_kind, request_rate = _fault_headers(request)
-        result = await sim.messages(
-            body=as_messages_body(body), api_key=api_key, forced_kind=forced_kind,
+        result, headers = await _limited_messages(
+            sim, limiter, body=as_messages_body(body), api_key=api_key, forced_kind=forced_kind,
             request_rate=request_rate,
         )  # fmt: skip
-        return _respond(sim, 200, as_chat_completion(result))
+        return _respond(sim, 200, as_chat_completion(result), headers)
 
     @app.get("/v1/models")
     async def models(request: Request) -> JSONResponse:
@@ -191,16 +258,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise invalid(str(exc)) from exc
         return JSONResponse({"rules": len(sim.faults.admin_rules)}, headers=SIM_HEADERS)
 
+    @app.post("/_sim/limits")
+    async def set_limits(request: Request) -> JSONResponse:
+        """Replace the per-minute limits (every bucket starts full again)."""
+        try:
+            limiter.reset(Limits.parse(await _json(request, dict)))
+        except ValueError as exc:
+            raise invalid(str(exc)) from exc
+        return JSONResponse({"limits": _limits_dict(limiter)}, headers=SIM_HEADERS)
+
     @app.get("/_sim/stats")
     async def stats() -> JSONResponse:
+        rate_limits = {
+            "limits": _limits_dict(limiter),
+            "admitted": limiter.admitted,
+            "rejected": limiter.rejected,
+        }
         return JSONResponse(
-            {**sim.stats.as_dict(), "cache_entries": len(sim.cache)}, headers=SIM_HEADERS
+            {**sim.stats.as_dict(), "cache_entries": len(sim.cache), "rate_limits": rate_limits},
+            headers=SIM_HEADERS,
         )
 
     @app.post("/_sim/reset")
     async def reset() -> JSONResponse:
         sim.reset()
         desk.reset()
+        limiter.reset(settings.limits)
         return JSONResponse({"status": "reset"}, headers=SIM_HEADERS)
 
     return app

@@ -92,6 +92,15 @@ class PromptCache:
         while len(self._expiry) > self._max_entries:
             self._expiry.popitem(last=False)
 
+    def read_tokens(self, *, api_key: str, model: str, pieces: list[Piece]) -> int:
+        """The prefix tokens `account` would read now, without touching the cache (the rate
+        limiter charges a request's uncached input before it runs)."""
+        breakpoints, _ = _breakpoints(api_key=api_key, model=model, pieces=pieces)
+        with self._lock:
+            now = self._clock()
+            hits = [bp.prefix_tokens for bp in breakpoints if self._expiry.get(bp.key, 0.0) > now]
+        return hits[-1] if hits else 0
+
     def account(self, *, api_key: str, model: str, pieces: list[Piece]) -> Usage:
         """Charge a request against the cache, reading and writing prefixes."""
         breakpoints, total = _breakpoints(api_key=api_key, model=model, pieces=pieces)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from strata.llm_sim.ratelimit import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,21 @@ class Settings(BaseSettings):
     batch_expiry_seconds: float = 86_400.0
     batch_error_rate: float = 0.0
     batch_expired_rate: float = 0.0
+
+    # Per-key (and model) limits per minute, as token buckets (ratelimit.py); unset: unlimited,
+    # and no anthropic-ratelimit-* headers at all.
+    ratelimit_requests_per_minute: int | None = Field(None, ge=1)
+    ratelimit_input_tokens_per_minute: int | None = Field(None, ge=1)
+    ratelimit_output_tokens_per_minute: int | None = Field(None, ge=1)
+    ratelimit_remaining_rounding: int = Field(1000, ge=1)  # the API rounds to thousands
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            requests_per_minute=self.ratelimit_requests_per_minute,
+            input_tokens_per_minute=self.ratelimit_input_tokens_per_minute,
+            output_tokens_per_minute=self.ratelimit_output_tokens_per_minute,
+        )
 
     @property
     def invalid_key_set(self) -> frozenset[str]:
