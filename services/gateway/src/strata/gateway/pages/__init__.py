@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from strata.gateway.pages import (
     admin,
+    builder,
     exports,
     gallery,
     keys,
@@ -35,6 +36,7 @@ def pages_router() -> APIRouter:
         uploads,
         gallery,
         schemas,
+        builder,
         review,
         exports,
         keys,

@@ -2,6 +2,8 @@
 // forms post and the pages redirect. No inline script anywhere (the CSP forbids it).
 (function () {
   "use strict";
+  // Controls only a page without script needs (e.g. "show this type's settings") hide.
+  document.documentElement.classList.add("js");
   var csrf = function () {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") : "";
