@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from strata.gateway.pages import (
     admin,
     builder,
+    compare,
     exports,
     gallery,
     keys,
@@ -37,6 +38,7 @@ def pages_router() -> APIRouter:
         gallery,
         schemas,
         builder,
+        compare,
         review,
         exports,
         keys,
