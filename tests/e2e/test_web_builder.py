@@ -92,21 +92,29 @@ def test_builder_edits_saves_and_shows_a_stale_save_plainly(stack: Stack, browse
     page.context.close()
 
 
-def test_builder_works_without_script(stack: Stack, browser: Browser) -> None:
+def test_a_new_schema_made_with_the_builder_without_script(stack: Stack, browser: Browser) -> None:
     context = browser.new_context(java_script_enabled=False)
     watched = Watched(context.new_page(), "builder-noscript")
     page = watched.page
     sign_in(watched, stack.gateway_url, stack.create_account("web-builder-noscript"))
-    _project_with_schema(watched, "Plain")
-    page.get_by_role("button", name="Add a field").click()  # a plain form post, redrawn
-    expect(page.locator("#f-1-name")).to_be_focused()
-    page.keyboard.type("kind")
-    page.locator("#f-1-type").select_option("choice")
-    page.get_by_role("button", name="Show this type's settings").nth(1).click()
+    page.get_by_label("New project").fill("Plain")
+    page.get_by_role("button", name="Create project").click()
+    page.get_by_role("link", name="New schema with the builder").click()
+    expect(page.get_by_label("Schema name")).to_be_focused()
+    page.keyboard.type("kinds")
+    page.locator("#f-0-name").fill("kind")
+    page.locator("#f-0-type").select_option("choice")
+    page.get_by_role("button", name="Show this type's settings").click()  # a plain form post
     page.get_by_label("Options").fill("invoice\nreceipt")
-    page.get_by_role("button", name=re.compile("^Save the fields")).click()
-    expect(page.get_by_role("status")).to_have_text("Saved as version 2.")
-    expect(page.locator("#f-1-options")).to_have_value("invoice\nreceipt")
+    page.get_by_role("button", name="Add a field").click()
+    expect(page.locator("#f-1-name")).to_be_focused()
+    page.keyboard.type("total")
+    page.locator("#f-1-type").select_option("number")
+    page.get_by_role("button", name="Save the new schema").click()
+    expect(page.get_by_role("status")).to_have_text("Saved as version 1.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("kinds v1")
+    expect(page.locator("#f-0-options")).to_have_value("invoice\nreceipt")
+    expect(page.locator("#f-1-type")).to_have_value("number")
     watched.shot("builder-noscript")
     context.close()
 

@@ -130,3 +130,40 @@ async def test_the_editor_obeys_tenancy_and_the_form_token(gw: Gateway, browser:
     assert await gw.pool.fetchval("SELECT count(*) FROM schemas WHERE version > 1") == 0
     forged = await intruder.post(f"{schema_path}/builder", data=_form("nope", "save"))
     assert forged.status_code == 403
+
+
+async def test_a_new_schema_made_with_the_builder(gw: Gateway, browser: Browser):
+    client, _, csrf = await _schema(gw, browser)
+    project = "/app/projects/" + str(await gw.pool.fetchval("SELECT id FROM projects"))
+    assert f'href="{project}/schemas/new"' in (await client.get(project)).text
+    blank = await client.get(f"{project}/schemas/new")
+    assert blank.status_code == 200 and 'id="schema-name"' in blank.text
+    assert 'name="f.0.name" value=""' in blank.text and "Save the new schema" in blank.text
+    fields = {"f.0.name": "total", "f.0.type": "number", "f.0.nullable": "on"}
+    added = await client.post(
+        f"{project}/schemas/new", data={"csrf": csrf, "op": "add", "name": "sums", **fields}
+    )
+    assert added.status_code == 200 and 'name="f.1.name"' in added.text
+    assert 'id="schema-name" name="name" value="sums"' in added.text
+    unnamed = await client.post(
+        f"{project}/schemas/new", data={"csrf": csrf, "op": "save", "name": " ", **fields}
+    )
+    assert unnamed.status_code == 422 and 'id="schema-name-err"' in unnamed.text
+    saved = await client.post(
+        f"{project}/schemas/new", data={"csrf": csrf, "op": "save", "name": "sums", **fields}
+    )
+    assert saved.status_code == 303
+    made = (await client.get(saved.headers["location"])).text
+    assert "Saved as version 1." in made and 'name="f.0.name" value="total"' in made
+    taken = await client.post(
+        f"{project}/schemas/new", data={"csrf": csrf, "op": "save", "name": "s", **fields}
+    )
+    assert taken.status_code == 409 and "schema &#39;s&#39; exists" in taken.text
+    assert 'id="builder-conflict"' not in taken.text and 'value="total"' in taken.text
+    intruder, _, intruder_csrf = await _schema(gw, browser, "intruder")
+    assert (await intruder.get(f"{project}/schemas/new")).status_code == 404
+    forged = await intruder.post(
+        f"{project}/schemas/new", data={"csrf": intruder_csrf, "op": "save", "name": "x", **fields}
+    )
+    assert forged.status_code == 404
+    assert await gw.pool.fetchval("SELECT count(*) FROM schemas WHERE name = 'x'") == 0

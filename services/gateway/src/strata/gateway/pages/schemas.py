@@ -93,6 +93,9 @@ async def schema_page(
         reading=reading,
         editor=editor,
         field_types=FIELD_TYPES,
+        builder_action=f"/app/schemas/{schema.id}/builder",
+        save_label=f"Save the fields as version {schema.version + 1}",
+        new_name=None,
         checked=checked,
         problem=problem,
         definition=(
