@@ -15,6 +15,7 @@ from tests.support.browser import Watched, chromium, sign_in, watch
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
+PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)">'
 SCHEMA = '{"properties": {"title": {"type": ["string", "null"], "description": "the subject"}}}'
 
 
@@ -48,6 +49,7 @@ def test_builder_edits_saves_and_shows_a_stale_save_plainly(stack: Stack, browse
     _project_with_schema(watched, "Builder")
     v1_url = page.url
     expect(page.get_by_label("Name", exact=True)).to_have_value("title")
+    page.wait_for_load_state("load")  # htmx is in: the edits below swap only the editor
 
     page.get_by_role("button", name="Add a field").click()  # htmx: only the editor is swapped
     name = page.locator("#f-1-name")
@@ -59,6 +61,7 @@ def test_builder_edits_saves_and_shows_a_stale_save_plainly(stack: Stack, browse
     page.keyboard.type("country")
     page.locator("#f-1-0-type").select_option("choice")
     page.get_by_label("Options").fill("FR\nDE")
+    page.locator("#f-1-description").fill(PAYLOAD)  # text, never markup
     page.get_by_role("button", name="Move party up").focus()
     page.keyboard.press("Enter")  # reorder by keyboard; focus stays on the moved field
     expect(page.get_by_role("button", name="Move party down")).to_be_focused()
@@ -76,6 +79,8 @@ def test_builder_edits_saves_and_shows_a_stale_save_plainly(stack: Stack, browse
     assert _legends(page) == ["Field party", "Field title"]
     expect(page.locator("#f-0-0-name")).to_have_value("country")
     expect(page.locator("#f-0-0-options")).to_have_value("FR\nDE")
+    expect(page.locator("#f-0-description")).to_have_value(PAYLOAD)
+    assert page.locator("img[src=x]").count() == 0
     watched.shot("builder")
 
     page.goto(v1_url)  # an edit started from version 1 while version 2 exists
@@ -135,9 +140,9 @@ def test_two_runs_compared_and_a_version_evaluated(
     page.get_by_role("button", name="Start run").click()  # version 1
     expect(page.locator("#run-badge")).to_have_text("complete", timeout=90_000)
     page.get_by_role("link", name="Review the results").click()
-    page.locator("tr[data-row]").first.focus()
-    page.keyboard.press("c")  # confirm: the reviewed block the evaluation scores against
-    expect(page.locator("tr[data-row]").first).to_contain_text("confirmed")
+    # The reviewed block the evaluation scores against.
+    page.get_by_role("button", name="Confirm block 0").click()
+    expect(page.locator("tr[data-row]").first).to_contain_text("confirmed", timeout=30_000)
     reviewed_run = re.sub(r".*/runs/([^/]+)/review.*", r"\1", page.url)
 
     page.goto(project_url)

@@ -167,3 +167,18 @@ async def test_a_new_schema_made_with_the_builder(gw: Gateway, browser: Browser)
     )
     assert forged.status_code == 404
     assert await gw.pool.fetchval("SELECT count(*) FROM schemas WHERE name = 'x'") == 0
+
+
+async def test_a_wide_schema_fits_in_one_form(gw: Gateway, browser: Browser):
+    client, schema_path, csrf = await _schema(gw, browser)
+    wide = {"csrf": csrf, "op": "save", "base_version": "1"}
+    for i in range(150):  # ~1,500 inputs: over Starlette's default of 1,000 form fields
+        wide |= {f"f.{i}.{k}": v for k, v in (("name", f"f{i}"), ("type", "choice"))}
+        wide |= {f"f.{i}.options": "a\nb", f"f.{i}.label": f"Field {i}", f"f.{i}.required": "on"}
+        wide |= {f"f.{i}.description": "d", f"f.{i}.instructions": "", f"f.{i}.nullable": "on"}
+        wide |= {f"f.{i}.max_length": "", f"f.{i}.keywords": ""}
+    assert len(wide) > 1000
+    saved = await client.post(f"{schema_path}/builder", data=wide)
+    assert saved.status_code == 303, saved.text[:2000]
+    shown = (await client.get(saved.headers["location"])).text
+    assert 'name="f.149.name" value="f149"' in shown

@@ -37,6 +37,9 @@ router = APIRouter()
 INVALID = "Not saved: the API refused some of these fields (each message is beside its field)."
 Body = TypeVar("Body", SchemaCreate, SchemaVersionCreate)
 Redraw = Callable[[Editor, int], Awaitable[Response]]
+# About ten inputs a field: the API's 200 fields with sub-fields are well over Starlette's
+# default of 1000 form fields (the body size limit still bounds the whole form).
+MAX_FORM_FIELDS = 20_000
 
 
 async def _act(
@@ -85,7 +88,7 @@ async def _act(
     return see_other(f"/app/schemas/{saved.id}")
 
 
-@router.post("/schemas/{schema_id}/builder")
+@router.post("/schemas/{schema_id}/builder", form_limits={"max_fields": MAX_FORM_FIELDS})
 async def builder_post(
     schema_id: UUID,
     *,
@@ -147,7 +150,7 @@ async def new_schema(project_id: UUID, request: Request, session: Session, res: 
     return await _new_page(project_id, request, session, res, name="", editor=editor)
 
 
-@router.post("/projects/{project_id}/schemas/new")
+@router.post("/projects/{project_id}/schemas/new", form_limits={"max_fields": MAX_FORM_FIELDS})
 async def new_schema_post(
     project_id: UUID,
     *,
