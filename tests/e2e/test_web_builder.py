@@ -98,7 +98,7 @@ def test_builder_edits_saves_and_shows_a_stale_save_plainly(stack: Stack, browse
 
 
 def test_a_new_schema_made_with_the_builder_without_script(stack: Stack, browser: Browser) -> None:
-    context = browser.new_context(java_script_enabled=False)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 900})
     watched = Watched(context.new_page(), "builder-noscript")
     page = watched.page
     sign_in(watched, stack.gateway_url, stack.create_account("web-builder-noscript"))
