@@ -91,6 +91,11 @@ def test_builder_edits_saves_and_shows_a_stale_save_plainly(stack: Stack, browse
     expect(conflict).to_contain_text("is at version 2, not 1")
     expect(page.locator("#f-0-description")).to_have_value("changed meanwhile")  # kept
     watched.shot("builder-conflict")
+    elsewhere = page.context.new_page()  # signed out in another tab, then an edit here
+    elsewhere.goto(v1_url)
+    elsewhere.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Add a field").click()
+    expect(page.get_by_label("API token")).to_be_visible()  # the sign-in page, not a blank editor
     # The refused saves are answered 422 and 409 on purpose (Chromium logs any 4xx page load).
     unexpected = [e for e in watched.errors if not re.search(r"status of (422|409)", e)]
     assert watched.dialogs == [] and unexpected == []

@@ -14,6 +14,26 @@
     event.detail.headers["X-CSRF-Token"] = csrf();
   });
 
+  // The builder's edits swap just the editor. An answer that is not the editor is shown as the
+  // page it is: signed out meanwhile (redirected to sign in) → go there; a refusal (a stale
+  // form token, a schema gone) → its message replaces the page's content, not nothing.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.target || detail.target.id !== "builder") return;
+    var xhr = detail.xhr;
+    var landed = xhr.responseURL ? new URL(xhr.responseURL).pathname : null;
+    if (landed && detail.pathInfo && landed !== new URL(detail.pathInfo.requestPath, location.href).pathname) {
+      detail.shouldSwap = false;
+      window.location.assign(xhr.responseURL);
+    } else if (xhr.status >= 400) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+      detail.target = document.querySelector("main");
+      detail.selectOverride = "main";
+      detail.swapOverride = "outerHTML";
+    }
+  });
+
   // Uploads: one request per file so each shows its own progress; drop files on the form.
   function uploadOne(form, file, list) {
     return new Promise(function (resolve) {
