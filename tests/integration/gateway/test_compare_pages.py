@@ -63,6 +63,12 @@ async def test_two_runs_compared_field_by_field(gw: Gateway, browser: Browser):
     page = await client.get(f"{project}/compare")
     assert page.status_code == 200 and 'id="compare-form"' in page.text
     assert 'id="comparison"' not in page.text
+    run_page = (await client.get(f"/app/runs/{right}")).text
+    assert f'href="{project}/compare?left={right}"' in run_page
+    chosen = (await client.get(f"{project}/compare?left={right}")).text  # from a run's page
+    assert 'id="comparison"' not in chosen
+    assert re.search(rf'id="cmp-left".*?<option value="{right}" selected', chosen, re.S)
+    assert re.search(rf'id="cmp-right".*?<option value="{left}" selected', chosen, re.S)
     compared = await client.get(f"{project}/compare?left={left}&right={right}")
     html = compared.text
     assert compared.status_code == 200 and "3 block(s) compared" in html
