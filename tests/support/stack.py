@@ -70,11 +70,11 @@ class Stack:
         for key in unset_env:  # e.g. no platform key, however the caller's shell is set up
             self.env.pop(key, None)
         self._spawn("llm-sim", [str(BIN / "strata-llm-sim"), "--port", str(sim_port)])
-        self._wait_http("llm-sim", f"{self.sim_url}/health")
+        self._wait_http("llm-sim", f"{self.sim_url}/health", timeout_s=180)
         for name in SERVICES:
             self._spawn(name, service_command(name))
         self._spawn("gateway", [str(BIN / "strata-gateway")])
-        self._wait_http("gateway", f"{self.gateway_url}/healthz")
+        self._wait_http("gateway", f"{self.gateway_url}/healthz", timeout_s=180)
 
     def wait_ready(self, timeout_s: float = 60) -> None:
         """Every service answers /readyz: database, broker and its consumers attached."""

@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 
 from strata.gateway.pages import (
     admin,
+    builder,
+    compare,
     exports,
     gallery,
     keys,
@@ -35,6 +37,8 @@ def pages_router() -> APIRouter:
         uploads,
         gallery,
         schemas,
+        builder,
+        compare,
         review,
         exports,
         keys,

@@ -18,7 +18,8 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 
-from strata.gateway.pages.projects import documents_context
+from strata.gateway.pages.compare import evaluation_context
+from strata.gateway.pages.projects import documents_context, runs_context
 from strata.gateway.pages.render import fragment
 from strata.gateway.pages.runs import run_context
 from strata.gateway.pages.session import Session, load_session
@@ -99,6 +100,28 @@ async def run_live(run_id: UUID, request: Request, session: Session, res: Res) -
     return _respond(request, res, snapshots(rows, render, event="status"))
 
 
+@router.get("/evaluations/{run_id}/live", response_model=None)
+async def evaluation_live(run_id: UUID, request: Request, session: Session, res: Res) -> Any:
+    """The evaluation's scores each time its run settles blocks, until it is complete."""
+    first = await evaluation_context(run_id, session, res)  # 404 unless ours and an evaluation
+    rows = await events.rows_from_now(
+        request,
+        res,
+        account_id=session.account.id,
+        project_id=first["run"].project_id,
+        run_id=run_id,
+    )
+
+    async def render() -> tuple[str, bool] | None:
+        current = await load_session(request, res)
+        if current is None or current.account.id != session.account.id:
+            return None
+        context = await evaluation_context(run_id, current, res)
+        return fragment("_evaluation.html", **context), context["report"].complete
+
+    return _respond(request, res, snapshots(rows, render, event="report"))
+
+
 @router.get("/projects/{project_id}/live", response_model=None)
 async def project_live(project_id: UUID, request: Request, session: Session, res: Res) -> Any:
     """The project's documents each time one of them is converted or fails."""
@@ -119,10 +142,28 @@ async def project_live(project_id: UUID, request: Request, session: Session, res
             False,  # a project can always get more documents
         )
 
-    return _respond(request, res, snapshots(_document_rows(rows), render, event="documents"))
+    return _respond(request, res, snapshots(_of_kind(rows, "document."), render, event="documents"))
 
 
-async def _document_rows(rows: AsyncIterator[Any]) -> AsyncIterator[Any]:
+async def _of_kind(rows: AsyncIterator[Any], prefix: str) -> AsyncIterator[Any]:
     async for row in rows:
-        if row["type"].startswith("document."):
+        if row["type"].startswith(prefix):
             yield row
+
+
+@router.get("/projects/{project_id}/runs/live", response_model=None)
+async def project_runs_live(project_id: UUID, request: Request, session: Session, res: Res) -> Any:
+    """The project's runs each time one of them moves (progress, completion, cancellation)."""
+    await require_project(res.pool, project_id, session.account.id)
+    rows = await events.rows_from_now(
+        request, res, account_id=session.account.id, project_id=project_id, run_id=None
+    )
+
+    async def render() -> tuple[str, bool] | None:
+        current = await load_session(request, res)
+        if current is None or current.account.id != session.account.id:
+            return None
+        listed = await runs.list_runs(project_id, current.account, res, res.settings.page_size_max)
+        return fragment("_runs.html", **runs_context(listed.items)), False  # more runs may come
+
+    return _respond(request, res, snapshots(_of_kind(rows, "run."), render, event="runs"))

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 
 from strata.contracts.documents import DocumentStatus
 from strata.contracts.exports import ExportContent, ExportFormat
-from strata.gateway.api_models import Document, ProjectCreate
+from strata.gateway.api_models import Document, ProjectCreate, Run
 from strata.gateway.pages.common import attempt, parse
 from strata.gateway.pages.render import html, page, see_other
+from strata.gateway.pages.runs import FINISHED
 from strata.gateway.pages.session import Changing, Session
 from strata.gateway.routes import documents, exports, projects, runs, schemas
 from strata.gateway.web.deps import Res
@@ -55,6 +56,10 @@ def documents_context(project_id: UUID, listed: list[Document]) -> dict[str, Any
     }
 
 
+def runs_context(listed: list[Run]) -> dict[str, Any]:
+    return {"runs": listed, "running": any(r.status not in FINISHED for r in listed)}
+
+
 @router.get("/projects/{project_id}")
 async def project_page(project_id: UUID, request: Request, session: Session, res: Res) -> Response:
     caller = session.account
@@ -69,7 +74,9 @@ async def project_page(project_id: UUID, request: Request, session: Session, res
         schemas=(
             await schemas.list_schemas(project_id, caller, res, res.settings.page_size_max)
         ).items,
-        runs=(await runs.list_runs(project_id, caller, res, res.settings.page_size_max)).items,
+        **runs_context(
+            (await runs.list_runs(project_id, caller, res, res.settings.page_size_max)).items
+        ),
         exports=exported.items,
         formats=list(ExportFormat),
         contents=list(ExportContent),

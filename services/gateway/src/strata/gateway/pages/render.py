@@ -1,6 +1,7 @@
 """Templates: Jinja2 with autoescape on for every template, so whatever a user or a document
 supplies (file names, block text, values, schema names) is text, never markup."""
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -44,7 +45,13 @@ def _size(value: int | None) -> str:
     return f"{size:.1f} GiB"
 
 
-env.filters.update(when=_when, usd=_usd, size=_size)
+def _value(value: Any) -> str:
+    """A value as JSON text for people (not `tojson`, whose \\u003c is for script contexts):
+    plain text that autoescape then escapes like any other."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+env.filters.update(when=_when, usd=_usd, size=_size, value=_value)
 
 
 def fragment(name: str, **context: Any) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from strata.gateway.api_models import Schema, SchemaCreate, SchemaVersionCreate
 from strata.gateway.api_models_schemas import CheckOut, CheckRequest, SchemaFork
+from strata.gateway.pages.builder_form import FIELD_TYPES, Editor, from_spec
 from strata.gateway.pages.common import FIXABLE, attempt, parse
 from strata.gateway.pages.render import page, see_other
 from strata.gateway.pages.session import Changing, PageSession, Session
@@ -61,7 +62,7 @@ async def schema_create(
     return made if isinstance(made, Response) else see_other(f"/app/schemas/{made}")
 
 
-async def _schema_page(
+async def schema_page(
     schema_id: UUID,
     request: Request,
     session: PageSession,
@@ -70,20 +71,31 @@ async def _schema_page(
     definition: str | None = None,
     checked: CheckOut | None = None,
     problem: str | None = None,
+    editor: Editor | None = None,
+    status: int | None = None,
 ) -> Response:
+    """The schema page: the fields editor (as saved, or as the person left it), the JSON editor
+    and the versions."""
     caller = session.account
     schema = await schemas.get_schema(schema_id, caller, res)
     versions = await schemas.list_versions(schema_id, caller, res, res.settings.page_size_max, None)
     reading = await schemas.version_fields(schema_id, schema.version, caller, res)
+    if editor is None and reading.builder is not None:
+        editor = Editor(*from_spec(reading.builder), base_version=schema.version)
     return await page(
         request,
         res,
         session,
         "schema.html",
-        status=422 if problem else 200,
+        status=status or (422 if problem else 200),
         schema=schema,
         versions=versions.items,
         reading=reading,
+        editor=editor,
+        field_types=FIELD_TYPES,
+        builder_action=f"/app/schemas/{schema.id}/builder",
+        save_label=f"Save the fields as version {schema.version + 1}",
+        new_name=None,
         checked=checked,
         problem=problem,
         definition=(
@@ -95,8 +107,8 @@ async def _schema_page(
 
 
 @router.get("/schemas/{schema_id}")
-async def schema_page(schema_id: UUID, request: Request, session: Session, res: Res) -> Response:
-    return await _schema_page(schema_id, request, session, res)
+async def schema_get(schema_id: UUID, request: Request, session: Session, res: Res) -> Response:
+    return await schema_page(schema_id, request, session, res)
 
 
 @router.post("/schemas/{schema_id}/versions")
@@ -138,7 +150,7 @@ async def schema_check(
         if exc.status not in FIXABLE:
             raise
         checked, problem = None, exc.message
-    return await _schema_page(
+    return await schema_page(
         schema_id, request, session, res, definition=definition, checked=checked, problem=problem
     )
 

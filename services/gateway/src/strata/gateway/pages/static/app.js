@@ -2,6 +2,8 @@
 // forms post and the pages redirect. No inline script anywhere (the CSP forbids it).
 (function () {
   "use strict";
+  // Controls only a page without script needs (e.g. "show this type's settings") hide.
+  document.documentElement.classList.add("js");
   var csrf = function () {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") : "";
@@ -10,6 +12,26 @@
   // htmx requests that change something carry the form token as a header.
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRF-Token"] = csrf();
+  });
+
+  // The builder's edits swap just the editor. An answer that is not the editor is shown as the
+  // page it is: signed out meanwhile (redirected to sign in) → go there; a refusal (a stale
+  // form token, a schema gone) → its message replaces the page's content, not nothing.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.target || detail.target.id !== "builder") return;
+    var xhr = detail.xhr;
+    var landed = xhr.responseURL ? new URL(xhr.responseURL).pathname : null;
+    if (landed && detail.pathInfo && landed !== new URL(detail.pathInfo.requestPath, location.href).pathname) {
+      detail.shouldSwap = false;
+      window.location.assign(xhr.responseURL);
+    } else if (xhr.status >= 400) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+      detail.target = document.querySelector("main");
+      detail.selectOverride = "main";
+      detail.swapOverride = "outerHTML";
+    }
   });
 
   // Uploads: one request per file so each shows its own progress; drop files on the form.
