@@ -6,7 +6,7 @@
   by `pdflayout`; ruled tables by pdfplumber's table finder over the page's vector lines
   (`pdftables`), only on pages whose paths could form a grid. A page mostly covered by images
   whose text layer has no readable text is a scan: it is rendered and read by OCR (`pdfocr`),
-  and the path is `pdf-native+ocr`.
+  and the path is `pdf-native+ocr`. Right-to-left lines are put in logical order (`pdfbidi`).
 """
 
 import logging
@@ -19,6 +19,7 @@ from strata.conversion.doclingblocks import docling_to_blocks
 from strata.conversion.engine import run_docling, standard_weights_present
 from strata.conversion.errors import CorruptFileError
 from strata.conversion.limits import Limits
+from strata.conversion.pdfbidi import join_glyph_runs, logical_lines
 from strata.conversion.pdflayout import Line, Table, drop_furniture, lines_to_blocks
 from strata.conversion.pdfocr import needs_ocr, ocr_pages
 from strata.conversion.pdforder import clean, reading_order
@@ -103,5 +104,5 @@ def _lines(
             lines.append(
                 Line(page.page_no, bb.l, bb.t, bb.r, bb.b, cell.text, cell.font_name or "")
             )
-        out.append(reading_order(clean(lines)))
-    return out, heights
+        out.append(reading_order(join_glyph_runs(clean(lines))))
+    return logical_lines(out), heights
