@@ -2,8 +2,8 @@
 headings, two-column pages read column by column, glyph junk is dropped. Pure (no PDF)."""
 
 from strata.contracts.blocks import BlockType
-from strata.conversion.pdflayout import Line, drop_furniture, lines_to_blocks
-from strata.conversion.pdforder import clean, reading_order
+from strata.conversion.pdflayout import Line, lines_to_blocks
+from strata.conversion.pdforder import clean, drop_furniture, reading_order
 
 
 def _line(text: str, x0: float, top: float, *, width: float = 200, size: float = 10) -> Line:
@@ -46,3 +46,44 @@ def test_glyph_junk_is_dropped_and_control_characters_removed() -> None:
     lines = [_line("\ufffd \ufffd\ufffd", 72, 100), _line("Real\x84 text", 72, 120),
              _line("\ue001\ue002", 72, 140)]  # fmt: skip
     assert [ln.text for ln in clean(lines)] == ["Real text"]
+
+
+def _body(top: float, n: int = 6, font: str = "Times") -> list[Line]:
+    return [Line(1, 72, top + i * 12, 400, top + 10 + i * 12,
+                 f"Body sentence {i} of the section goes on and on", font) for i in range(n)]  # fmt: skip
+
+
+def _headings(lines: list[Line]) -> list[str]:
+    return [b.text for b in lines_to_blocks([lines], []) if b.block_type is BlockType.HEADING]
+
+
+def test_headings_heavier_than_the_body_at_body_size() -> None:
+    latex = Line(1, 72, 80, 300, 90, "5.1 Hyper Parameter Optimization", "AAAAAD+SFBX1000")
+    assert _headings([latex, *_body(95, font="AAAAAC+SFRM1000")]) == [latex.text]
+    medium = Line(1, 72, 80, 300, 90, "Scope of the rules", "KoPubDotumMedium")
+    assert _headings([medium, *_body(95, font="KoPubBatangLight")]) == [medium.text]
+    # Medium over a Medium body is the body's weight: not a heading.
+    assert _headings([medium, *_body(95, font="KoPubDotumMedium")]) == []
+
+
+def test_a_marked_heavier_line_followed_by_body_heads_a_section_but_bold_items_do_not() -> None:
+    marked = Line(1, 72, 80, 300, 90, "(1) Changes to the law", "Arial-BoldMT")
+    assert _headings([marked, *_body(95)]) == [marked.text]
+    items = [Line(1, 72, 80 + i * 12, 200, 90 + i * 12, f"({i}) Short item", "Arial-BoldMT")
+             for i in range(1, 4)]  # fmt: skip
+    assert _headings(items) == []
+
+
+def test_a_line_numbered_like_a_section_is_a_heading_a_quantity_is_not() -> None:
+    numbered = Line(1, 72, 80, 300, 90, "2.3 Results", "Times")
+    quantity = Line(1, 72, 80, 300, 90, "2.5 kg of flour", "Times")
+    assert _headings([numbered, *_body(95)]) == ["2.3 Results"]
+    assert _headings([quantity, *_body(95)]) == []
+
+
+def test_a_section_number_beside_its_title_is_not_a_page_number() -> None:
+    number = Line(1, 73, 93, 81, 108, "4", "Bold")
+    title = Line(1, 98, 93, 200, 108, "Outlook", "Bold")
+    lone = Line(1, 300, 800, 306, 810, "4", "Times")
+    kept = drop_furniture([[number, title, *_body(120), lone]], {1: 842.0})
+    assert [ln.text for ln in kept[0]][:2] == ["4", "Outlook"] and lone not in kept[0]

@@ -22,9 +22,9 @@ from strata.conversion.errors import CorruptFileError
 from strata.conversion.limits import Limits
 from strata.conversion.pdfbidi import join_glyph_runs, logical_lines
 from strata.conversion.pdfgrid import unruled_tables
-from strata.conversion.pdflayout import Line, Table, drop_furniture, lines_to_blocks
+from strata.conversion.pdflayout import Line, Table, lines_to_blocks
 from strata.conversion.pdfocr import needs_ocr, ocr_pages
-from strata.conversion.pdforder import clean, reading_order
+from strata.conversion.pdforder import clean, drop_furniture, reading_order
 from strata.conversion.pdfpreflight import preflight
 from strata.conversion.pdftables import Box, page_tables
 
