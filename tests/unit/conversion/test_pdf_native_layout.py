@@ -87,3 +87,16 @@ def test_a_section_number_beside_its_title_is_not_a_page_number() -> None:
     lone = Line(1, 300, 800, 306, 810, "4", "Times")
     kept = drop_furniture([[number, title, *_body(120), lone]], {1: 842.0})
     assert [ln.text for ln in kept[0]][:2] == ["4", "Outlook"] and lone not in kept[0]
+
+
+def test_pdf_list_items_keep_their_numbers_and_get_levels_from_indents() -> None:
+    texts = [(72, "1. Fruit"), (90, "a) Apples"), (90, "b) Pears"), (108, "- Conference"),
+             (72, "2. Vegetables"), (90, "a) Leeks")]  # fmt: skip
+    lines = [Line(1, x, 100 + i * 20, 400, 110 + i * 20, t, "Times") for i, (x, t) in
+             enumerate(texts)]  # fmt: skip
+    after = Line(1, 72, 240, 400, 250, "A paragraph ends the list.", "Times")
+    blocks = lines_to_blocks([[*lines, after]], [])
+    assert [(b.text, b.list_level) for b in blocks] == [
+        ("1. Fruit", 1), ("a) Apples", 2), ("b) Pears", 2), ("- Conference", 3),
+        ("2. Vegetables", 1), ("a) Leeks", 2), ("A paragraph ends the list.", None),
+    ]  # fmt: skip

@@ -9,7 +9,8 @@ headings, list items, code and captions. Pure: lines in, blocks out.
   paragraph (at most 3 lines) set larger than the body, or heavier than the body (Medium or
   more) at body size, is a heading; so is one line numbered like a section ("2.3 Results")
   and not ending a sentence. Larger sizes are higher levels. A monospace run is code;
-  "Figure n"/"Table n" paragraphs (also 표/그림/図/表/图 n) are captions.
+  "Figure n"/"Table n" paragraphs (also 표/그림/図/表/图 n) are captions. A list item keeps its
+  marker in its text and gets its nesting depth from its indent.
 """
 
 import re
@@ -213,10 +214,39 @@ def _is_formula(p: _Para) -> bool:
     return "=" in text and letters <= len(text.replace(" ", "")) * 0.4
 
 
+def _list_levels(paras: list[_Para]) -> dict[int, int]:
+    """Nesting depth of each list item (by index) from its indent: deeper than the item above
+    it is one level down, back to an earlier indent is that level again. Anything else than a
+    list item (or a paragraph continuing one, indented like its text), a new page or column
+    ends the list."""
+    levels: dict[int, int] = {}
+    indents: list[float] = []
+    previous: Line | None = None
+    for i, p in enumerate(paras):
+        first = p.lines[0]
+        x0, tolerance = first.x0, max(first.size, 1.0) * 0.5
+        if p.kind is not BlockType.LIST_ITEM:
+            if not indents or x0 <= indents[0] + tolerance:
+                indents = []
+            continue
+        if previous is not None and (first.page, first.top) < (previous.page, previous.top):
+            indents = []  # back up the page: the next column
+        if previous is not None and first.page != previous.page:
+            indents = []
+        previous = p.lines[-1]
+        while indents and x0 < indents[-1] - tolerance:
+            indents.pop()
+        if not indents or x0 > indents[-1] + tolerance:
+            indents.append(x0)
+        levels[i] = len(indents)
+    return levels
+
+
 def lines_to_blocks(pages: list[list[Line]], tables: list[Table]) -> list[BlockDraft]:
     lines = [ln for page in pages for ln in page]
     paras = group(lines)
     heading_sizes = _classify(paras)
+    levels = _list_levels(paras)
     ranks = {s: r for r, s in enumerate(sorted(set(heading_sizes.values()), reverse=True), 1)}
     pending = sorted(tables, key=lambda t: (t.page, t.top))
     stack: list[tuple[int, str]] = []
@@ -258,6 +288,7 @@ def lines_to_blocks(pages: list[list[Line]], tables: list[Table]) -> list[BlockD
                 page_end=p.lines[-1].page,
                 bbox=bbox,
                 token_estimate=estimate_tokens(text),
+                list_level=levels.get(i),
             )
         )
         if p.kind is BlockType.HEADING:
