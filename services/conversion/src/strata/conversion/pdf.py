@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 import pypdfium2 as pdfium
+from docling_core.types.doc import CoordOrigin
 
 from strata.contracts.blocks import BlockDraft
 from strata.conversion.doclingblocks import docling_to_blocks
@@ -114,11 +115,18 @@ def _overlap(a: Box, b: Box) -> bool:
 
 def _words(page: Any) -> list[tuple[Box, str]]:
     height = page.size.height
-    words = []
-    for cell in page.parsed_page.word_cells:
-        bb = cell.rect.to_bounding_box().to_top_left_origin(page_height=height)
-        words.append(((bb.l, bb.t, bb.r, bb.b), cell.text))
-    return words
+    return [(_box(cell.rect, height), cell.text) for cell in page.parsed_page.word_cells]
+
+
+def _box(rect: Any, height: float) -> Box:
+    """A cell's rectangle as (left, top, right, bottom) from the page's top-left corner. Read
+    from its corners directly: docling-core's box conversions cost more than the rest of the
+    layout work on a page of words."""
+    xs = (rect.r_x0, rect.r_x1, rect.r_x2, rect.r_x3)
+    ys = (rect.r_y0, rect.r_y1, rect.r_y2, rect.r_y3)
+    if rect.coord_origin is CoordOrigin.TOPLEFT:
+        return min(xs), min(ys), max(xs), max(ys)
+    return min(xs), height - max(ys), max(xs), height - min(ys)
 
 
 def _lines(
@@ -134,12 +142,9 @@ def _lines(
         boxes = [box for t, box in tables if t.page == page.page_no]
         lines = []
         for cell in parsed.textline_cells:
-            bb = cell.rect.to_bounding_box().to_top_left_origin(page_height=page.size.height)
-            x_mid, y_mid = (bb.l + bb.r) / 2, (bb.t + bb.b) / 2
-            if any(b[0] <= x_mid <= b[2] and b[1] <= y_mid <= b[3] for b in boxes):
+            box = _box(cell.rect, page.size.height)
+            if any(_centre_in(box, table) for table in boxes):
                 continue  # the table block carries this text
-            lines.append(
-                Line(page.page_no, bb.l, bb.t, bb.r, bb.b, cell.text, cell.font_name or "")
-            )
+            lines.append(Line(page.page_no, *box, cell.text, cell.font_name or ""))
         out.append(reading_order(join_glyph_runs(clean(lines))))
     return logical_lines(out), heights

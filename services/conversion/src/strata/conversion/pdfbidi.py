@@ -27,6 +27,11 @@ from dataclasses import replace
 from strata.conversion.pdflayout import Line
 
 MAX_GLYPH_GAP = 0.6  # of the line height: a word space joins, a column gap does not
+# Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic; their presentation forms; the
+# right-to-left scripts of the supplementary planes.
+_RTL_BLOCKS = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 _RTL = frozenset({"R", "AL"})
 _NUMBER = frozenset({"EN", "AN"})
 _NUMBER_JOINERS = frozenset({"ES", "CS", "ET"})
@@ -37,7 +42,7 @@ _MIRROR = dict(zip("()[]{}<>«»", ")(][}{><»«", strict=True))
 
 
 def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in _RTL for c in text)
+    return not text.isascii() and bool(_RTL_BLOCKS.search(text))
 
 
 def order_evidence(text: str) -> int:

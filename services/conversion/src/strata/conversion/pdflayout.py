@@ -16,6 +16,7 @@ headings, list items, code and captions. Pure: lines in, blocks out.
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from strata.contracts.blocks import BlockDraft, BlockType
 from strata.planning.tokens import estimate_tokens
@@ -37,7 +38,7 @@ class Line:
 
     @property
     def weight(self) -> int:
-        return next((w for pattern, w in _WEIGHTS if pattern.search(self.font)), REGULAR)
+        return _font_weight(self.font)
 
     @property
     def bold(self) -> bool:
@@ -94,6 +95,13 @@ _BULLET = re.compile(
     r"^\s*(?:[\u2022\u25e6\u25aa\u25cf\u2013\u2023\u2043\u00b7*-]|\(?\d{1,3}[.)]|[a-z][.)])\s+\S"
 )
 _WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@cache
+def _font_weight(font: str) -> int:
+    return next((w for pattern, w in _WEIGHTS if pattern.search(font)), REGULAR)
+
+
 _CAPTION = re.compile(
     r"^\[?(?:figure|fig\.|table|chart|listing|표|그림|図|表|图)\s*\d+\]?[.:]?\s", re.IGNORECASE
 )
