@@ -100,3 +100,21 @@ def test_pdf_list_items_keep_their_numbers_and_get_levels_from_indents() -> None
         ("1. Fruit", 1), ("a) Apples", 2), ("b) Pears", 2), ("- Conference", 3),
         ("2. Vegetables", 1), ("a) Leeks", 2), ("A paragraph ends the list.", None),
     ]  # fmt: skip
+
+
+def test_a_line_that_only_starts_with_a_bold_word_is_not_a_heading() -> None:
+    # docling-parse names a line's font after its first glyph: "update-db is ..." set with
+    # its first word bold reads as a bold line; it wraps into the paragraph, tight and full.
+    lines = [Line(1, 72, 100, 400, 110, "Before the index is built, the tool must run", "Times"),
+             Line(1, 72, 113, 400, 123, "update-db is passed the folder holding the files", "Times-Bold"),
+             Line(1, 72, 126, 400, 136, "to index and writes one file for each of them.", "Times")]  # fmt: skip
+    blocks = lines_to_blocks([lines], [])
+    assert [(b.block_type, b.text[:20]) for b in blocks] == [
+        (BlockType.PARAGRAPH, "Before the index is ")
+    ]
+
+
+def test_contents_entries_with_dot_leaders_are_not_headings() -> None:
+    entries = [Line(1, 72, 100 + i * 14, 400, 110 + i * 14, f"{i} Chapter {i} . . . . . . . {i * 7}",
+                    "Times-Bold") for i in range(1, 4)]  # fmt: skip
+    assert _headings([*entries, *_body(160)]) == []

@@ -105,6 +105,7 @@ def _font_weight(font: str) -> int:
 _CAPTION = re.compile(
     r"^\[?(?:figure|fig\.|table|chart|listing|표|그림|図|表|图)\s*\d+\]?[.:]?\s", re.IGNORECASE
 )
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*\S{0,8}$")
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+([^\W\d_])")
 _SENTENCE_END = re.compile(r"[.!?:;\"')\]]$")
 
@@ -121,7 +122,12 @@ def _starts_new(prev: Line, ln: Line, para: _Para) -> bool:  # noqa: PLR0911
     if abs(ln.size - prev.size) > max(prev.size, ln.size) * 0.15:
         return True
     if ln.bold != prev.bold and (ln.bold or len(para.lines) == 1):
-        return True
+        # A heavier line shorter than the next, set apart, or followed by an indented first
+        # line is a title; a line that only starts with a bold or code word (a line's font is
+        # its first glyph's) is a wrapped line of its paragraph.
+        return (
+            prev.x1 < ln.x1 - height * 2 or gap > height * 0.6 or ln.x0 > prev.x0 + height * 0.5
+        )
     if ln.mono != prev.mono:
         return True
     if len(para.lines) == 1 and _SECTION_NUMBER.match(prev.text) and prev.x1 < ln.x1 - height * 3:
@@ -190,8 +196,8 @@ def _heading_like(p: _Para, following: _Para | None, body: float, body_weight: i
     text, first = p.text, p.lines[0]
     if len(p.lines) > 3 or len(text) > 160 or text.endswith((".", ",", ";", ":")):
         return False
-    if not _WORD.search(text):
-        return False  # "0.5", "x", "(b)": plot labels, not headings
+    if not _WORD.search(text) or _LEADER.search(text):
+        return False  # "0.5", "x", "(b)": plot labels; "Intro . . . . 1": a contents entry
     bigger = first.size >= body * 1.15
     heavier = all(ln.bold and ln.weight > body_weight for ln in p.lines)
     if p.kind is BlockType.LIST_ITEM:
