@@ -62,3 +62,12 @@ def test_a_booktabs_table_of_the_corpus_keeps_all_its_columns() -> None:
     assert rows[1] == ["6", "6", "OTSL HTML", "0.965 0.969", "0.934 0.927", "0.955 0.955",
                        "0.88 0.857", "2.73 5.39"]  # fmt: skip
     assert not any(b.text.startswith(("OTSL", "0.9")) for b in blocks if b is not table)
+
+
+def test_aligned_columns_in_a_code_listing_stay_code() -> None:
+    listing = [("r", "42"), ("s", "47"), ("x", "66"), ("y", "15")]
+    spans = [Span(72, 80, PROSE)]
+    for i, (name, value) in enumerate(listing):
+        spans += [Span(72, 110 + i * 12, name, mono=True), Span(160, 110 + i * 12, value, mono=True)]
+    blocks = convert_document("pdf", layout_pdf([spans])).blocks
+    assert [b.block_type for b in blocks] == [BlockType.PARAGRAPH, BlockType.CODE]

@@ -23,7 +23,7 @@ from strata.conversion.errors import CorruptFileError
 from strata.conversion.limits import Limits
 from strata.conversion.pdfbidi import join_glyph_runs, logical_lines
 from strata.conversion.pdfgrid import unruled_tables
-from strata.conversion.pdflayout import Line, Table, lines_to_blocks
+from strata.conversion.pdflayout import Line, Table, is_mono, lines_to_blocks
 from strata.conversion.pdfocr import needs_ocr, ocr_pages
 from strata.conversion.pdforder import clean, drop_furniture, reading_order
 from strata.conversion.pdfpreflight import preflight
@@ -63,7 +63,8 @@ def find_tables(
 ) -> list[tuple[Table, Box]]:
     """Ruled tables on pages whose paths could form a grid, then unruled ones on every page."""
     found: list[tuple[Table, Box]] = []
-    words = {p.page_no: _words(p) for p in pages if p.parsed_page and p.size}
+    typed = {p.page_no: _words(p) for p in pages if p.parsed_page and p.size}
+    words = {n: [(box, text) for box, text, _ in ws] for n, ws in typed.items()}
     todo = [p for p in pages if p.page_no in grid_pages and p.page_no in words]
     if todo:
         pdf = pdfium.PdfDocument(data)
@@ -80,11 +81,13 @@ def find_tables(
                 )
         finally:
             pdf.close()
-    for page_no, page_words in words.items():
-        unruled = unruled_tables(
-            page_words, page_no=page_no, rows_per_block=limits.table_rows_per_block
+    for page_no, page_words in typed.items():
+        unruled = unruled_tables(  # columns in a code listing are code, not a table
+            [(box, text) for box, text, mono in page_words if not mono],
+            page_no=page_no,
+            rows_per_block=limits.table_rows_per_block,
         )
-        found = _prefer_fuller(found, unruled, page_words)
+        found = _prefer_fuller(found, unruled, words[page_no])
     return found
 
 
@@ -113,9 +116,11 @@ def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _words(page: Any) -> list[tuple[Box, str]]:
+def _words(page: Any) -> list[tuple[Box, str, bool]]:
+    """Every word of the page: its box, its text, and whether it is set in a monospace font."""
     height = page.size.height
-    return [(_box(cell.rect, height), cell.text) for cell in page.parsed_page.word_cells]
+    return [(_box(cell.rect, height), cell.text, is_mono(cell.font_name or ""))
+            for cell in page.parsed_page.word_cells]  # fmt: skip
 
 
 def _box(rect: Any, height: float) -> Box:

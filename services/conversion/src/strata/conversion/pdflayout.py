@@ -46,7 +46,7 @@ class Line:
 
     @property
     def mono(self) -> bool:
-        return bool(_MONO.search(self.font))
+        return is_mono(self.font)
 
 
 @dataclass
@@ -95,6 +95,10 @@ _BULLET = re.compile(
     r"^\s*(?:[\u2022\u25e6\u25aa\u25cf\u2013\u2023\u2043\u00b7*-]|\(?\d{1,3}[.)]|[a-z][.)])\s+\S"
 )
 _WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_mono(font: str) -> bool:
+    return bool(_MONO.search(font))
 
 
 @cache
