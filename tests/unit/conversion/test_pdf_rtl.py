@@ -1,9 +1,12 @@
 """Issue 14: right-to-left text in PDFs (model-free path) comes out in logical order, whatever
-order the extractor saw it in; numbers and Latin words inside keep theirs."""
+order the extractor saw it in; numbers and Latin words inside keep theirs; table cells and
+two-column pages read right to left too."""
 
 from strata.conversion.converters import convert_document
 from strata.conversion.pdfbidi import logical_lines, order_evidence, to_logical
+from strata.conversion.pdfgrid import cell_text
 from strata.conversion.pdflayout import Line
+from strata.conversion.pdforder import reading_order
 from tests.support.pdfgen import Span, glyph_by_glyph, layout_pdf
 
 HEBREW = "שלום עולם"
@@ -58,3 +61,16 @@ def test_a_line_without_evidence_follows_the_document() -> None:
     assert [ln.text for ln in logical_lines(pages)[0]] == ["שלום", "מחיר", "English"]
     pages = [[line("שלום", 100), line("מחיר", 120)]]
     assert [ln.text for ln in logical_lines(pages)[0]] == ["שלום", "מחיר"]
+
+
+def test_a_right_to_left_table_cell_reads_its_words_right_to_left() -> None:
+    words = [((100.0, 10.0, 130.0, 20.0), "בלגה"), ((140.0, 10.0, 170.0, 20.0), "אבג")]
+    assert cell_text(words) == "אבג בלגה"
+    assert cell_text([((10.0, 0.0, 20.0, 9.0), "b"), ((0.0, 0.0, 9.0, 9.0), "a")]) == "a b"
+
+
+def test_a_right_to_left_two_column_page_reads_its_right_column_first() -> None:
+    right = [Line(1, 320, 100 + i * 14, 520, 110 + i * 14, f"ימין {i}") for i in range(6)]
+    left = [Line(1, 72, 100 + i * 14, 272, 110 + i * 14, f"שמאל {i}") for i in range(6)]
+    ordered = reading_order([*left, *right])
+    assert [ln.text for ln in ordered] == [ln.text for ln in [*right, *left]]

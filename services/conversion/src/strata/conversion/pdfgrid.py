@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from strata.contracts.blocks import BlockDraft
+from strata.conversion.pdfbidi import has_rtl
 from strata.conversion.pdflayout import Table
 from strata.conversion.tables import table_blocks
 
@@ -147,9 +148,16 @@ def grid(run: list[_Line]) -> list[list[str]]:
         for line in band:
             for word in line.words:
                 cells[_column_of(word, columns)].append(word)
-        out.append([" ".join(t for _, t in sorted(c, key=lambda w: (w[0][1], w[0][0])))
-                    for c in cells])  # fmt: skip
+        out.append([cell_text(c) for c in cells])
     return out
+
+
+def cell_text(words: list[Word]) -> str:
+    """A cell's words in reading order: line by line, left to right, or right to left when
+    most of its words are right-to-left."""
+    rtl = sum(has_rtl(t) for _, t in words) * 2 > len(words)
+    ordered = [w for line in _lines(words) for w in (line.words[::-1] if rtl else line.words)]
+    return " ".join(t for _, t in ordered)
 
 
 def unruled_tables(

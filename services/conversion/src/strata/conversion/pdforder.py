@@ -2,7 +2,8 @@
 
 - Two columns: when most lines of a page sit wholly in its left or right half, each stretch
   between full-width lines (a title, a figure spanning both columns) reads left column top to
-  bottom, then right column; the content stream's own order (often title last, or lines
+  bottom, then right column (right column first when most lines are right-to-left); the
+  content stream's own order (often title last, or lines
   interleaved across columns) is not trusted on such pages.
 - Furniture: lines on the top or bottom margin that repeat on other pages (digits ignored), or
   that are only a page number (not set beside other text on its line: a section number), are
@@ -15,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
+from strata.conversion.pdfbidi import has_rtl
 from strata.conversion.pdflayout import Line
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -70,10 +72,12 @@ def reading_order(lines: list[Line]) -> list[Line]:
         return lines
     ordered: list[Line] = []
     cuts = sorted(spanning, key=lambda ln: ln.top)
+    # A right-to-left page reads its right column first.
+    columns = (right, left) if sum(has_rtl(ln.text) for ln in lines) * 2 > n else (left, right)
     upper = float("-inf")
     for cut in [*cuts, None]:
         lower = cut.top if cut is not None else float("inf")
-        for column in (left, right):
+        for column in columns:
             ordered.extend(sorted((ln for ln in column if upper <= ln.top < lower),
                                   key=lambda ln: ln.top))  # fmt: skip
         if cut is not None:
