@@ -118,3 +118,13 @@ def test_contents_entries_with_dot_leaders_are_not_headings() -> None:
     entries = [Line(1, 72, 100 + i * 14, 400, 110 + i * 14, f"{i} Chapter {i} . . . . . . . {i * 7}",
                     "Times-Bold") for i in range(1, 4)]  # fmt: skip
     assert _headings([*entries, *_body(160)]) == []
+
+
+def test_a_slightly_taller_line_box_in_a_tight_paragraph_is_not_a_new_paragraph() -> None:
+    # A bracket or an accent makes one line's box taller; the lines are still set 12 pt apart.
+    lines = [Line(1, 72, 100, 400, 109.3, "We have chosen the data set to perform the", "Times"),
+             Line(1, 72, 110.6, 400, 121.7, "search [9] since it includes a highly diverse", "Times"),
+             Line(1, 72, 124, 300, 133.3, "set of tables.", "Times")]  # fmt: skip
+    assert len(lines_to_blocks([lines], [])) == 1
+    title = Line(1, 72, 80, 300, 94, "A Larger Title", "Times")
+    assert _headings([title, *_body(97)]) == ["A Larger Title"]  # 40% larger, set tight

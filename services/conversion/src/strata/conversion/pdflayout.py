@@ -2,8 +2,9 @@
 headings, list items, code and captions. Pure: lines in, blocks out.
 
 - A new paragraph starts at a vertical gap wider than a line, a jump back up the page (next
-  column), a change of font size or of heading-ness, a bullet or number, or a page break (a
-  paragraph that breaks mid-sentence carries on across it).
+  column), a change of font size (line box height: over 30%, or over 18% with more than
+  tight leading, as a tall glyph makes one box taller) or of heading-ness, a bullet or number,
+  or a page break (a paragraph that breaks mid-sentence carries on across it).
 - The body size and weight are those of most characters; a weight is read from the font's name
   (Light < Regular < Medium < Semibold < Bold < Black; LaTeX's `cmbx`/`sfbx` are bold). A short
   paragraph (at most 3 lines) set larger than the body, or heavier than the body (Medium or
@@ -123,7 +124,9 @@ def _starts_new(prev: Line, ln: Line, para: _Para) -> bool:  # noqa: PLR0911
         return gap > height * 2.5 or ln.top < prev.top - height * 0.5
     if gap > height * 0.9 or ln.top < prev.top - height * 0.5:
         return True  # a blank line's worth of space, or a jump back up (next column)
-    if abs(ln.size - prev.size) > max(prev.size, ln.size) * 0.15:
+    change = max(ln.size, prev.size) / max(min(ln.size, prev.size), 0.1) - 1
+    if change > 0.3 or (change > 0.18 and gap > height * 0.35):
+        # A box a little taller (a bracket, an accent) on a tightly set line is not a new size.
         return True
     if ln.bold != prev.bold and (ln.bold or len(para.lines) == 1):
         # A heavier line shorter than the next, set apart, or followed by an indented first
