@@ -98,6 +98,7 @@ _BULLET = re.compile(
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+@cache
 def is_mono(font: str) -> bool:
     return bool(_MONO.search(font))
 
