@@ -21,6 +21,7 @@ from pdfplumber.table import (
 from pdfplumber.utils import filter_edges
 
 from strata.contracts.blocks import BlockDraft
+from strata.conversion.pdfgrid import cell_text
 from strata.conversion.pdflayout import Table
 from strata.conversion.tables import table_blocks
 
@@ -82,12 +83,13 @@ def cells_to_rows(cells: list[Box], words: list[tuple[Box, str]]) -> list[list[s
     tops = sorted({round(c[1], 1) for c in cells})
     grid = [["" for _ in xs] for _ in tops]
     for cell in cells:
-        texts = [
-            text
-            for (x0, top, x1, bottom), text in words
-            if cell[0] <= (x0 + x1) / 2 <= cell[2] and cell[1] <= (top + bottom) / 2 <= cell[3]
+        inside = [
+            (box, text)
+            for box, text in words
+            if cell[0] <= (box[0] + box[2]) / 2 <= cell[2]
+            and cell[1] <= (box[1] + box[3]) / 2 <= cell[3]
         ]
-        grid[tops.index(round(cell[1], 1))][xs.index(round(cell[0], 1))] = " ".join(texts)
+        grid[tops.index(round(cell[1], 1))][xs.index(round(cell[0], 1))] = cell_text(inside)
     return grid
 
 
