@@ -17,7 +17,8 @@ from strata.conversion.errors import (
 )
 from strata.conversion.pipeline import ConversionPipeline
 from strata.conversion.store import DocumentRow
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import ObjectBlobStore
+from tests.support.blobs import local_blobs, write_blob
 
 T = TypeVar("T")
 
@@ -65,14 +66,14 @@ class MemoryStore:
 
 
 @pytest.fixture
-def blobs(tmp_path: Path) -> LocalBlobStore:
-    return LocalBlobStore(tmp_path)
+def blobs(tmp_path: Path) -> ObjectBlobStore:
+    return local_blobs(tmp_path)
 
 
-def _doc(store: MemoryStore, blobs: LocalBlobStore, data: bytes | None, fmt: str) -> UUID:
+def _doc(store: MemoryStore, blobs: ObjectBlobStore, data: bytes | None, fmt: str) -> UUID:
     doc_id = uuid4()
     if data is not None:
-        blobs.write_bytes(f"b/{doc_id}", data)
+        write_blob(blobs, f"b/{doc_id}", data)
     store.rows[doc_id] = DocumentRow(
         id=doc_id, status="converting", blob_key=f"b/{doc_id}", source_format=fmt, filename="f"
     )
@@ -83,7 +84,7 @@ def _msg(doc_id: UUID, fmt: str = "md") -> ConversionRequested:
     return ConversionRequested(document_id=doc_id, source_format=fmt)
 
 
-async def test_converts_once(blobs: LocalBlobStore) -> None:
+async def test_converts_once(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=InlineRunner())
     doc_id = _doc(store, blobs, b"# T\n\nhello\n", "md")
@@ -105,7 +106,7 @@ async def test_converts_once(blobs: LocalBlobStore) -> None:
     ],
 )
 async def test_failures_are_recorded_on_the_document(
-    blobs: LocalBlobStore, data: bytes | None, fmt: str, code: DocumentErrorCode
+    blobs: ObjectBlobStore, data: bytes | None, fmt: str, code: DocumentErrorCode
 ) -> None:
     store = MemoryStore()
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=InlineRunner())
@@ -115,7 +116,7 @@ async def test_failures_are_recorded_on_the_document(
     assert store.rows[doc_id].status == "failed"
 
 
-async def test_timeout_fails_the_document(blobs: LocalBlobStore) -> None:
+async def test_timeout_fails_the_document(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     runner = InlineRunner(ConversionTimeoutError("conversion timed out after 2s"))
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=runner)
@@ -128,7 +129,7 @@ async def test_timeout_fails_the_document(blobs: LocalBlobStore) -> None:
 
 
 async def test_an_unexpected_converter_error_fails_with_a_generic_message(
-    blobs: LocalBlobStore,
+    blobs: ObjectBlobStore,
 ) -> None:
     store = MemoryStore()
     runner = InlineRunner(RecursionError("deep internals"))
@@ -140,7 +141,7 @@ async def test_an_unexpected_converter_error_fails_with_a_generic_message(
     assert message == "the txt converter failed on this document (RecursionError)"
 
 
-async def test_an_interrupted_conversion_is_retried_not_failed(blobs: LocalBlobStore) -> None:
+async def test_an_interrupted_conversion_is_retried_not_failed(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     runner = InlineRunner(ConverterInterruptedError())
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=runner)
@@ -150,7 +151,7 @@ async def test_an_interrupted_conversion_is_retried_not_failed(blobs: LocalBlobS
     assert store.rows[doc_id].status == "converting"
 
 
-async def test_only_converting_documents_are_touched(blobs: LocalBlobStore) -> None:
+async def test_only_converting_documents_are_touched(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=InlineRunner())
     doc_id = _doc(store, blobs, b"x", "txt")
