@@ -83,11 +83,11 @@ def test_usable_configs_pass() -> None:
     assert "secret" not in repr(BlobConfig(url="s3://b", secret_access_key="secret"))
 
 
-def test_settings_take_a_folder_or_a_url_never_both_nor_neither(tmp_path: Path) -> None:
+def test_settings_take_a_url_or_else_a_folder(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="STRATA_BLOB_ROOT"):
         CommonSettings(**BASE)
-    with pytest.raises(ValidationError, match="STRATA_BLOB_ROOT"):
-        CommonSettings(**BASE, blob_root=tmp_path, blob_url="s3://bucket")
+    both = CommonSettings(**BASE, blob_root=tmp_path, blob_url="s3://bucket")
+    assert both.blob_config().url == "s3://bucket"  # the image's folder default yields
     with pytest.raises(ValidationError, match="allow_http"):
         CommonSettings(**BASE, blob_url="s3://bucket", blob_endpoint="http://minio:9000")
     local = CommonSettings(**BASE, blob_root=tmp_path).blob_config()

@@ -15,7 +15,8 @@ class CommonSettings(BaseSettings):
 
     database_url: str = Field(description="postgresql://user@host:port/db")
     amqp_url: str = Field(description="amqp://user:pass@host:port/vhost")
-    # Blob storage (uploads, exports): a local folder (blob_root) or a URL, one of the two.
+    # Blob storage (uploads, exports): blob_url when set (the image sets blob_root, so a URL
+    # given to a container wins over it), else the local folder blob_root.
     blob_root: Path | None = Field(None, description="folder where uploads and exports are stored")
     blob_url: str | None = Field(None, description="file:///folder or s3://bucket/prefix")
     blob_endpoint: str | None = Field(None, description="S3 endpoint (MinIO, Ceph); unset: AWS")
@@ -52,8 +53,8 @@ class CommonSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _blob_store(self) -> Self:
-        if (self.blob_root is None) == (self.blob_url is None):
-            raise ValueError("set one of STRATA_BLOB_ROOT (a folder) or STRATA_BLOB_URL")
+        if self.blob_root is None and self.blob_url is None:
+            raise ValueError("set STRATA_BLOB_URL (file:// or s3://) or STRATA_BLOB_ROOT")
         try:
             check_config(self.blob_config())
         except BlobConfigError as exc:

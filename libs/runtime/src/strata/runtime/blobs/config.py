@@ -2,9 +2,12 @@
 (AWS S3, MinIO, Ceph, GCS's S3 API). Checked when the process starts; a store is opened only
 from a checked config."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from obstore.store import LocalStore, S3Store
@@ -13,10 +16,9 @@ from strata.runtime.blobs.errors import BlobConfigError
 from strata.runtime.blobs.keys import check_key
 from strata.runtime.blobs.store import ObjectBlobStore
 
-# An unreachable S3 fails a request in seconds, not after obstore's default three minutes of
-# retries; the consumer's own retry (or the client's) takes over from there.
-_RETRY = {"max_retries": 3, "retry_timeout": timedelta(seconds=20)}
-_TIMEOUTS = {"connect_timeout": timedelta(seconds=5), "timeout": timedelta(seconds=120)}
+if TYPE_CHECKING:
+    from obstore.store import ClientConfig, RetryConfig, S3Config
+
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,20 @@ def open_blob_store(config: BlobConfig) -> ObjectBlobStore:
         root = Path(unquote(parts.path)).resolve()
         root.mkdir(parents=True, exist_ok=True)
         return ObjectBlobStore(LocalStore(root), local_root=root)
+    # An unreachable S3 fails a request in seconds, not after obstore's default three minutes
+    # of retries; the consumer's own retry (or the client's) takes over from there.
+    client: ClientConfig = {
+        "connect_timeout": timedelta(seconds=5),
+        "timeout": timedelta(seconds=120),
+        "allow_http": config.allow_http,
+    }
+    retry: RetryConfig = {"max_retries": 3, "retry_timeout": timedelta(seconds=20)}
     s3 = S3Store(
         parts.netloc,
         prefix=parts.path.strip("/") or None,
-        client_options={**_TIMEOUTS, "allow_http": config.allow_http},  # type: ignore[typeddict-item]
-        retry_config=_RETRY,  # type: ignore[typeddict-item]
-        **_credentials(config),
+        config=_s3_config(config),
+        client_options=client,
+        retry_config=retry,
     )
     ttl = timedelta(seconds=config.presign_ttl_s) if config.presign_ttl_s else None
     return ObjectBlobStore(s3, presign_ttl=ttl)
@@ -98,13 +108,15 @@ def open_blob_uri(uri: str, *, like: BlobConfig) -> tuple[ObjectBlobStore, str]:
     return store, check_key(unquote(parts.path).lstrip("/"))
 
 
-def _credentials(config: BlobConfig) -> dict[str, str]:
+def _s3_config(config: BlobConfig) -> S3Config:
     # Unset values are left to obstore, which reads AWS_* variables, web identity and instance
     # metadata the way the AWS SDKs do.
-    given = {
-        "endpoint": config.endpoint,
-        "region": config.region,
-        "access_key_id": config.access_key_id,
-        "secret_access_key": config.secret_access_key,
-    }
-    return {name: value for name, value in given.items() if value is not None}
+    s3: S3Config = {}
+    if config.endpoint is not None:
+        s3["endpoint"] = config.endpoint
+    if config.region is not None:
+        s3["region"] = config.region
+    if config.access_key_id is not None and config.secret_access_key is not None:
+        s3["access_key_id"] = config.access_key_id
+        s3["secret_access_key"] = config.secret_access_key
+    return s3

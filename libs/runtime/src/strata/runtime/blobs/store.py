@@ -22,7 +22,7 @@ from strata.runtime.blobs.errors import BlobNotFoundError, BlobStoreError, BlobT
 from strata.runtime.blobs.keys import check_key
 
 if TYPE_CHECKING:
-    from obstore import GetOptions, GetResult
+    from obstore import Attributes, GetOptions, GetResult
 
 # A multipart part (S3's minimum is 5 MiB) and how many are in flight: what one upload may hold.
 PART_BYTES = 5 * 1024 * 1024
@@ -119,8 +119,9 @@ class ObjectBlobStore:
     async def put_file(self, key: str, path: Path, *, content_type: str | None = None) -> None:
         """A local file uploaded in parts (multipart past one part), never read whole."""
         # The type is served by S3 on presigned downloads; a local folder keeps no attributes.
-        typed = content_type is not None and self.local_root is None
-        attributes = {"Content-Type": content_type} if typed else None
+        attributes: Attributes | None = None
+        if content_type is not None and self.local_root is None:
+            attributes = {"Content-Type": content_type}
         with _mapped(check_key(key)), path.open("rb") as source:
             await obstore.put_async(
                 self._store,
