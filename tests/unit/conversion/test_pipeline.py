@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
+from obstore.store import LocalStore
 
 from strata.contracts.blocks import BlockDraft, BlockType
 from strata.contracts.documents import DocumentErrorCode
@@ -15,9 +16,10 @@ from strata.conversion.errors import (
     ConverterInterruptedError,
     DocumentNotFoundError,
 )
+from strata.conversion.limits import Limits
 from strata.conversion.pipeline import ConversionPipeline
 from strata.conversion.store import DocumentRow
-from strata.runtime.blobs import ObjectBlobStore
+from strata.runtime.blobs import BlobStoreError, ObjectBlobStore
 from tests.support.blobs import local_blobs, write_blob
 
 T = TypeVar("T")
@@ -160,3 +162,46 @@ async def test_only_converting_documents_are_touched(blobs: ObjectBlobStore) -> 
     assert store.blocks == {} and store.failures == {}
     with pytest.raises(DocumentNotFoundError):
         await pipeline.handle(_msg(uuid4()))
+
+
+async def test_a_file_over_the_conversion_limit_fails_before_it_is_copied(
+    blobs: ObjectBlobStore,
+) -> None:
+    store = MemoryStore()
+    pipeline = ConversionPipeline(
+        store=store, blobs=blobs, runner=InlineRunner(), limits=Limits(max_bytes=10)
+    )
+    doc_id = _doc(store, blobs, b"eleven byte", "txt")
+    await pipeline.handle(_msg(doc_id, "txt"))
+    code, message = store.failures[doc_id]
+    assert code is DocumentErrorCode.FILE_TOO_LARGE and "CONVERSION_MAX_BYTES" in message
+
+
+async def test_a_blob_store_outage_is_retried_not_failed(blobs: ObjectBlobStore) -> None:
+    class DownStore(ObjectBlobStore):
+        async def size(self, key: str) -> int:
+            raise BlobStoreError("connection refused")
+
+    store = MemoryStore()
+    down = DownStore(LocalStore(blobs.local_root), local_root=blobs.local_root)
+    pipeline = ConversionPipeline(store=store, blobs=down, runner=InlineRunner())
+    doc_id = _doc(store, blobs, b"text", "txt")
+    with pytest.raises(BlobStoreError) as raised:
+        await pipeline.handle(_msg(doc_id, "txt"))
+    assert raised.value.retryable and store.rows[doc_id].status == "converting"
+
+
+async def test_the_converter_gets_a_path_not_the_bytes(blobs: ObjectBlobStore) -> None:
+    seen: list[tuple[object, ...]] = []
+
+    class Recording(InlineRunner):
+        async def run(self, fn, *args):  # type: ignore[no-untyped-def]
+            seen.append(args)
+            return await super().run(fn, *args)
+
+    store = MemoryStore()
+    pipeline = ConversionPipeline(store=store, blobs=blobs, runner=Recording())
+    doc_id = _doc(store, blobs, b"hello there\n", "txt")
+    await pipeline.handle(_msg(doc_id, "txt"))
+    ((fmt, path, _),) = seen
+    assert fmt == "txt" and isinstance(path, str) and Path(path).read_bytes() == b"hello there\n"
