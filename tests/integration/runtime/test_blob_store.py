@@ -21,6 +21,8 @@ from strata.runtime.blobs import (
 from strata.runtime.blobs.store import PART_BYTES
 from tests.support.s3 import S3Server
 
+pytestmark = pytest.mark.integration
+
 MIB = 1024 * 1024
 
 
