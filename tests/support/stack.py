@@ -74,7 +74,9 @@ class Stack:
         for name in SERVICES:
             self._spawn(name, service_command(name))
         self._spawn("gateway", [str(BIN / "strata-gateway")])
-        self._wait_http("gateway", f"{self.gateway_url}/healthz")
+        # The gateway imports the most; on a loaded machine (parallel test runs on two cores)
+        # its import alone has taken over 30 s.
+        self._wait_http("gateway", f"{self.gateway_url}/healthz", timeout_s=120)
 
     def wait_ready(self, timeout_s: float = 60) -> None:
         """Every service answers /readyz: database, broker and its consumers attached."""
