@@ -11,7 +11,7 @@ PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client lib
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra browser migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress bench-ratelimit models trace-demo asyncapi
+.PHONY: help install infra browser migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress bench-ratelimit bench-blobs models trace-demo asyncapi
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ trace-demo: install infra ## one document through every service with OTLP to an 
 
 bench-formats: install ## the corpus through our converters and through docling directly; last line formats_ok/overhead
 	$(PY) bench/formats.py
+
+bench-blobs: install ## a 256 MiB blob streamed into and out of the local folder and moto's S3 server; last line MiB/s and peak_rss_growth_mib
+	$(PY) bench/blobs.py
 
 bench-progress: install infra ## 20,000-block run, 200 SSE clients (20 drop and resume); last line clients/events_missed/resume_ok/lag
 	$(PY) bench/progress.py

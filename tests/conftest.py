@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import infra
+from tests.support.s3 import S3Server, moto_server
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +35,15 @@ def blob_root(tmp_path: Path) -> Path:
     root = tmp_path / "blobs"
     root.mkdir()
     return root
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server as a process, one per test session; each test takes its own bucket."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    return s3_server.new_bucket()

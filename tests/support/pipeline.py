@@ -27,6 +27,10 @@ from strata.runtime.settings import CommonSettings
 WAIT_S = 30.0
 
 
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
 @dataclass
 class Pipeline:
     ingest: ServiceRuntime
@@ -43,7 +47,7 @@ class Pipeline:
         doc_id = uuid4()
         key = f"uploads/{doc_id}"
         if blob:
-            self.ingest.blobs.write_bytes(key, data)
+            await self.ingest.blobs.put_stream(key, _one(data), max_bytes=len(data))
         await self.conn.execute(
             """INSERT INTO documents (id, account_id, project_id, filename, content_type,
                                       byte_size, sha256, blob_key)

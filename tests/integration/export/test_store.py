@@ -17,10 +17,10 @@ from strata.contracts.exports import ExportContent, ExportScope, ExportStatus
 from strata.contracts.messages import ExportRequested
 from strata.export.exporter import Exporter
 from strata.export.store import ExportJob, PgExportStore
-from strata.runtime.blobs import LocalBlobStore
 from strata.runtime.broker import build_broker, declare_topology
 from strata.runtime.db import create_pool
 from strata.runtime.outbox import Outbox
+from tests.support.blobs import blob_path, local_blobs
 
 pytestmark = pytest.mark.integration
 
@@ -253,12 +253,12 @@ async def test_an_export_through_the_pg_store_commits_with_its_message(
         run,
     )
     store = PgExportStore(outbox=Outbox(pool, broker, producer="export"), fetch_rows=10)
-    blobs = LocalBlobStore(tmp_path)
+    blobs = local_blobs(tmp_path)
     await Exporter(store=store, blobs=blobs).export(ExportRequested(export_id=export_id))
 
     row = await pool.fetchrow("SELECT * FROM exports WHERE id = $1", export_id)
     assert (row["status"], row["row_count"]) == (ExportStatus.READY, 2)
-    with blobs.path(row["blob_key"]).open(encoding="utf-8-sig", newline="") as fh:
+    with blob_path(blobs, row["blob_key"]).open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["name"] for r in rows] == ["'=1+1", ""]
     assert rows[0]["filename"] == "'=x.md" and rows[0]["party.city"] == ""

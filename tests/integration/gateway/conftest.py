@@ -66,8 +66,10 @@ async def start_gateway(
 ) -> AsyncIterator[StartGateway]:
     exits: list[Callable[[], Awaitable[None]]] = []
 
-    async def start(**overrides: Any) -> Gateway:
-        common = CommonSettings(database_url=database_url, amqp_url=amqp_url, blob_root=blob_root)
+    async def start(*, blob_settings: dict[str, Any] | None = None, **overrides: Any) -> Gateway:
+        """`blob_settings`: the common STRATA_BLOB_* settings instead of the local folder."""
+        where = blob_settings or {"blob_root": blob_root}
+        common = CommonSettings(database_url=database_url, amqp_url=amqp_url, **where)
         app = create_app(GatewaySettings(common=common, **overrides))
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
+from obstore.store import LocalStore
 
 from strata.contracts.blocks import BlockDraft, BlockType
 from strata.contracts.documents import DocumentErrorCode
@@ -15,9 +16,11 @@ from strata.conversion.errors import (
     ConverterInterruptedError,
     DocumentNotFoundError,
 )
+from strata.conversion.limits import Limits
 from strata.conversion.pipeline import ConversionPipeline
 from strata.conversion.store import DocumentRow
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import BlobStoreError, ObjectBlobStore
+from tests.support.blobs import local_blobs, write_blob
 
 T = TypeVar("T")
 
@@ -65,14 +68,14 @@ class MemoryStore:
 
 
 @pytest.fixture
-def blobs(tmp_path: Path) -> LocalBlobStore:
-    return LocalBlobStore(tmp_path)
+def blobs(tmp_path: Path) -> ObjectBlobStore:
+    return local_blobs(tmp_path)
 
 
-def _doc(store: MemoryStore, blobs: LocalBlobStore, data: bytes | None, fmt: str) -> UUID:
+def _doc(store: MemoryStore, blobs: ObjectBlobStore, data: bytes | None, fmt: str) -> UUID:
     doc_id = uuid4()
     if data is not None:
-        blobs.write_bytes(f"b/{doc_id}", data)
+        write_blob(blobs, f"b/{doc_id}", data)
     store.rows[doc_id] = DocumentRow(
         id=doc_id, status="converting", blob_key=f"b/{doc_id}", source_format=fmt, filename="f"
     )
@@ -83,7 +86,7 @@ def _msg(doc_id: UUID, fmt: str = "md") -> ConversionRequested:
     return ConversionRequested(document_id=doc_id, source_format=fmt)
 
 
-async def test_converts_once(blobs: LocalBlobStore) -> None:
+async def test_converts_once(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=InlineRunner())
     doc_id = _doc(store, blobs, b"# T\n\nhello\n", "md")
@@ -105,7 +108,7 @@ async def test_converts_once(blobs: LocalBlobStore) -> None:
     ],
 )
 async def test_failures_are_recorded_on_the_document(
-    blobs: LocalBlobStore, data: bytes | None, fmt: str, code: DocumentErrorCode
+    blobs: ObjectBlobStore, data: bytes | None, fmt: str, code: DocumentErrorCode
 ) -> None:
     store = MemoryStore()
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=InlineRunner())
@@ -115,7 +118,7 @@ async def test_failures_are_recorded_on_the_document(
     assert store.rows[doc_id].status == "failed"
 
 
-async def test_timeout_fails_the_document(blobs: LocalBlobStore) -> None:
+async def test_timeout_fails_the_document(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     runner = InlineRunner(ConversionTimeoutError("conversion timed out after 2s"))
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=runner)
@@ -128,7 +131,7 @@ async def test_timeout_fails_the_document(blobs: LocalBlobStore) -> None:
 
 
 async def test_an_unexpected_converter_error_fails_with_a_generic_message(
-    blobs: LocalBlobStore,
+    blobs: ObjectBlobStore,
 ) -> None:
     store = MemoryStore()
     runner = InlineRunner(RecursionError("deep internals"))
@@ -140,7 +143,7 @@ async def test_an_unexpected_converter_error_fails_with_a_generic_message(
     assert message == "the txt converter failed on this document (RecursionError)"
 
 
-async def test_an_interrupted_conversion_is_retried_not_failed(blobs: LocalBlobStore) -> None:
+async def test_an_interrupted_conversion_is_retried_not_failed(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     runner = InlineRunner(ConverterInterruptedError())
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=runner)
@@ -150,7 +153,7 @@ async def test_an_interrupted_conversion_is_retried_not_failed(blobs: LocalBlobS
     assert store.rows[doc_id].status == "converting"
 
 
-async def test_only_converting_documents_are_touched(blobs: LocalBlobStore) -> None:
+async def test_only_converting_documents_are_touched(blobs: ObjectBlobStore) -> None:
     store = MemoryStore()
     pipeline = ConversionPipeline(store=store, blobs=blobs, runner=InlineRunner())
     doc_id = _doc(store, blobs, b"x", "txt")
@@ -159,3 +162,46 @@ async def test_only_converting_documents_are_touched(blobs: LocalBlobStore) -> N
     assert store.blocks == {} and store.failures == {}
     with pytest.raises(DocumentNotFoundError):
         await pipeline.handle(_msg(uuid4()))
+
+
+async def test_a_file_over_the_conversion_limit_fails_before_it_is_copied(
+    blobs: ObjectBlobStore,
+) -> None:
+    store = MemoryStore()
+    pipeline = ConversionPipeline(
+        store=store, blobs=blobs, runner=InlineRunner(), limits=Limits(max_bytes=10)
+    )
+    doc_id = _doc(store, blobs, b"eleven byte", "txt")
+    await pipeline.handle(_msg(doc_id, "txt"))
+    code, message = store.failures[doc_id]
+    assert code is DocumentErrorCode.FILE_TOO_LARGE and "CONVERSION_MAX_BYTES" in message
+
+
+async def test_a_blob_store_outage_is_retried_not_failed(blobs: ObjectBlobStore) -> None:
+    class DownStore(ObjectBlobStore):
+        async def size(self, key: str) -> int:
+            raise BlobStoreError("connection refused")
+
+    store = MemoryStore()
+    down = DownStore(LocalStore(blobs.local_root), local_root=blobs.local_root)
+    pipeline = ConversionPipeline(store=store, blobs=down, runner=InlineRunner())
+    doc_id = _doc(store, blobs, b"text", "txt")
+    with pytest.raises(BlobStoreError) as raised:
+        await pipeline.handle(_msg(doc_id, "txt"))
+    assert raised.value.retryable and store.rows[doc_id].status == "converting"
+
+
+async def test_the_converter_gets_a_path_not_the_bytes(blobs: ObjectBlobStore) -> None:
+    seen: list[tuple[object, ...]] = []
+
+    class Recording(InlineRunner):
+        async def run(self, fn, *args):  # type: ignore[no-untyped-def]
+            seen.append(args)
+            return await super().run(fn, *args)
+
+    store = MemoryStore()
+    pipeline = ConversionPipeline(store=store, blobs=blobs, runner=Recording())
+    doc_id = _doc(store, blobs, b"hello there\n", "txt")
+    await pipeline.handle(_msg(doc_id, "txt"))
+    ((fmt, path, _),) = seen
+    assert fmt == "txt" and isinstance(path, str) and Path(path).read_bytes() == b"hello there\n"

@@ -22,7 +22,7 @@ K8S = ROOT / "deploy" / "k8s"
 BLOB_ROOT = "/data/blobs"
 
 SERVICES = ("gateway", "ingest", "conversion", "worker", "rollup", "export", "notify")
-BLOB_SERVICES = ("gateway", "ingest", "conversion", "export")
+BLOB_SERVICES = ("gateway", "ingest", "conversion", "export")  # they read or write blobs
 # Read from the environment by code outside the settings classes (or by libraries).
 EXTRA_ENV = {"HF_HUB_OFFLINE", "ANTHROPIC_API_KEY"}
 EXTRA_ENV_PREFIXES = ("OTEL_",)
@@ -199,12 +199,24 @@ def test_compose_worker_uses_the_simulator_unless_given_a_key():
     assert env["WORKER_ANTHROPIC_BASE_URL"].endswith(":-http://llm-sim:8787}")
 
 
-def test_compose_blob_volume_is_shared():
+def test_compose_blobs_live_in_minio_not_in_a_shared_volume():
     services = compose()["services"]
-    assert "blobs" in compose()["volumes"]
-    for svc in BLOB_SERVICES:
-        assert f"blobs:{BLOB_ROOT}" in services[svc]["volumes"], svc
-        assert services[svc]["environment"]["STRATA_BLOB_ROOT"] == BLOB_ROOT
+    env = compose()["x-strata-env"]
+    bucket = env["STRATA_BLOB_URL"].removeprefix("s3://").split("/")[0]
+    assert env["STRATA_BLOB_URL"].startswith("s3://") and "STRATA_BLOB_ROOT" not in env
+    assert env["STRATA_BLOB_ENDPOINT"] == "http://minio:9000"
+    assert env["STRATA_BLOB_ALLOW_HTTP"] == "true"  # http endpoints are refused without it
+    assert {"STRATA_BLOB_ACCESS_KEY_ID", "STRATA_BLOB_SECRET_ACCESS_KEY"} <= set(env)
+    assert "mc ready" in " ".join(services["minio"]["healthcheck"]["test"])
+    init = services["minio-init"]
+    assert init["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert f"mc mb --ignore-existing strata/{bucket}" in " ".join(init["command"])
+    assert "blobs" not in compose()["volumes"] and "minio" in compose()["volumes"]
+    for svc in SERVICES:
+        assert not services[svc].get("volumes"), f"{svc} mounts a volume"
+        assert services[svc]["environment"]["STRATA_BLOB_URL"] == env["STRATA_BLOB_URL"], svc
+        condition = services[svc]["depends_on"]["minio-init"]["condition"]
+        assert condition == "service_completed_successfully", svc
 
 
 # ---------------------------------------------------------------- deploy/k8s
@@ -360,20 +372,24 @@ def test_ops_ports_are_distinct_so_one_machine_runs_every_service():
     assert len(set(ports)) == len(ports) and 8000 not in ports
 
 
-def test_blob_pvc_is_read_write_many_and_mounted_where_blobs_are_used():
-    (pvc,) = _objects("PersistentVolumeClaim")
-    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+def test_no_shared_volume_blobs_in_object_storage():
+    assert _objects("PersistentVolumeClaim") == []
     (configmap,) = _objects("ConfigMap")
-    assert configmap["data"]["STRATA_BLOB_ROOT"] == BLOB_ROOT
+    assert configmap["data"]["STRATA_BLOB_URL"].startswith("s3://")
+    assert "STRATA_BLOB_ROOT" not in configmap["data"]
+    for workload in _workloads():
+        pod = workload["spec"]["template"]["spec"]
+        assert not [v for v in pod.get("volumes", []) if "emptyDir" not in v], workload
     for svc in BLOB_SERVICES:
-        pod = _one("Deployment", f"strata-{svc}")["spec"]["template"]["spec"]
-        claimed = {
-            v["name"]
-            for v in pod["volumes"]
-            if v.get("persistentVolumeClaim", {}).get("claimName") == pvc["metadata"]["name"]
+        (container,) = _containers(_one("Deployment", f"strata-{svc}"))
+        refs = {
+            e["name"]: e["valueFrom"]["secretKeyRef"]
+            for e in container["env"]
+            if e["name"].startswith("STRATA_BLOB_")
         }
-        mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
-        assert any(mounts.get(name) == BLOB_ROOT for name in claimed), svc
+        # Both from the Secret, both optional (a pod identity instead of keys).
+        assert set(refs) == {"STRATA_BLOB_ACCESS_KEY_ID", "STRATA_BLOB_SECRET_ACCESS_KEY"}, svc
+        assert all(ref["optional"] is True and ref["key"] == name for name, ref in refs.items())
 
 
 def test_conversion_processes_match_its_cpu_limit():

@@ -15,7 +15,8 @@ from strata.contracts.messages import ExportRequested
 from strata.export.exporter import Exporter, ExportSourceGoneError
 from strata.export.store import SchemaInfo
 from strata.export.writers.xlsx import XlsxWriter
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import ObjectBlobStore
+from tests.support.blobs import blob_path, local_blobs
 from tests.unit.export.memory_store import MemoryExportStore
 
 SCHEMA = SchemaInfo(
@@ -66,8 +67,8 @@ def _row(
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Exporter, MemoryExportStore, LocalBlobStore]:
-    store, blobs = MemoryExportStore(), LocalBlobStore(tmp_path)
+def setup(tmp_path: Path) -> tuple[Exporter, MemoryExportStore, ObjectBlobStore]:
+    store, blobs = MemoryExportStore(), local_blobs(tmp_path)
     return Exporter(store=store, blobs=blobs), store, blobs
 
 
@@ -119,7 +120,7 @@ async def _export(exporter, store, blobs, run_id, fmt, content, document_id=None
     assert store.status[export_id] is ExportStatus.READY
     blob_key, _, _ = store.finished[export_id]
     assert blob_key == f"exports/{export_id}.{fmt.value}"
-    return blobs.path(blob_key)
+    return blob_path(blobs, blob_key)
 
 
 async def test_jsonl_rows_in_order_with_provenance_and_confirmed_values_only(setup):
@@ -270,13 +271,13 @@ async def test_an_export_deleted_while_built_leaves_no_file(setup, monkeypatch):
 
     monkeypatch.setattr(store, "rows", rows_then_delete)
     await exporter.export(ExportRequested(export_id=export_id))
-    assert store.emitted == [] and list(blobs.path("exports").iterdir()) == []
+    assert store.emitted == [] and list(blob_path(blobs, "exports").iterdir()) == []
 
 
 async def test_unknown_export_and_gone_schema(setup):
     exporter, store, blobs = setup
     await exporter.export(ExportRequested(export_id=uuid4()))
-    assert store.emitted == [] and not blobs.path("exports").exists()
+    assert store.emitted == [] and not blob_path(blobs, "exports").exists()
     export_id = store.add_export(run_id=uuid4(), schema=SCHEMA)
     store.schemas.clear()
     with pytest.raises(ExportSourceGoneError):

@@ -12,7 +12,8 @@ from strata.ingest.errors import DocumentNotFoundError
 from strata.ingest.intake import Intake
 from strata.ingest.limits import IngestLimits
 from strata.ingest.store import DocumentRow
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import ObjectBlobStore
+from tests.support.blobs import local_blobs, write_blob
 
 
 class MemoryStore:
@@ -45,16 +46,16 @@ class MemoryStore:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Intake, MemoryStore, LocalBlobStore]:
-    store, blobs = MemoryStore(), LocalBlobStore(tmp_path)
+def setup(tmp_path: Path) -> tuple[Intake, MemoryStore, ObjectBlobStore]:
+    store, blobs = MemoryStore(), local_blobs(tmp_path)
     return Intake(store=store, blobs=blobs, limits=IngestLimits(max_bytes=1024)), store, blobs
 
 
-def _add(store: MemoryStore, blobs: LocalBlobStore, data: bytes | None, filename: str) -> UUID:
+def _add(store: MemoryStore, blobs: ObjectBlobStore, data: bytes | None, filename: str) -> UUID:
     doc_id = uuid4()
     key = f"uploads/{doc_id}"
     if data is not None:
-        blobs.write_bytes(key, data)
+        write_blob(blobs, key, data)
     store.rows[doc_id] = DocumentRow(
         id=doc_id,
         status="received",
@@ -112,7 +113,7 @@ async def test_rejections(setup, data: bytes | None, code: DocumentErrorCode) ->
 async def test_checksum_mismatch(setup) -> None:
     intake, store, blobs = setup
     doc_id = _add(store, blobs, b"hello", "a.txt")
-    blobs.write_bytes(f"uploads/{doc_id}", b"hellp")
+    write_blob(blobs, f"uploads/{doc_id}", b"hellp")
     await intake.handle(_msg(doc_id))
     assert store.rejected[0][1] is DocumentErrorCode.CHECKSUM_MISMATCH
 

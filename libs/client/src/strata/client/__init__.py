@@ -250,7 +250,10 @@ class StrataClient(AccountMethods, ReviewMethods):
         return self.download_export(export_id, target)
 
     def download_export(self, export_id: str, target: Path) -> Path:
-        with self._http.stream("GET", f"/v1/exports/{export_id}/download") as response:
+        # Followed to a presigned storage URL when the deployment redirects downloads; httpx
+        # drops the Authorization header on a redirect to another origin.
+        url = f"/v1/exports/{export_id}/download"
+        with self._http.stream("GET", url, follow_redirects=True) as response:
             if response.status_code >= 400:
                 response.read()
                 raise StrataApiError(response.status_code, "download_failed", response.text)

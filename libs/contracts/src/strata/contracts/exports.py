@@ -31,6 +31,16 @@ class ExportScope(StrEnum):
     PROJECT = "project"  # every document of a project, for one schema, across runs
 
 
+# What a download of each format is served as (by the gateway, or by object storage when the
+# gateway redirects to a presigned URL: the exporter stores the type with the file).
+MEDIA_TYPES = {
+    ExportFormat.JSONL: "application/x-ndjson",
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.MD: "text/markdown; charset=utf-8",
+}
+
+
 def download_path(export_id: object) -> str:
     """Where the gateway serves an export's file (announced in `export.completed`)."""
     return f"/v1/exports/{export_id}/download"

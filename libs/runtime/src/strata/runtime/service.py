@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 from faststream import FastStream
 
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import open_blob_store
 from strata.runtime.broker import build_broker, declare_topology
 from strata.runtime.db import create_pool
 from strata.runtime.logs import setup_logging
@@ -47,7 +47,7 @@ class ServiceRuntime:
         self.pool_size = pool_size or common.db_pool_size
         self.tracer_provider = setup_telemetry(name)
         self.broker = build_broker(common.amqp_url, tracer_provider=self.tracer_provider)
-        self.blobs = LocalBlobStore(common.blob_root)
+        self.blobs = open_blob_store(common.blob_config())
         self._pool: asyncpg.Pool | None = None
         # Usable (to build domain objects) before start; it needs the pool only when it runs.
         self.outbox = Outbox(lambda: self.pool, self.broker, producer=name)

@@ -2,9 +2,12 @@
 settings class; a bad or missing value stops the process at start, not at first use."""
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from strata.runtime.blobs import BlobConfig, BlobConfigError, check_config
 
 
 class CommonSettings(BaseSettings):
@@ -12,7 +15,17 @@ class CommonSettings(BaseSettings):
 
     database_url: str = Field(description="postgresql://user@host:port/db")
     amqp_url: str = Field(description="amqp://user:pass@host:port/vhost")
-    blob_root: Path = Field(description="folder where uploads and exports are stored")
+    # Blob storage (uploads, exports): blob_url when set (the image sets blob_root, so a URL
+    # given to a container wins over it), else the local folder blob_root.
+    blob_root: Path | None = Field(None, description="folder where uploads and exports are stored")
+    blob_url: str | None = Field(None, description="file:///folder or s3://bucket/prefix")
+    blob_endpoint: str | None = Field(None, description="S3 endpoint (MinIO, Ceph); unset: AWS")
+    blob_region: str | None = None
+    blob_access_key_id: str | None = None
+    blob_secret_access_key: SecretStr | None = None
+    blob_allow_http: bool = Field(False, description="allow an http:// S3 endpoint (no TLS)")
+    # Seconds a presigned export download URL lives; 0 = the gateway streams downloads itself.
+    blob_presign_ttl_s: int = Field(0, ge=0)
     db_pool_size: int = Field(10, ge=1, le=200)
     log_level: str = "INFO"
     log_json: bool = False
@@ -37,6 +50,28 @@ class CommonSettings(BaseSettings):
         if not value.startswith(("amqp://", "amqps://")):
             raise ValueError("STRATA_AMQP_URL must be an amqp:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _blob_store(self) -> Self:
+        if self.blob_root is None and self.blob_url is None:
+            raise ValueError("set STRATA_BLOB_URL (file:// or s3://) or STRATA_BLOB_ROOT")
+        try:
+            check_config(self.blob_config())
+        except BlobConfigError as exc:
+            raise ValueError(f"blob storage settings (STRATA_BLOB_*): {exc}") from None
+        return self
+
+    def blob_config(self) -> BlobConfig:
+        secret = self.blob_secret_access_key
+        return BlobConfig(
+            url=self.blob_url or self.blob_root.resolve().as_uri(),  # type: ignore[union-attr]
+            endpoint=self.blob_endpoint,
+            region=self.blob_region,
+            access_key_id=self.blob_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            allow_http=self.blob_allow_http,
+            presign_ttl_s=self.blob_presign_ttl_s,
+        )
 
 
 class TargetSettings(BaseSettings):

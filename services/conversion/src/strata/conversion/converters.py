@@ -1,6 +1,7 @@
 """The converter entry point that runs inside a worker process: bytes in, blocks out."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from strata.contracts.blocks import BlockDraft
 from strata.conversion.blocksize import bound_blocks
@@ -45,6 +46,12 @@ def convert_document(source_format: str, data: bytes, limits: Limits | None = No
         # The worker's address-space limit (RLIMIT_AS) stopped an allocation.
         raise OutOfMemoryError() from None
     return Converted(blocks=blocks, conversion_path=path)
+
+
+def convert_file(source_format: str, path: str, limits: Limits | None = None) -> Converted:
+    """`convert_document` on a local file (a blob spooled to disk): the worker process reads
+    it, so the bytes never cross the process boundary."""
+    return convert_document(source_format, Path(path).read_bytes(), limits)
 
 
 def _convert(source_format: str, data: bytes, limits: Limits) -> tuple[list[BlockDraft], str]:

@@ -41,6 +41,12 @@ class BlobMissingError(UnconvertibleError):
     error_code = DocumentErrorCode.BLOB_MISSING
 
 
+class FileTooLargeError(UnconvertibleError):
+    """The file is larger than this deployment converts."""
+
+    error_code = DocumentErrorCode.FILE_TOO_LARGE
+
+
 class UnsupportedSourceError(UnconvertibleError):
     """This deployment has no converter for the document's format."""
 

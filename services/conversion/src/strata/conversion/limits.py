@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Limits:
+    # The file itself: it is copied to local disk (from object storage) only up to this size.
+    max_bytes: int = 50 * 1024 * 1024
     # PDF pages (slides and sheets are counted by ingest from the package's part names).
     max_pages: int = 500
     # Rows of one CSV file or one worksheet, counted before the table is built.

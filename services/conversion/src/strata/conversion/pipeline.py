@@ -4,7 +4,6 @@ Idempotent: only a document in `converting` is converted; a redelivered request 
 that is already `ready` or `failed` changes nothing.
 """
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -15,19 +14,26 @@ from opentelemetry import trace
 from strata.contracts.documents import DocumentErrorCode, DocumentStatus, give_up_message
 from strata.contracts.messages import ConversionRequested
 from strata.conversion import metrics
-from strata.conversion.converters import CONVERSION_PATHS, Converted, convert_document
+from strata.conversion.converters import CONVERSION_PATHS, Converted, convert_file
 from strata.conversion.errors import (
     BlobMissingError,
     ConversionError,
     ConverterFailedError,
     DocumentNotFoundError,
+    FileTooLargeError,
     NoContentError,
     UnconvertibleError,
     UnsupportedSourceError,
 )
 from strata.conversion.limits import Limits
 from strata.conversion.store import DocumentRow, DocumentStore
-from strata.runtime.blobs import BlobStore
+from strata.runtime.blobs import (
+    BlobKeyError,
+    BlobNotFoundError,
+    BlobStore,
+    BlobStoreError,
+    BlobTooLargeError,
+)
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -95,10 +101,18 @@ class ConversionPipeline:
                 f"this deployment has no converter for {source_format!r}; "
                 f"it converts {', '.join(CONVERSION_PATHS)}"
             )
-        data = await asyncio.to_thread(_read_blob, self.blobs, doc.blob_key)
         try:
-            converted = await self.runner.run(convert_document, source_format, data, self.limits)
-        except ConversionError:
+            async with self.blobs.spooled(doc.blob_key, max_bytes=self.limits.max_bytes) as path:
+                converted = await self.runner.run(
+                    convert_file, source_format, str(path), self.limits
+                )
+        except (BlobNotFoundError, BlobKeyError):
+            raise BlobMissingError() from None
+        except BlobTooLargeError:
+            raise FileTooLargeError(
+                f"the file is larger than {self.limits.max_bytes} bytes (CONVERSION_MAX_BYTES)"
+            ) from None
+        except (ConversionError, BlobStoreError):  # BlobStoreError: retried by the consumer
             raise
         except Exception as exc:
             # A converter bug on odd input: the document fails; the detail stays in the log.
@@ -120,10 +134,3 @@ def _observe(source_format: str, outcome: str, started: float) -> None:
     metrics.CONVERSION_SECONDS.labels(format=_format_label(source_format), outcome=outcome).observe(
         time.perf_counter() - started
     )
-
-
-def _read_blob(blobs: BlobStore, key: str) -> bytes:
-    try:
-        return blobs.read_bytes(key)
-    except (FileNotFoundError, IsADirectoryError, ValueError):
-        raise BlobMissingError() from None

@@ -24,6 +24,9 @@ class ConversionSettings(BaseSettings):
     memory_mb: int = Field(6144, ge=0, le=1024 * 1024)
     # Unacked messages in flight; defaults to one per process (more would only queue in the pool).
     prefetch: int | None = Field(None, ge=1, le=1000)
+    # The largest file converted (keep it at least INGEST_MAX_BYTES): a larger one fails with
+    # `file_too_large` before it is copied out of object storage.
+    max_bytes: int = Field(50 * 1024 * 1024, ge=1)
     max_pages: int = Field(500, ge=1, le=100_000)
     max_rows: int = Field(100_000, ge=1, le=10_000_000)
     max_cell_chars: int = Field(100_000, ge=100, le=100_000_000)
@@ -49,6 +52,7 @@ class ConversionSettings(BaseSettings):
 
     def limits(self) -> Limits:
         return Limits(
+            max_bytes=self.max_bytes,
             max_pages=self.max_pages,
             max_rows=self.max_rows,
             max_cell_chars=self.max_cell_chars,

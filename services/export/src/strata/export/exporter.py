@@ -1,23 +1,26 @@
 """export.requested → a file in blob storage → export.completed.
 
-Rows stream from the store through the format's writer into a temp file that is moved into
-place only when complete; nothing holds more than one row. An export deleted while it was being
-built leaves no file behind.
+Rows stream from the store through the format's writer into a local temp file (xlsx and the
+markdown table need a seekable file), which is then streamed to blob storage in parts (a
+multipart upload on S3) and deleted; nothing holds more than one row or one part. The blob
+appears only when complete, and an export deleted while it was being built leaves none.
 """
 
+import contextlib
 import logging
 import os
+import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from contextlib import aclosing
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from opentelemetry import trace
 from opentelemetry.trace import Link
 
-from strata.contracts.exports import ExportScope
+from strata.contracts.exports import MEDIA_TYPES, ExportScope
 from strata.contracts.messages import ExportRequested
 from strata.export import metrics
 from strata.export.columns import value_columns
@@ -25,7 +28,7 @@ from strata.export.content import select_values
 from strata.export.counters import ReviewCounts
 from strata.export.store import ExportJob, ExportStore, SchemaInfo
 from strata.export.writers import open_writer
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import BlobStore
 from strata.runtime.errors import StrataError
 from strata.runtime.tracing import distinct_links, link_from_ids
 
@@ -40,7 +43,7 @@ class ExportSourceGoneError(StrataError):
 
 
 class Exporter:
-    def __init__(self, *, store: ExportStore, blobs: LocalBlobStore) -> None:
+    def __init__(self, *, store: ExportStore, blobs: BlobStore) -> None:
         self._store = store
         self._blobs = blobs
 
@@ -60,7 +63,7 @@ class Exporter:
             time.perf_counter() - started
         )
         if not await self._store.mark_ready(job, blob_key=key, row_count=rows):
-            self._blobs.delete(key)  # deleted (or finished) while we wrote it
+            await self._blobs.delete(key)  # deleted (or finished) while we wrote it
             metrics.EXPORTS.labels(format=job.format.value, outcome="discarded").inc()
             return
         metrics.EXPORTS.labels(format=job.format.value, outcome="ready").inc()
@@ -79,9 +82,25 @@ class Exporter:
         key: str,
         metadata: list[tuple[str, Any]],
     ) -> int:
-        target = self._blobs.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        fd, name = tempfile.mkstemp(prefix="strata-export-", suffix=f".{job.format.value}")
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            rows = await self._write_file(job, schema, runs, tmp, metadata)
+            await self._blobs.put_file(key, tmp, content_type=MEDIA_TYPES[job.format])
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(tmp)
+        return rows
+
+    async def _write_file(
+        self,
+        job: ExportJob,
+        schema: SchemaInfo,
+        runs: list[UUID],
+        tmp: Path,
+        metadata: list[tuple[str, Any]],
+    ) -> int:
         writer = open_writer(
             job.format, tmp, columns=value_columns(schema.definition), title=_title(job, schema)
         )
@@ -108,12 +127,10 @@ class Exporter:
                             writer.write(row, source, values_json)
         except BaseException:
             writer.abort()
-            tmp.unlink(missing_ok=True)
             raise
         writer.finish([*metadata, *counts.items()])
         for status, n in counts.by_status.items():
             metrics.ROWS.labels(review_status=status).inc(n)
-        os.replace(tmp, target)
         return counts.rows
 
 

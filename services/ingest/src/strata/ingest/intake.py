@@ -15,7 +15,7 @@ from strata.ingest.errors import BlobMissingError, DocumentNotFoundError, Reject
 from strata.ingest.limits import IngestLimits
 from strata.ingest.sniff import kind_from_filename
 from strata.ingest.store import DocumentRow, DocumentStore
-from strata.runtime.blobs import BlobStore
+from strata.runtime.blobs import BlobKeyError, BlobNotFoundError, BlobStore, BlobTooLargeError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ class Intake:
             logger.info("document %s is %s already; nothing to do", doc.id, doc.status)
             return
         try:
-            source_format = await asyncio.to_thread(self._inspect, doc)
+            data = await read_blob(self.blobs, doc.blob_key, max_bytes=self.limits.max_bytes)
+            source_format = await asyncio.to_thread(self._inspect, doc, data)
         except RejectedError as exc:
             if await self.store.reject(
                 doc.id, exc.error_code, exc.message, source_format=exc.detected
@@ -57,24 +58,23 @@ class Intake:
             msg.document_id, DocumentErrorCode.INTERNAL_ERROR, give_up_message(code)
         )
 
-    def _inspect(self, doc: DocumentRow) -> str:
+    def _inspect(self, doc: DocumentRow, data: bytes) -> str:
         """Blocking file work, run in a thread."""
-        data = read_blob(self.blobs, doc.blob_key, max_bytes=self.limits.max_bytes)
         return inspect_upload(
             data, filename=doc.filename, expected_sha256=doc.sha256, limits=self.limits
         )
 
 
-def read_blob(blobs: BlobStore, key: str, *, max_bytes: int) -> bytes:
-    """The blob's bytes; a file over the limit is refused before it is read."""
+async def read_blob(blobs: BlobStore, key: str, *, max_bytes: int) -> bytes:
+    """The blob's bytes (bounded by the limit: the checks need the whole file); a file over
+    the limit is refused before it is read."""
     try:
-        path = blobs.path(key)
-        check_size(path.stat().st_size, max_bytes=max_bytes)
-        with path.open("rb") as blob:
-            data = blob.read(max_bytes + 1)  # the file may grow between stat and read
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        check_size(await blobs.size(key), max_bytes=max_bytes)
+        return await blobs.read(key, max_bytes=max_bytes)
+    except BlobNotFoundError:
         raise BlobMissingError() from None
-    except ValueError:  # the key escapes the blob root
+    except BlobKeyError:  # not a key this deployment makes
         raise BlobMissingError("the document's blob key is not in blob storage") from None
-    check_size(len(data), max_bytes=max_bytes)
-    return data
+    except BlobTooLargeError:  # replaced by a larger file since its size was read
+        check_size(max_bytes + 1, max_bytes=max_bytes)
+        raise

@@ -64,7 +64,9 @@ class Api:
     def download(self, path: str, target: Path) -> int:
         size = 0
         try:
-            with self.http.stream("GET", f"/v1{path}") as response:
+            # A deployment that presigns downloads redirects to object storage; httpx drops the
+            # Authorization header on a redirect to another origin.
+            with self.http.stream("GET", f"/v1{path}", follow_redirects=True) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise api_error(response)

@@ -18,11 +18,12 @@ deletes those runs with it (a run without one of its documents would be a differ
 
 from uuid import UUID
 
+from strata.gateway.domain.blob_cleanup import discard_blob
 from strata.gateway.domain.run_control import cancel_run
 from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError, not_found
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import BlobStore
 
 ACTIVE = ("pending", "running")
 
@@ -36,10 +37,11 @@ async def _cancel(res: Resources, run_ids: list[UUID], account_id: UUID) -> None
                 raise
 
 
-def _delete_blobs(blobs: LocalBlobStore, keys: list[str | None]) -> None:
+async def _delete_blobs(blobs: BlobStore, keys: list[str | None]) -> None:
+    # After the commit: a blob storage failure leaves orphans (logged), never fails the delete.
     for key in keys:
         if key:
-            blobs.delete(key)
+            await discard_blob(blobs, key)
 
 
 async def delete_run(res: Resources, *, run_id: UUID, account_id: UUID) -> None:
@@ -51,7 +53,7 @@ async def delete_run(res: Resources, *, run_id: UUID, account_id: UUID) -> None:
     row = await res.pool.fetchrow(Q.delete_runs, [run_id], account_id)
     if row["runs"] == 0:
         raise not_found("run")
-    _delete_blobs(res.blobs, row["blob_keys"])
+    await _delete_blobs(res.blobs, row["blob_keys"])
 
 
 async def delete_document(
@@ -76,7 +78,7 @@ async def delete_document(
         if document_key is None:
             raise not_found("document")
     export_keys = [r["blob_key"] for r in exports]
-    _delete_blobs(res.blobs, [*gone_runs["blob_keys"], *export_keys, document_key])
+    await _delete_blobs(res.blobs, [*gone_runs["blob_keys"], *export_keys, document_key])
 
 
 async def delete_schema(res: Resources, *, schema_id: UUID, account_id: UUID) -> int:
@@ -93,7 +95,7 @@ async def delete_schema(res: Resources, *, schema_id: UUID, account_id: UUID) ->
             )
         exports = await conn.fetch(Q.schema_export_blob_keys, project_id, name, account_id)
         deleted = len(await conn.fetch(Q.delete_schema_versions, project_id, name, account_id))
-    _delete_blobs(res.blobs, [r["blob_key"] for r in exports])
+    await _delete_blobs(res.blobs, [r["blob_key"] for r in exports])
     return deleted
 
 
@@ -107,4 +109,4 @@ async def delete_project(res: Resources, *, project_id: UUID, account_id: UUID) 
             r["blob_key"] for r in await conn.fetch(Q.project_blob_keys, project_id, account_id)
         ]
         await conn.execute(Q.delete_project, project_id, account_id)
-    _delete_blobs(res.blobs, keys)
+    await _delete_blobs(res.blobs, keys)

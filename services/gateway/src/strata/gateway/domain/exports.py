@@ -11,17 +11,11 @@ import asyncpg
 
 from strata.contracts.exports import ExportContent, ExportFormat, ExportScope
 from strata.contracts.messages import ExportRequested
+from strata.gateway.domain.blob_cleanup import discard_blob
 from strata.gateway.sql import Q
 from strata.gateway.web.errors import ApiError, not_found
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import BlobStore
 from strata.runtime.outbox import Outbox
-
-MEDIA_TYPES = {
-    ExportFormat.JSONL: "application/x-ndjson",
-    ExportFormat.CSV: "text/csv; charset=utf-8",
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ExportFormat.MD: "text/markdown; charset=utf-8",
-}
 
 
 async def request_run_export(
@@ -90,7 +84,7 @@ async def request_project_export(
 
 
 async def delete_export(
-    pool: asyncpg.Pool, blobs: LocalBlobStore, *, account_id: UUID, export_id: UUID
+    pool: asyncpg.Pool, blobs: BlobStore, *, account_id: UUID, export_id: UUID
 ) -> None:
     """The row first, then the file: a file without a row is garbage nobody can reach, a row
     without its file would be a broken download. An export still being built is deleted too;
@@ -98,7 +92,7 @@ async def delete_export(
     row = await pool.fetchrow(Q.delete_export, export_id, account_id)
     if row is None:
         raise not_found("export")
-    blobs.delete(row["blob_key"] or f"exports/{export_id}.{row['format']}")
+    await discard_blob(blobs, row["blob_key"] or f"exports/{export_id}.{row['format']}")
 
 
 def download_name(row: asyncpg.Record) -> str:

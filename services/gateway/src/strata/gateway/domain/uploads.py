@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import UploadFile
 
 from strata.contracts.messages import DocumentReceived
+from strata.gateway.domain.blob_cleanup import discard_blob
 from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError
@@ -74,7 +75,7 @@ async def receive_document(
     except BlobTooLargeError:
         raise ApiError(413, "file_too_large", f"the file is larger than {limit} bytes") from None
     if size == 0:
-        res.blobs.delete(blob_key)
+        await discard_blob(res.blobs, blob_key)
         raise ApiError(400, "empty_file", "the uploaded file is empty")
     # Postgres text cannot hold NUL; a filename is only a label, so drop it rather than fail.
     stored_name = clean_filename(filename)
@@ -114,14 +115,14 @@ async def receive_document(
         # An error out of Outbox.transaction() means nothing committed, so no row points at
         # the blob: it is an orphan.
         # (Cancellation is left alone: an orphan blob is cheaper than deleting a live one.)
-        res.blobs.delete(blob_key)
+        await discard_blob(res.blobs, blob_key)
         raise
     if old_blob_key is not None:
-        res.blobs.delete(old_blob_key)
+        await discard_blob(res.blobs, old_blob_key)
         logger.info("upload to project %s retries failed document %s", project_id, row["id"])
         return row, True
     if row["id"] != document_id:
-        res.blobs.delete(blob_key)
+        await discard_blob(res.blobs, blob_key)
         logger.info("upload to project %s duplicates document %s", project_id, row["id"])
         return row, True
     return row, False

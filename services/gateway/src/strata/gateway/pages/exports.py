@@ -4,7 +4,7 @@ delete it. The export service builds the file; these handlers only call the API'
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from strata.gateway.api_models import ExportCreate, ProjectExportCreate
@@ -90,8 +90,8 @@ async def project_exports_fragment(project_id: UUID, session: Session, res: Res)
 
 
 @router.get("/exports/{export_id}/download")
-async def download(export_id: UUID, session: Session, res: Res) -> Response:
-    return await exports.download_export(export_id, session.account, res)
+async def download(export_id: UUID, session: Session, res: Res, request: Request) -> Response:
+    return await exports.download_export(export_id, session.account, res, request)
 
 
 @router.post("/exports/{export_id}/delete")

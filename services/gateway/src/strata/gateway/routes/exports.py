@@ -4,14 +4,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Query, Response
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
-from strata.contracts.exports import ExportFormat, ExportStatus, download_path
+from strata.contracts.exports import MEDIA_TYPES, ExportFormat, ExportStatus, download_path
 from strata.gateway.api_models import Export, ExportCreate, ExportPage, ProjectExportCreate
 from strata.gateway.domain import exports
 from strata.gateway.sql import Q
 from strata.gateway.web.auth import Caller
+from strata.gateway.web.blob_download import blob_response
 from strata.gateway.web.cursors import (
     decode_time_cursor,
     encode_time_cursor,
@@ -105,28 +106,31 @@ async def get_export(export_id: UUID, caller: Caller, res: Res) -> Export:
 
 
 _DOWNLOAD: dict[int | str, dict[str, Any]] = {
-    200: {"content": {media: {} for media in exports.MEDIA_TYPES.values()}},
+    200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
+    206: {"description": "the byte range asked for (a single `Range: bytes=…`)"},
+    307: {"description": "to a presigned storage URL, when the deployment presigns downloads"},
     409: {"description": "export_not_ready"},
     410: {"description": "export_missing"},
+    416: {"description": "range_not_satisfiable"},
 }
 
 
-@router.get("/exports/{export_id}/download", response_class=FileResponse, responses=_DOWNLOAD)
-async def download_export(export_id: UUID, caller: Caller, res: Res) -> FileResponse:
+@router.get(
+    "/exports/{export_id}/download", response_class=StreamingResponse, responses=_DOWNLOAD
+)
+async def download_export(export_id: UUID, caller: Caller, res: Res, request: Request) -> Response:
     row = await res.pool.fetchrow(Q.get_export, export_id, caller.id)
     if row is None:
         raise not_found("export")
     if row["status"] != ExportStatus.READY or not row["blob_key"]:
         raise ApiError(409, "export_not_ready", f"the export is {row['status']}, not ready")
-    path = res.blobs.path(row["blob_key"])
-    if not path.is_file():
-        raise ApiError(410, "export_missing", "the export file is gone; request a new export")
-    disposition = content_disposition(exports.download_name(row), fallback="export")
-    # FileResponse streams the file in chunks; the whole export is never in memory.
-    return FileResponse(
-        path,
-        media_type=exports.MEDIA_TYPES[ExportFormat(row["format"])],
-        headers={"Content-Disposition": disposition},
+    # Streamed from blob storage (or redirected to it); the whole export is never in memory.
+    return await blob_response(
+        res.blobs,
+        row["blob_key"],
+        media_type=MEDIA_TYPES[ExportFormat(row["format"])],
+        disposition=content_disposition(exports.download_name(row), fallback="export"),
+        range_header=request.headers.get("range"),
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import Depends, Query, Request
 
 from strata.gateway.settings import GatewaySettings
 from strata.gateway.web.errors import ApiError
-from strata.runtime.blobs import LocalBlobStore
+from strata.runtime.blobs import BlobStore
 from strata.runtime.outbox import Outbox
 
 
@@ -19,7 +19,7 @@ class Resources:
     settings: GatewaySettings
     pool: asyncpg.Pool
     outbox: Outbox
-    blobs: LocalBlobStore
+    blobs: BlobStore
 
 
 def resources(request: Request) -> Resources:

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from strata.gateway.web.cursors import InvalidCursorError
 from strata.gateway.web.openapi import allowed_methods
+from strata.runtime.blobs import BlobStoreError
 from strata.runtime.logs import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,14 @@ async def _invalid_cursor(_: Request, exc: Exception) -> JSONResponse:
     return error_response(400, "invalid_cursor", str(exc))
 
 
+async def _blob_store_down(_: Request, exc: Exception) -> JSONResponse:
+    # Object storage unreachable or refusing: the request may succeed later; the detail (which
+    # endpoint, which error) stays in the log.
+    logger.warning("blob storage failed: %s", exc, exc_info=exc.__cause__)
+    message = "file storage is unavailable; try again"
+    return error_response(503, "blob_store_unavailable", message, {"Retry-After": "5"})
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal_error", "internal error")
@@ -131,4 +140,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(InvalidCursorError, _invalid_cursor)
+    app.add_exception_handler(BlobStoreError, _blob_store_down)
     app.add_exception_handler(Exception, _unexpected)
