@@ -25,13 +25,19 @@ from strata.runtime.logs import setup_logging
 from strata.runtime.probes import metrics_response, readyz_response
 from strata.runtime.service import ServiceRuntime
 from strata.runtime.sources import FileSource, SourceReader, Sources
+from strata.runtime.sources_s3 import S3Source
 
 PRODUCER = "gateway"
 
 
 def source_readers(settings: GatewaySettings) -> dict[str, SourceReader]:
     """The blob URI schemes an `ingest.requested` command may name, and their readers."""
-    return {"file": FileSource(settings.import_root_paths)}
+    readers: dict[str, SourceReader] = {"file": FileSource(settings.import_root_paths)}
+    if settings.import_bucket_names:
+        readers["s3"] = S3Source(
+            like=settings.common.blob_config(), buckets=settings.import_bucket_names
+        )
+    return readers
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:

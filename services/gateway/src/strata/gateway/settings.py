@@ -66,6 +66,9 @@ class GatewaySettings(BaseSettings):
     # Commands by message: the folders `ingest.requested` may read file:// URIs from, separated
     # like PATH (`:`); empty = file:// refused (`source_not_allowed`).
     import_roots: str = Field("", description="folders file:// ingest commands may read")
+    import_buckets: str = Field(
+        "", description="buckets s3:// ingest commands may read (comma-separated; STRATA_BLOB_*)"
+    )
     commands_prefetch: int = Field(4, ge=1, le=100, description="commands handled at once")
 
     @field_validator("import_roots")
@@ -79,6 +82,10 @@ class GatewaySettings(BaseSettings):
     @property
     def import_root_paths(self) -> list[Path]:
         return _split_roots(self.import_roots)
+
+    @property
+    def import_bucket_names(self) -> list[str]:
+        return [b.strip() for b in self.import_buckets.split(",") if b.strip()]
 
 
 def _split_roots(value: str) -> list[Path]:
