@@ -120,7 +120,7 @@ CREATE TABLE runs (
     project_id        uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     schema_id         uuid NOT NULL REFERENCES schemas (id),
     status            text NOT NULL DEFAULT 'pending'
-                      CHECK (status IN ('pending', 'running', 'complete', 'cancelled')),
+                      CHECK (status IN ('planning', 'pending', 'running', 'complete', 'cancelled')),
     status_reason     text,
     policy            jsonb NOT NULL,
     total_blocks      integer NOT NULL DEFAULT 0,
@@ -138,10 +138,14 @@ CREATE TABLE runs (
     -- The last `sequence` given to one of the run's events (run.progress/completed/cancelled).
     event_seq         bigint NOT NULL DEFAULT 0,
     -- The run's todo list (convert, plan, extract, review, export), written by the recount.
-    stages            jsonb
+    stages            jsonb,
+    -- When background planning wrote the run's last overlay (NULL while `planning`).
+    planned_at        timestamptz,
+    -- When a planning step last committed (the rollup re-requests planning that stalled).
+    plan_step_at      timestamptz
 );
 CREATE INDEX runs_project_idx ON runs (project_id, created_at);
-CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('pending', 'running');
+CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('planning', 'pending', 'running');
 
 CREATE TABLE run_documents (
     run_id       uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -179,8 +183,12 @@ CREATE TABLE overlays (
     FOREIGN KEY (document_id, block_index) REFERENCES blocks (document_id, block_index),
     -- A claim always carries its owner and lease; nothing else does.
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
-) WITH (fillfactor = 70);
+) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_vacuum_insert_scale_factor = 0.05, autovacuum_analyze_scale_factor = 0.05);
 CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
+-- Overlays in no pack (after a cancel or a retry-failed): the planner's small work list.
+CREATE INDEX overlays_unpacked_idx ON overlays (run_id, document_id, block_index)
+    WHERE pack_id IS NULL;
 -- The review queue's flagged part, keyset-paged; partial so an unflagged settle stays HOT.
 CREATE INDEX overlays_flagged_idx ON overlays (run_id, (- cardinality(flags)), document_id, block_index)
     WHERE flags <> '{}';
@@ -244,7 +252,7 @@ CREATE TABLE outbox (
     headers       jsonb NOT NULL DEFAULT '{}',
     created_at    timestamptz NOT NULL DEFAULT now(),
     published_at  timestamptz
-);
+) WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.05);
 CREATE INDEX outbox_unpublished_idx ON outbox (producer, created_at) WHERE published_at IS NULL;
 
 -- Lifecycle (issue 4): user provider keys (envelope-encrypted) and a copy of every dead letter.

@@ -51,12 +51,27 @@ UPDATE runs r SET
     event_seq = r.event_seq + 2
 FROM counts c, next n
 WHERE r.id = n.id
-RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks, c.total, c.completed, c.failed, c.pending, c.claimed,
-          r.account_id, r.project_id, r.event_seq;
+-- While `planning`, the total is the run's block count (fixed at creation) and the blocks with no
+-- overlay yet are pending; the run cannot complete before its planning ends.
+RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks,
+          CASE WHEN r.status = 'planning' THEN r.total_blocks ELSE c.total END AS total,
+          c.completed, c.failed,
+          CASE WHEN r.status = 'planning' THEN r.total_blocks - c.total + c.pending
+               ELSE c.pending END AS pending,
+          c.claimed, r.account_id, r.project_id, r.event_seq;
 
 -- name: active_runs
 -- Runs whose counters may still move.
-SELECT id FROM runs WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT $1;
+SELECT id FROM runs WHERE status IN ('planning', 'pending', 'running') ORDER BY created_at LIMIT $1;
+
+-- name: rerequest_stalled_planning
+-- A `planning` run whose last planning step is older than two leases lost its
+-- run.plan-requested (purged, dead-lettered): touched, so it is re-requested once per two leases.
+UPDATE runs SET plan_step_at = now()
+WHERE id = $1 AND status = 'planning'
+  AND COALESCE(plan_step_at, created_at)
+      < now() - make_interval(secs => 2 * (policy ->> 'lease_seconds')::int)
+RETURNING id;
 
 -- name: reoffer_stalled_run
 -- A running run with pending blocks, nothing claimed and no overlay touched for two leases has
@@ -90,7 +105,7 @@ RETURNING o.pack_id;
 WITH expired AS (
     SELECT o.run_id, o.document_id, o.block_index
     FROM runs r JOIN overlays o ON o.run_id = r.id
-    WHERE r.status IN ('pending', 'running')
+    WHERE r.status IN ('planning', 'pending', 'running')
       AND o.status = 'claimed' AND o.claim_expires_at < now()
     ORDER BY o.claim_expires_at
     LIMIT $1

@@ -93,6 +93,13 @@ class RollupStore(Protocol):
         not offered again for two more leases; empty when the run is not stalled."""
         ...
 
+    async def rerequest_stalled_planning(
+        self, run_id: UUID, *, messages: Callable[[UUID], Emissions]
+    ) -> bool:
+        """Whether the run was `planning` with no step for two leases (then touched, and
+        `messages` emitted), so planning whose messages were lost goes on."""
+        ...
+
     async def active_runs(self, *, limit: int) -> list[UUID]: ...
 
     async def save_dead_letter(self, letter: DeadLetter) -> None:
@@ -170,6 +177,16 @@ class PgRollupStore:
             for message in messages(packs):
                 uow.emit(message)
         return packs
+
+    async def rerequest_stalled_planning(
+        self, run_id: UUID, *, messages: Callable[[UUID], Emissions]
+    ) -> bool:
+        async with self._outbox.transaction() as uow:
+            if await uow.conn.fetchval(self._q.rerequest_stalled_planning, run_id) is None:
+                return False
+            for message in messages(run_id):
+                uow.emit(message)
+        return True
 
     async def active_runs(self, *, limit: int) -> list[UUID]:
         async with self._outbox.pool.acquire() as conn:

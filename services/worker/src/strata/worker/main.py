@@ -34,7 +34,9 @@ def main() -> None:
     contexts = RunContexts(store)
     register(
         rt.broker,
-        planner=RunPlanner(store=store, contexts=contexts),
+        planner=RunPlanner(
+            store=store, contexts=contexts, chunk_blocks=settings.plan_chunk_blocks
+        ),
         runner=PackRunner(
             store=store,
             contexts=contexts,

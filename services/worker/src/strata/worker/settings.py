@@ -25,6 +25,8 @@ class WorkerSettings(BaseSettings):
     request_timeout_s: float = Field(120.0, gt=0)
     # Packs processed at once by one process (= prefetch of the pack queue).
     concurrency: int = Field(8, ge=1, le=256)
+    # Blocks a planning step writes in one transaction (one run.plan-requested each).
+    plan_chunk_blocks: int = Field(5000, ge=10, le=100_000)
     # Written to claimed_by; env WORKER_ID.
     id: str = Field(default_factory=_default_worker_id)
 

@@ -1,11 +1,11 @@
-"""Creating a run: resolve its documents, freeze its policy, plan its packs, make one overlay per
-block already in its pack, and announce the run and its packs — all in one transaction, so a run
-never exists half-made (or unannounced).
+"""Creating a run: resolve its documents, freeze its policy and write the run — in one
+transaction, so a run never exists half-made (or unannounced).
 
-Packs are planned here, with the cost model the worker and the dry run use (`strata.planning`),
-because this is where the overlays are born: writing each overlay once with its pack saves a
-second pass over every overlay of the run, and the plan a dry run shows is exactly the plan that
-runs. The worker still plans whatever is left without a pack (after a cancel, a retry-failed)."""
+A standard run answers at once, whatever its size: the run row (status `planning`, its exact
+block count), its documents and its budget commit with `run.plan-requested`, and the worker
+writes its overlays, each born in its pack, in bounded chunks (`strata.worker.planning`), with
+the cost model the dry run uses (`strata.planning`), so the plan a dry run shows is the plan
+that runs. A preview or an evaluation covers a few chosen blocks and is planned here."""
 
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -124,29 +124,52 @@ async def create_run_in(
     conn = uow.conn
     run = await _prepare(conn, account_id=account_id, body=body)
     await _check_active_runs(conn, account_id, limit=max_active_runs)
-    if shape.kind == "standard":
-        await conn.execute(
-            Q.insert_run,
-            run_id,
-            account_id,
-            run.project_id,
-            run.schema["id"],
-            run.policy.model_dump(mode="json"),
-        )
+    if shape.kind == "standard" and shape.blocks is None:
+        await _create_planning(uow, run_id, account_id=account_id, run=run)
     else:
-        await conn.execute(
-            Q.insert_run_of_kind,
-            run_id,
-            account_id,
-            run.project_id,
-            run.schema["id"],
-            run.policy.model_dump(mode="json"),
-            shape.kind,
-            shape.baseline_run_id,
-        )
-    await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
-    if run.policy.budget_usd is not None:
-        await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
+        await _create_planned(uow, run_id, account_id=account_id, run=run, shape=shape)
+    return run_id
+
+
+async def _create_planning(
+    uow: UnitOfWork, run_id: UUID, *, account_id: UUID, run: PreparedRun
+) -> None:
+    """A standard run answers at once: its row, documents, budget and exact block count are
+    written, and `run.plan-requested` has the worker write its overlays and packs in bounded
+    chunks (the run is `planning` until the last chunk is written)."""
+    conn = uow.conn
+    total = await conn.fetchval(Q.count_run_blocks, run.document_ids)
+    if not total:
+        raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
+    await conn.execute(
+        Q.insert_run,
+        run_id,
+        account_id,
+        run.project_id,
+        run.schema["id"],
+        run.policy.model_dump(mode="json"),
+        total,
+    )
+    await _write_run_documents(conn, run_id, run)
+    uow.emit(PlanRequested(run_id=run_id))
+
+
+async def _create_planned(
+    uow: UnitOfWork, run_id: UUID, *, account_id: UUID, run: PreparedRun, shape: RunShape
+) -> None:
+    """A preview or an evaluation covers a few chosen blocks: planned here, in the request."""
+    conn = uow.conn
+    await conn.execute(
+        Q.insert_run_of_kind,
+        run_id,
+        account_id,
+        run.project_id,
+        run.schema["id"],
+        run.policy.model_dump(mode="json"),
+        shape.kind,
+        shape.baseline_run_id,
+    )
+    await _write_run_documents(conn, run_id, run)
     rows = (
         await conn.fetch(Q.blocks_to_plan, run.document_ids)
         if shape.blocks is None
@@ -168,10 +191,14 @@ async def create_run_in(
         Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
     )
     await conn.execute(Q.set_run_total, run_id, len(blocks))
-    uow.emit(PlanRequested(run_id=run_id))
     for ready in packs.messages:
         uow.emit(ready)
-    return run_id
+
+
+async def _write_run_documents(conn: asyncpg.Connection, run_id: UUID, run: PreparedRun) -> None:
+    await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
+    if run.policy.budget_usd is not None:
+        await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
 
 
 async def _check_active_runs(conn: asyncpg.Connection, account_id: UUID, *, limit: int) -> None:
