@@ -193,6 +193,67 @@ CREATE INDEX overlays_unpacked_idx ON overlays (run_id, document_id, block_index
 CREATE INDEX overlays_flagged_idx ON overlays (run_id, (- cardinality(flags)), document_id, block_index)
     WHERE flags <> '{}';
 
+-- Exact per-run overlay counts kept by a statement trigger on overlays (sharded by backend):
+-- the rollup's cheap source, checked against COUNT(*) when a run completes.
+CREATE TABLE run_tallies (
+    run_id     uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    shard      smallint NOT NULL,
+    overlays   bigint NOT NULL DEFAULT 0,
+    pending    bigint NOT NULL DEFAULT 0,
+    claimed    bigint NOT NULL DEFAULT 0,
+    completed  bigint NOT NULL DEFAULT 0,
+    failed     bigint NOT NULL DEFAULT 0,
+    reviewed   bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, shard)
+) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.0,
+    autovacuum_vacuum_threshold = 1000);
+
+CREATE FUNCTION tally_overlays() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO run_tallies AS t
+            (run_id, shard, overlays, pending, claimed, completed, failed, reviewed)
+        SELECT run_id, (pg_backend_pid() % 8)::smallint, count(*),
+               count(*) FILTER (WHERE status = 'pending'),
+               count(*) FILTER (WHERE status = 'claimed'),
+               count(*) FILTER (WHERE status = 'ai_complete'),
+               count(*) FILTER (WHERE status = 'failed'),
+               count(*) FILTER (WHERE review_status <> 'unreviewed')
+        FROM new_rows GROUP BY run_id
+        ON CONFLICT (run_id, shard) DO UPDATE SET
+            overlays = t.overlays + EXCLUDED.overlays, pending = t.pending + EXCLUDED.pending,
+            claimed = t.claimed + EXCLUDED.claimed, completed = t.completed + EXCLUDED.completed,
+            failed = t.failed + EXCLUDED.failed, reviewed = t.reviewed + EXCLUDED.reviewed;
+    ELSE
+        INSERT INTO run_tallies AS t
+            (run_id, shard, overlays, pending, claimed, completed, failed, reviewed)
+        SELECT run_id, (pg_backend_pid() % 8)::smallint, 0,
+               sum(d * (status = 'pending')::int), sum(d * (status = 'claimed')::int),
+               sum(d * (status = 'ai_complete')::int), sum(d * (status = 'failed')::int),
+               sum(d * (review_status <> 'unreviewed')::int)
+        FROM (SELECT run_id, status, review_status, 1 AS d FROM new_rows
+              UNION ALL
+              SELECT run_id, status, review_status, -1 FROM old_rows) AS changes
+        GROUP BY run_id
+        -- A lease renewal or a touch changes no count: no write.
+        HAVING sum(d * (status = 'pending')::int) <> 0 OR sum(d * (status = 'claimed')::int) <> 0
+            OR sum(d * (status = 'ai_complete')::int) <> 0
+            OR sum(d * (status = 'failed')::int) <> 0
+            OR sum(d * (review_status <> 'unreviewed')::int) <> 0
+        ON CONFLICT (run_id, shard) DO UPDATE SET
+            pending = t.pending + EXCLUDED.pending, claimed = t.claimed + EXCLUDED.claimed,
+            completed = t.completed + EXCLUDED.completed, failed = t.failed + EXCLUDED.failed,
+            reviewed = t.reviewed + EXCLUDED.reviewed;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER overlays_tally_insert AFTER INSERT ON overlays
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tally_overlays();
+CREATE TRIGGER overlays_tally_update AFTER UPDATE ON overlays
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tally_overlays();
+
 CREATE TABLE llm_calls (
     id                           uuid PRIMARY KEY,
     run_id                       uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,

@@ -3,27 +3,55 @@
 -- NO KEY UPDATE: recomputes exclude each other, but claims (KEY SHARE) never wait on them.
 SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE;
 
+-- name: tallied_counts
+-- The run's counters from `run_tallies` (kept by a trigger on every overlay write): a handful
+-- of rows, however many overlays the run has.
+SELECT coalesce(sum(overlays), 0) AS total, coalesce(sum(completed), 0) AS completed,
+       coalesce(sum(failed), 0) AS failed, coalesce(sum(pending), 0) AS pending,
+       coalesce(sum(claimed), 0) AS claimed, coalesce(sum(reviewed), 0) AS reviewed
+FROM run_tallies WHERE run_id = $1;
+
+-- name: count_overlays
+-- The run's counters from overlay truth, with why its pending blocks wait: a scan of every
+-- overlay of the run, so only when the run may complete or has nothing in flight.
+SELECT count(*) AS total,
+       count(*) FILTER (WHERE status = 'ai_complete') AS completed,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'claimed') AS claimed,
+       count(*) FILTER (WHERE review_status <> 'unreviewed') AS reviewed,
+       count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'no_api_key') AS no_key,
+       count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'invalid_api_key')
+           AS bad_key,
+       count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'budget_exhausted')
+           AS no_budget,
+       count(*) FILTER (WHERE pack_id IS NOT NULL) AS planned_blocks,
+       count(DISTINCT pack_id) AS packs
+FROM overlays WHERE run_id = $1;
+
+-- name: repair_tallies
+-- The tallies disagreed with COUNT(*) on a quiet run (nothing pending or claimed): COUNT(*) wins.
+WITH gone AS (DELETE FROM run_tallies WHERE run_id = $1)
+INSERT INTO run_tallies (run_id, shard, overlays, pending, claimed, completed, failed, reviewed)
+VALUES ($1, 0, $2, $3, $4, $5, $6, $7);
+
+-- name: unpacked_count
+-- Overlays of the run in no pack (the partial index on unpacked overlays: small).
+SELECT count(*) FROM overlays WHERE run_id = $1 AND pack_id IS NULL;
+
 -- name: recompute_run
--- Counters from overlay truth (never increments) and the status they imply.
-WITH counts AS (
-    SELECT count(*) AS total,
-           count(*) FILTER (WHERE status = 'ai_complete') AS completed,
-           count(*) FILTER (WHERE status = 'failed') AS failed,
-           count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status = 'claimed') AS claimed,
-           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'no_api_key')
-               AS no_key,
-           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'invalid_api_key')
-               AS bad_key,
-           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'budget_exhausted')
-               AS no_budget
-    FROM overlays WHERE run_id = $1
+-- Counters ($2 total, $3 completed, $4 failed, $5 pending, $6 claimed; $7 no_key, $8 bad_key,
+-- $9 no_budget: pending blocks waiting for a key or a budget) and the status they imply.
+WITH c AS (
+    SELECT $2::bigint AS total, $3::bigint AS completed, $4::bigint AS failed,
+           $5::bigint AS pending, $6::bigint AS claimed, $7::bigint AS no_key,
+           $8::bigint AS bad_key, $9::bigint AS no_budget
 ), next AS (
     SELECT r.id, r.status AS old_status, r.status_reason AS old_reason,
            CASE WHEN r.status IN ('pending', 'running')
                 THEN CASE WHEN c.pending + c.claimed = 0 THEN 'complete' ELSE 'running' END
                 ELSE r.status END AS new_status
-    FROM runs r, counts c WHERE r.id = $1
+    FROM runs r, c WHERE r.id = $1
 )
 UPDATE runs r SET
     completed_blocks = c.completed,
@@ -49,7 +77,7 @@ UPDATE runs r SET
     updated_at = now(),
     -- Two numbers per recount: run.progress, then run.completed when this recount completes.
     event_seq = r.event_seq + 2
-FROM counts c, next n
+FROM c, next n
 WHERE r.id = n.id
 -- While `planning`, the total is the run's block count (fixed at creation) and the blocks with no
 -- overlay yet are pending; the run cannot complete before its planning ends.
@@ -135,10 +163,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (message_id, queue) DO NOTHING;
 
 -- name: run_stage_facts
--- What the run's todo list is made of, read after the recompute in the same transaction.
-SELECT r.status, r.created_at, r.completed_at, r.stages,
+-- What the run's todo list is made of besides its overlay counts, read after the recompute in
+-- the same transaction.
+SELECT r.status, r.created_at, r.completed_at, r.stages, r.planned_at,
        d.documents, d.converted, d.conversion_failed, d.documents_from, d.documents_until,
-       o.planned_blocks, o.packs, o.reviewed,
        c.first_call_at, c.cost_usd,
        e.exports, e.exports_ready, e.exports_failed, e.first_export_at, e.last_export_at
 FROM runs r,
@@ -151,12 +179,6 @@ LATERAL (
     FROM run_documents rd JOIN documents doc ON doc.id = rd.document_id
     WHERE rd.run_id = r.id
 ) d,
-LATERAL (
-    SELECT count(*) FILTER (WHERE ov.pack_id IS NOT NULL) AS planned_blocks,
-           count(DISTINCT ov.pack_id) AS packs,
-           count(*) FILTER (WHERE ov.review_status <> 'unreviewed') AS reviewed
-    FROM overlays ov WHERE ov.run_id = r.id
-) o,
 LATERAL (
     SELECT min(created_at) AS first_call_at, coalesce(sum(cost_usd), 0) AS cost_usd
     FROM llm_calls WHERE run_id = r.id
