@@ -100,7 +100,9 @@ async def _exact(dsn: str, run_id: str) -> tuple[bool, dict[str, Any]]:
             " (SELECT count(*) FROM overlays WHERE run_id = r.id) AS t,"
             " (SELECT count(*) FROM (SELECT DISTINCT document_id, block_index FROM overlays"
             "   WHERE run_id = r.id) AS u) AS distinct_blocks,"
-            " (SELECT count(*) FROM llm_calls WHERE run_id = r.id) AS calls"
+            " (SELECT count(*) FROM llm_calls WHERE run_id = r.id) AS calls,"
+            " (SELECT min(created_at) FROM llm_calls WHERE run_id = r.id) AS first_call,"
+            " (SELECT max(created_at) FROM llm_calls WHERE run_id = r.id) AS last_call"
             " FROM runs r WHERE r.id = $1",
             uuid.UUID(run_id),
         )
@@ -158,6 +160,20 @@ def _settled(client: StrataClient, run_id: str) -> dict[str, Any]:
         timeout_s=7200,
         every_s=1.0,
         what="run complete",
+    )
+
+
+def _timeline(row: dict[str, Any]) -> str:
+    created = row["created_at"]
+    return ", ".join(
+        f"{name} +{(row[key] - created).total_seconds():.1f}s"
+        for name, key in (
+            ("first call", "first_call"),
+            ("planned", "planned_at"),
+            ("last call", "last_call"),
+            ("complete", "completed_at"),
+        )
+        if row[key] is not None
     )
 
 
@@ -228,7 +244,7 @@ def main() -> None:
         small_exact, small_row = infra.run(_exact(dsn, small["id"]))
         small_rate = _rate(small_row)
         log(f"small run: {small_row['t']} blocks, {small_rate:.0f} blocks/s "
-            f"(created in {small_create_s:.2f}s, exact={small_exact})")  # fmt: skip
+            f"(created in {small_create_s:.2f}s, exact={small_exact}): {_timeline(small_row)}")  # fmt: skip
 
         started = time.monotonic()
         estimate = client.create_run({**big_body, "dry_run": True})
@@ -242,7 +258,8 @@ def main() -> None:
         big_rate = _rate(big_row)
         planned_s = (big_row["planned_at"] - big_row["created_at"]).total_seconds()
         log(f"big run: {big_row['t']} blocks, {big_rate:.0f} blocks/s, planned in "
-            f"{planned_s:.1f}s, {big_row['calls']} calls, exact={big_exact}")  # fmt: skip
+            f"{planned_s:.1f}s, {big_row['calls']} calls, exact={big_exact}): "
+            f"{_timeline(big_row)}")  # fmt: skip
 
         history = infra.run(_load_history(dsn, big["id"], overlays=args.history))
         again, _ = _timed_run(client, small_body)
@@ -250,7 +267,7 @@ def main() -> None:
         again_exact, again_row = infra.run(_exact(dsn, again["id"]))
         again_rate = _rate(again_row)
         log(f"small run with {history} finished overlays: {again_rate:.0f} blocks/s "
-            f"(exact={again_exact})")  # fmt: skip
+            f"(exact={again_exact}): {_timeline(again_row)}")  # fmt: skip
         peak = {name: _peak_rss_mb(proc.pid) for name, proc in stack.procs.items()}
     log("peak RSS MB: " + ", ".join(f"{n} {mb:.0f}" for n, mb in sorted(peak.items())))
     exact = small_exact and big_exact and again_exact

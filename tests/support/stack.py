@@ -74,7 +74,8 @@ class Stack:
         for name in SERVICES:
             self._spawn(name, service_command(name))
         self._spawn("gateway", [str(BIN / "strata-gateway")])
-        self._wait_http("gateway", f"{self.gateway_url}/healthz")
+        # A loaded machine (eight suites on two cores) can take well over 30 s to import it all.
+        self._wait_http("gateway", f"{self.gateway_url}/healthz", timeout_s=120)
 
     def wait_ready(self, timeout_s: float = 60) -> None:
         """Every service answers /readyz: database, broker and its consumers attached."""

@@ -156,7 +156,7 @@ class MemoryPackStore:
         return len(settled)
 
     async def plan_step(
-        self, run_id: UUID, step: PlanningStep, *, limit: int
+        self, run_id: UUID, step: PlanningStep, *, limit: int, request_more: bool = True
     ) -> PlanningWrite | None:
         run = self.runs.get(run_id)
         if run is None or run.status not in _LIVE_RUN:
@@ -194,7 +194,7 @@ class MemoryPackStore:
             for document_id, block_index, pack_id in rows:
                 by_key[(document_id, block_index)].pack_id = pack_id
         self.emitted.extend(packs.messages)
-        if decided.more:
+        if decided.more and request_more:
             self.plan_requests.append(run_id)
         if decided.finished:
             run.status = "running"

@@ -72,10 +72,15 @@ FIXED = PolicySnapshot(batching_mode="fixed", fixed_pack_size=3)
 
 
 def planning_run(
-    documents: int = 3, blocks: int = 7, *, chunk: int = 5
+    documents: int = 3, blocks: int = 7, *, chunk: int = 5, per_message: int = 1
 ) -> tuple[MemoryPackStore, RunPlanner, UUID]:
     store = MemoryPackStore()
-    planner = RunPlanner(store=store, contexts=RunContexts(store), chunk_blocks=chunk)
+    planner = RunPlanner(
+        store=store,
+        contexts=RunContexts(store),
+        chunk_blocks=chunk,
+        chunks_per_message=per_message,
+    )
     texts = [[f"doc {d} block {i}" for i in range(blocks)] for d in range(documents)]
     return store, planner, store.add_planning_run(FIXED, DEFINITION, texts)
 
@@ -163,6 +168,21 @@ async def test_a_run_cancelled_while_planning_stops_and_resume_finishes_it():
     run.status = "planning"  # resume of a run cancelled before its planning ended
     await deliver_until_done(store, planner, run_id)
     assert run.status == "running"
+    assert_planned_exactly_once(store, run_id)
+
+
+async def test_one_message_plans_a_few_chunks_and_requests_the_rest_once():
+    store, planner, run_id = planning_run(documents=4, blocks=10, chunk=4, per_message=3)
+    await planner.plan(PlanRequested(run_id=run_id))
+    # Three chunks of at most four blocks (the last pack of each held back), one continuation.
+    assert 3 * 3 <= len(store.runs[run_id].overlays) <= 3 * 4
+    assert store.plan_requests == [run_id]
+    written = len(store.runs[run_id].overlays)
+    store.crash_next_step = True  # dies in the first step of the next message
+    with pytest.raises(RuntimeError):
+        await planner.plan(PlanRequested(run_id=run_id))
+    assert len(store.runs[run_id].overlays) == written
+    await deliver_until_done(store, planner, run_id)
     assert_planned_exactly_once(store, run_id)
 
 

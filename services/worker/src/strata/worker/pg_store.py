@@ -132,7 +132,7 @@ class PgPackStore:
         return len(settled)
 
     async def plan_step(
-        self, run_id: UUID, step: PlanningStep, *, limit: int
+        self, run_id: UUID, step: PlanningStep, *, limit: int, request_more: bool = True
     ) -> PlanningWrite | None:
         async with self.runtime.outbox.transaction() as uow:
             conn = uow.conn
@@ -156,7 +156,7 @@ class PgPackStore:
                 await conn.execute(self.q.assign_packs, *columns)
             for ready in packs.messages:
                 uow.emit(ready)
-            if written.more:
+            if written.more and request_more:
                 uow.emit(PlanRequested(run_id=run_id))
             if written.finished:
                 await conn.execute(self.q.finish_planning, run_id)

@@ -6,8 +6,9 @@ WHERE r.id = $1;
 
 -- name: lock_run
 -- Serialises planning of one run (a duplicate run.plan-requested waits, then finds the next
--- chunk or nothing to plan).
-SELECT status FROM runs WHERE id = $1 FOR UPDATE;
+-- chunk or nothing to plan) with the gateway's cancel and the rollup's recount. NO KEY UPDATE:
+-- settles (whose llm_calls row takes KEY SHARE on the run) never wait for a planning step.
+SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE;
 
 -- name: unplanned_blocks
 -- Pending overlays of a run in no pack yet (after a cancel or a retry-failed), in claim order,

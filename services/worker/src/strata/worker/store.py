@@ -111,11 +111,12 @@ class PackStore(Protocol):
         follow-up packs and the overlays.settled notice. Returns how many claims were ours."""
 
     async def plan_step(
-        self, run_id: UUID, step: PlanningStep, *, limit: int
+        self, run_id: UUID, step: PlanningStep, *, limit: int, request_more: bool = True
     ) -> PlanningWrite | None:
         """In one transaction under a lock on the run row of a live run: find the next chunk
         (`PlanningChunk`, at most `limit + 1` blocks), let `step` decide, and write what it
-        returns with its messages. None when the run is not live or `step` had nothing to do."""
+        returns with its messages (the next run.plan-requested only when `request_more`).
+        None when the run is not live or `step` had nothing to do."""
 
 
 @dataclass(frozen=True)

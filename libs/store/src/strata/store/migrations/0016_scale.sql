@@ -28,8 +28,11 @@ ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.02,
 -- person's SQL), so the sums stay exact by construction; the rollup still checks them against
 -- COUNT(*) when a run completes. Rows are sharded by backend so concurrent settles of one run
 -- never queue for one row's lock; a recount sums at most `shards` rows.
+-- No foreign key to runs: its check would take a key-share lock on the run row from inside
+-- claims and settles, which then wait on (and deadlock with) the planner's lock on that row.
+-- A deleted run's tallies go with it through `runs_drop_tallies`.
 CREATE TABLE run_tallies (
-    run_id     uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    run_id     uuid NOT NULL,
     shard      smallint NOT NULL,
     overlays   bigint NOT NULL DEFAULT 0,
     pending    bigint NOT NULL DEFAULT 0,
@@ -81,6 +84,14 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE FUNCTION drop_run_tallies() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM run_tallies WHERE run_id IN (SELECT id FROM gone_runs);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER runs_drop_tallies AFTER DELETE ON runs
+    REFERENCING OLD TABLE AS gone_runs FOR EACH STATEMENT EXECUTE FUNCTION drop_run_tallies();
 CREATE TRIGGER overlays_tally_insert AFTER INSERT ON overlays
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tally_overlays();
 CREATE TRIGGER overlays_tally_update AFTER UPDATE ON overlays
