@@ -185,7 +185,8 @@ CREATE TABLE overlays (
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
 ) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,
     autovacuum_vacuum_insert_scale_factor = 0.05, autovacuum_analyze_scale_factor = 0.05);
-CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
+-- A claim's pack: both columns, so the lookup stays exact on a new run's stale statistics.
+CREATE INDEX overlays_pack_idx ON overlays (run_id, pack_id) WHERE pack_id IS NOT NULL;
 -- Overlays in no pack (after a cancel or a retry-failed): the planner's small work list.
 CREATE INDEX overlays_unpacked_idx ON overlays (run_id, document_id, block_index)
     WHERE pack_id IS NULL;

@@ -148,7 +148,7 @@ def run(
             out.print(f"{key}: {result[key]}")
         out.print(f"estimated cost: ${result['cost_usd']}")
     else:
-        err.print(f"run {result['id']}: {result['total_blocks']} blocks")
+        err.print(f"run {result['id']}: {result['total_blocks']} blocks, {result['status']}")
         typer.echo(result["id"])
 
 

@@ -15,6 +15,12 @@ CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('planning', '
 -- settle keeps pack_id, so claims and settles stay HOT.
 CREATE INDEX overlays_unpacked_idx ON overlays (run_id, document_id, block_index)
     WHERE pack_id IS NULL;
+-- A claim finds its pack by (run_id, pack_id). With an index on pack_id alone, a new run's
+-- stale statistics (it had no overlays at the last analyze) made Postgres AND that index with
+-- the primary key's whole run_id range: a claim cost O(run size). Both columns in one index
+-- make the pack lookup exact whatever the statistics say.
+DROP INDEX overlays_pack_idx;
+CREATE INDEX overlays_pack_idx ON overlays (run_id, pack_id) WHERE pack_id IS NOT NULL;
 -- The hot tables are vacuumed after a fixed share of their rows changed (20 % by default: one
 -- million dead rows in a table of five million); earlier, smaller vacuums keep pages pruned
 -- and the visibility map fresh for index-only counts.
