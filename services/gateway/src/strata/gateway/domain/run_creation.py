@@ -23,7 +23,7 @@ from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError, not_found
 from strata.planning.assignment import assign_packs
-from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
+from strata.planning.estimate import EstimateBlock, RunEstimate, RunEstimator
 from strata.planning.planner import PlannedBlock
 from strata.planning.prompt import system_prompt
 from strata.planning.tokens import estimate_tokens
@@ -230,16 +230,25 @@ async def estimate(
     res: Resources, *, account_id: UUID, body: RunCreate
 ) -> tuple[RunEstimate, PolicySnapshot]:
     """The dry run: the packs, calls, tokens and cost the run would have under the effective
-    policy, computed with the worker's own planner, prompt and prices. Writes nothing."""
+    policy, computed with the worker's own planner, prompt and prices. Writes nothing. The
+    blocks stream through a server-side cursor a chunk at a time (bounded memory at any size)."""
     async with res.pool.acquire() as conn, conn.transaction():
         run = await _prepare(conn, account_id=account_id, body=body)
-        rows = await conn.fetch(Q.blocks_for_estimate, run.document_ids)
-    if not rows:
+        estimator = RunEstimator(
+            definition=run.schema["definition"],
+            prompt_config=PromptConfig.model_validate(run.schema["prompt_config"]),
+            policy=run.policy,
+        )
+        cursor = await conn.cursor(Q.blocks_for_estimate, run.document_ids)
+        while rows := await cursor.fetch(_ESTIMATE_CHUNK):
+            estimator.add(
+                [EstimateBlock((r["document_id"], r["block_index"]), r["text"]) for r in rows]
+            )
+    planned = estimator.finish()
+    if not planned.blocks:
         raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
-    planned = estimate_run(
-        [EstimateBlock((r["document_id"], r["block_index"]), r["text"]) for r in rows],
-        definition=run.schema["definition"],
-        prompt_config=PromptConfig.model_validate(run.schema["prompt_config"]),
-        policy=run.policy,
-    )
     return planned, run.policy
+
+
+# Blocks a dry run holds at once.
+_ESTIMATE_CHUNK = 5000
