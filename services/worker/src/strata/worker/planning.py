@@ -1,12 +1,13 @@
-"""run.plan-requested → packs, one bounded chunk per message.
+"""run.plan-requested → packs, a few bounded chunks per message.
 
 A new run is answered at once in `planning`; its overlays are written here, each born in its
-pack, `WORKER_PLAN_CHUNK_BLOCKS` at a time. Each chunk commits with its packs' pack.ready (so packs
-flow before planning ends); a message plans a few chunks, the last committing the next
+pack, `WORKER_PLAN_CHUNK_BLOCKS` at a time. Each chunk commits with its packs' pack.ready (so
+packs flow before planning ends); a message plans a few chunks, the last committing the next
 run.plan-requested, so no process ever holds more than one chunk and a crash loses nothing: the
-unacknowledged message is redelivered and resumes after the run's last overlay (the cursor). Every step runs under a lock on the run row, so a redelivered or
-duplicated message waits, then plans the next chunk or finds nothing to do: no block gets two
-overlays. A cancelled run stops planning at the next step; resume continues it.
+unacknowledged message is redelivered and resumes after the run's last overlay (the cursor).
+Every step runs under a lock on the run row, so a redelivered or duplicated message waits, then
+plans the next chunk or finds nothing to do: no block gets two overlays. A cancelled run stops
+planning at the next step; resume continues it.
 
 Pending overlays in no pack (after a cancel or a retry-failed) are planned first, the same way.
 A chunk of fresh blocks holds back its last pack unless it is the run's end, so the packs are
@@ -108,12 +109,13 @@ class RunPlanner:
             if written is None:
                 break
             packs += len(written.packs.messages)
+            state = "planning done" if written.finished else "more" if written.more else "re-planned"
             logger.info(
-                "run %s: %d blocks planned into %d packs%s",
+                "run %s: %d blocks planned into %d packs (%s)",
                 msg.run_id,
                 len(written.packs.pack_ids),
                 len(written.packs.messages),
-                " (planning done)" if written.finished else " (more to plan)" if written.more else "",
+                state,
             )
             if not written.more:
                 break
