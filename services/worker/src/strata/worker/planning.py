@@ -109,7 +109,7 @@ class RunPlanner:
             if written is None:
                 break
             packs += len(written.packs.messages)
-            state = "planning done" if written.finished else "more" if written.more else "re-planned"
+            state = "done" if written.finished else "more" if written.more else "re-planned"
             logger.info(
                 "run %s: %d blocks planned into %d packs (%s)",
                 msg.run_id,
