@@ -129,15 +129,20 @@ RETURNING o.pack_id;
 -- Claims whose lease ran out (their worker died or hung) go back to pending, counting the
 -- attempt; a block that used up the run's max_attempts fails instead of looping forever.
 -- Only active runs hold claims (cancel releases them; complete means none are left), and their
--- overlays are read through the primary key: no index on claim_expires_at to maintain.
+-- overlays are read run by run through the primary key (LATERAL): no index on claim_expires_at
+-- to maintain, and finished runs' overlays, however many, are never scanned (a join let
+-- Postgres seq-scan the whole table).
 WITH expired AS (
-    SELECT o.run_id, o.document_id, o.block_index
-    FROM runs r JOIN overlays o ON o.run_id = r.id
+    SELECT e.run_id, e.document_id, e.block_index
+    FROM runs r CROSS JOIN LATERAL (
+        SELECT o.run_id, o.document_id, o.block_index, o.claim_expires_at
+        FROM overlays o
+        WHERE o.run_id = r.id AND o.status = 'claimed' AND o.claim_expires_at < now()
+        FOR UPDATE SKIP LOCKED
+    ) e
     WHERE r.status IN ('planning', 'pending', 'running')
-      AND o.status = 'claimed' AND o.claim_expires_at < now()
-    ORDER BY o.claim_expires_at
+    ORDER BY e.claim_expires_at
     LIMIT $1
-    FOR UPDATE OF o SKIP LOCKED
 )
 UPDATE overlays o SET
     status = CASE WHEN o.attempt_count + 1 >= (r.policy ->> 'max_attempts')::int
