@@ -226,7 +226,8 @@ async def test_a_stalled_run_gets_its_lost_packs_offered_again(gw, broker):
 TALLIES = (
     "SELECT coalesce(sum(overlays), 0) AS total, coalesce(sum(pending), 0) AS pending,"
     " coalesce(sum(claimed), 0) AS claimed, coalesce(sum(completed), 0) AS ai_complete,"
-    " coalesce(sum(failed), 0) AS failed, coalesce(sum(reviewed), 0) AS reviewed"
+    " coalesce(sum(failed), 0) AS failed, coalesce(sum(reviewed), 0) AS reviewed,"
+    " coalesce(sum(confirmed), 0) AS confirmed, coalesce(sum(flagged), 0) AS flagged"
     " FROM run_tallies WHERE run_id = $1"
 )
 TRUTH = (
@@ -234,7 +235,9 @@ TRUTH = (
     " count(*) FILTER (WHERE status = 'claimed') AS claimed,"
     " count(*) FILTER (WHERE status = 'ai_complete') AS ai_complete,"
     " count(*) FILTER (WHERE status = 'failed') AS failed,"
-    " count(*) FILTER (WHERE review_status <> 'unreviewed') AS reviewed"
+    " count(*) FILTER (WHERE review_status <> 'unreviewed') AS reviewed,"
+    " count(*) FILTER (WHERE review_status = 'confirmed') AS confirmed,"
+    " count(*) FILTER (WHERE flags <> '{}') AS flagged"
     " FROM overlays WHERE run_id = $1"
 )
 
@@ -270,11 +273,15 @@ async def test_tallies_equal_count_star_through_every_writer_and_a_wrong_one_is_
     rollup = _rollup(gw, broker)
     assert await rollup.reap_expired_claims() == 2
     await gw.pool.execute(
-        "UPDATE overlays SET review_status = 'confirmed' WHERE run_id = $1 AND block_index = 1",
+        "UPDATE overlays SET review_status = 'confirmed', flags = '{missing:amount}'"
+        " WHERE run_id = $1 AND block_index = 1",
         run_id,
     )
     counts = await assert_tallied(gw, run_id)
     assert (counts["ai_complete"], counts["failed"], counts["reviewed"]) == (2, 2, 2)
+    assert (counts["confirmed"], counts["flagged"]) == (2, 2)
+    review = (await gw.client.get(f"/v1/runs/{run_id}", headers=auth)).json()["review"]
+    assert (review["unreviewed"], review["confirmed"], review["flagged"]) == (8, 2, 2)
     # The gateway's cancel and resume, and the in-process planner re-planning the released rows.
     assert (await gw.client.post(f"/v1/runs/{run_id}/cancel", headers=auth)).status_code == 200
     assert (await gw.client.post(f"/v1/runs/{run_id}/resume", headers=auth)).status_code == 200

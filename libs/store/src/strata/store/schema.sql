@@ -208,6 +208,11 @@ CREATE TABLE run_tallies (
     completed  bigint NOT NULL DEFAULT 0,
     failed     bigint NOT NULL DEFAULT 0,
     reviewed   bigint NOT NULL DEFAULT 0,
+    -- The review counters `GET /runs/{id}` shows (reviewed = confirmed + edited + rejected).
+    confirmed  bigint NOT NULL DEFAULT 0,
+    edited     bigint NOT NULL DEFAULT 0,
+    rejected   bigint NOT NULL DEFAULT 0,
+    flagged    bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, shard)
 ) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.0,
     autovacuum_vacuum_threshold = 1000);
@@ -215,39 +220,55 @@ CREATE TABLE run_tallies (
 CREATE FUNCTION tally_overlays() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO run_tallies AS t
-            (run_id, shard, overlays, pending, claimed, completed, failed, reviewed)
+        INSERT INTO run_tallies AS t (run_id, shard, overlays, pending, claimed, completed,
+                                      failed, reviewed, confirmed, edited, rejected, flagged)
         SELECT run_id, (pg_backend_pid() % 8)::smallint, count(*),
                count(*) FILTER (WHERE status = 'pending'),
                count(*) FILTER (WHERE status = 'claimed'),
                count(*) FILTER (WHERE status = 'ai_complete'),
                count(*) FILTER (WHERE status = 'failed'),
-               count(*) FILTER (WHERE review_status <> 'unreviewed')
+               count(*) FILTER (WHERE review_status <> 'unreviewed'),
+               count(*) FILTER (WHERE review_status = 'confirmed'),
+               count(*) FILTER (WHERE review_status = 'edited'),
+               count(*) FILTER (WHERE review_status = 'rejected'),
+               count(*) FILTER (WHERE flags <> '{}')
         FROM new_rows GROUP BY run_id
         ON CONFLICT (run_id, shard) DO UPDATE SET
             overlays = t.overlays + EXCLUDED.overlays, pending = t.pending + EXCLUDED.pending,
             claimed = t.claimed + EXCLUDED.claimed, completed = t.completed + EXCLUDED.completed,
-            failed = t.failed + EXCLUDED.failed, reviewed = t.reviewed + EXCLUDED.reviewed;
+            failed = t.failed + EXCLUDED.failed, reviewed = t.reviewed + EXCLUDED.reviewed,
+            confirmed = t.confirmed + EXCLUDED.confirmed, edited = t.edited + EXCLUDED.edited,
+            rejected = t.rejected + EXCLUDED.rejected, flagged = t.flagged + EXCLUDED.flagged;
     ELSE
-        INSERT INTO run_tallies AS t
-            (run_id, shard, overlays, pending, claimed, completed, failed, reviewed)
-        SELECT run_id, (pg_backend_pid() % 8)::smallint, 0,
-               sum(d * (status = 'pending')::int), sum(d * (status = 'claimed')::int),
-               sum(d * (status = 'ai_complete')::int), sum(d * (status = 'failed')::int),
-               sum(d * (review_status <> 'unreviewed')::int)
-        FROM (SELECT run_id, status, review_status, 1 AS d FROM new_rows
-              UNION ALL
-              SELECT run_id, status, review_status, -1 FROM old_rows) AS changes
+        INSERT INTO run_tallies AS t (run_id, shard, overlays, pending, claimed, completed,
+                                      failed, reviewed, confirmed, edited, rejected, flagged)
+        SELECT run_id, (pg_backend_pid() % 8)::smallint, 0, sum(d * pending), sum(d * claimed),
+               sum(d * completed), sum(d * failed), sum(d * reviewed), sum(d * confirmed),
+               sum(d * edited), sum(d * rejected), sum(d * flagged)
+        FROM (SELECT run_id, d, (status = 'pending')::int AS pending,
+                     (status = 'claimed')::int AS claimed,
+                     (status = 'ai_complete')::int AS completed,
+                     (status = 'failed')::int AS failed,
+                     (review_status <> 'unreviewed')::int AS reviewed,
+                     (review_status = 'confirmed')::int AS confirmed,
+                     (review_status = 'edited')::int AS edited,
+                     (review_status = 'rejected')::int AS rejected,
+                     (flags <> '{}')::int AS flagged
+              FROM (SELECT run_id, status, review_status, flags, 1 AS d FROM new_rows
+                    UNION ALL
+                    SELECT run_id, status, review_status, flags, -1 FROM old_rows) AS rows
+             ) AS changes
         GROUP BY run_id
         -- A lease renewal or a touch changes no count: no write.
-        HAVING sum(d * (status = 'pending')::int) <> 0 OR sum(d * (status = 'claimed')::int) <> 0
-            OR sum(d * (status = 'ai_complete')::int) <> 0
-            OR sum(d * (status = 'failed')::int) <> 0
-            OR sum(d * (review_status <> 'unreviewed')::int) <> 0
+        HAVING sum(d * pending) <> 0 OR sum(d * claimed) <> 0 OR sum(d * completed) <> 0
+            OR sum(d * failed) <> 0 OR sum(d * reviewed) <> 0 OR sum(d * confirmed) <> 0
+            OR sum(d * edited) <> 0 OR sum(d * rejected) <> 0 OR sum(d * flagged) <> 0
         ON CONFLICT (run_id, shard) DO UPDATE SET
             pending = t.pending + EXCLUDED.pending, claimed = t.claimed + EXCLUDED.claimed,
             completed = t.completed + EXCLUDED.completed, failed = t.failed + EXCLUDED.failed,
-            reviewed = t.reviewed + EXCLUDED.reviewed;
+            reviewed = t.reviewed + EXCLUDED.reviewed,
+            confirmed = t.confirmed + EXCLUDED.confirmed, edited = t.edited + EXCLUDED.edited,
+            rejected = t.rejected + EXCLUDED.rejected, flagged = t.flagged + EXCLUDED.flagged;
     END IF;
     RETURN NULL;
 END $$;

@@ -8,7 +8,9 @@ SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE;
 -- of rows, however many overlays the run has.
 SELECT coalesce(sum(overlays), 0) AS total, coalesce(sum(completed), 0) AS completed,
        coalesce(sum(failed), 0) AS failed, coalesce(sum(pending), 0) AS pending,
-       coalesce(sum(claimed), 0) AS claimed, coalesce(sum(reviewed), 0) AS reviewed
+       coalesce(sum(claimed), 0) AS claimed, coalesce(sum(reviewed), 0) AS reviewed,
+       coalesce(sum(confirmed), 0) AS confirmed, coalesce(sum(edited), 0) AS edited,
+       coalesce(sum(rejected), 0) AS rejected, coalesce(sum(flagged), 0) AS flagged
 FROM run_tallies WHERE run_id = $1;
 
 -- name: count_overlays
@@ -20,6 +22,10 @@ SELECT count(*) AS total,
        count(*) FILTER (WHERE status = 'pending') AS pending,
        count(*) FILTER (WHERE status = 'claimed') AS claimed,
        count(*) FILTER (WHERE review_status <> 'unreviewed') AS reviewed,
+       count(*) FILTER (WHERE review_status = 'confirmed') AS confirmed,
+       count(*) FILTER (WHERE review_status = 'edited') AS edited,
+       count(*) FILTER (WHERE review_status = 'rejected') AS rejected,
+       count(*) FILTER (WHERE flags <> '{}') AS flagged,
        count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'no_api_key') AS no_key,
        count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'invalid_api_key')
            AS bad_key,
@@ -29,11 +35,15 @@ SELECT count(*) AS total,
        count(DISTINCT pack_id) AS packs
 FROM overlays WHERE run_id = $1;
 
--- name: repair_tallies
+-- name: drop_tallies
 -- The tallies disagreed with COUNT(*) on a quiet run (nothing pending or claimed): COUNT(*) wins.
-WITH gone AS (DELETE FROM run_tallies WHERE run_id = $1)
-INSERT INTO run_tallies (run_id, shard, overlays, pending, claimed, completed, failed, reviewed)
-VALUES ($1, 0, $2, $3, $4, $5, $6, $7);
+DELETE FROM run_tallies WHERE run_id = $1;
+
+-- name: repair_tallies
+-- ... and takes their place (after drop_tallies, in the same transaction).
+INSERT INTO run_tallies (run_id, shard, overlays, pending, claimed, completed, failed, reviewed,
+                         confirmed, edited, rejected, flagged)
+VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 
 -- name: unpacked_count
 -- Overlays of the run in no pack (the partial index on unpacked overlays: small).

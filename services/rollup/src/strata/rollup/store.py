@@ -27,7 +27,10 @@ QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
 logger = logging.getLogger(__name__)
 
 # What `run_tallies` counts, in `repair_tallies`' order; what `recompute_run` takes after $1.
-_TALLIED = ("total", "pending", "claimed", "completed", "failed", "reviewed")
+_TALLIED = (
+    "total", "pending", "claimed", "completed", "failed", "reviewed",
+    "confirmed", "edited", "rejected", "flagged",
+)  # fmt: skip
 _RECOMPUTE_ARGS = (
     "total", "completed", "failed", "pending", "claimed", "no_key", "bad_key", "no_budget",
 )  # fmt: skip
@@ -189,6 +192,7 @@ class PgRollupStore:
                 {k: full[k] for k in _TALLIED},
             )
             if full["pending"] + full["claimed"] == 0:  # quiet: no write can race the repair
+                await conn.execute(self._q.drop_tallies, run_id)
                 await conn.execute(
                     self._q.repair_tallies, run_id, *(full[k] for k in _TALLIED)
                 )
