@@ -6,11 +6,11 @@ SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE;
 -- name: tallied_counts
 -- The run's counters from `run_tallies` (kept by a trigger on every overlay write): a handful
 -- of rows, however many overlays the run has.
-SELECT coalesce(sum(overlays), 0) AS total, coalesce(sum(completed), 0) AS completed,
-       coalesce(sum(failed), 0) AS failed, coalesce(sum(pending), 0) AS pending,
-       coalesce(sum(claimed), 0) AS claimed, coalesce(sum(reviewed), 0) AS reviewed,
-       coalesce(sum(confirmed), 0) AS confirmed, coalesce(sum(edited), 0) AS edited,
-       coalesce(sum(rejected), 0) AS rejected, coalesce(sum(flagged), 0) AS flagged
+SELECT coalesce(sum(overlays), 0)::bigint AS total, coalesce(sum(completed), 0)::bigint AS completed,
+       coalesce(sum(failed), 0)::bigint AS failed, coalesce(sum(pending), 0)::bigint AS pending,
+       coalesce(sum(claimed), 0)::bigint AS claimed, coalesce(sum(reviewed), 0)::bigint AS reviewed,
+       coalesce(sum(confirmed), 0)::bigint AS confirmed, coalesce(sum(edited), 0)::bigint AS edited,
+       coalesce(sum(rejected), 0)::bigint AS rejected, coalesce(sum(flagged), 0)::bigint AS flagged
 FROM run_tallies WHERE run_id = $1;
 
 -- name: count_overlays
