@@ -29,10 +29,17 @@ class _Runtime:
     outbox: Outbox
 
 
-def planner_for(pool: asyncpg.Pool, broker: RabbitBroker, *, chunk_blocks: int = 5000) -> RunPlanner:
+def planner_for(
+    pool: asyncpg.Pool, broker: RabbitBroker, *, chunk_blocks: int = 5000, per_message: int = 8
+) -> RunPlanner:
     runtime = _Runtime(pool, Outbox(pool, broker, producer="worker"))
     store = PgPackStore(cast(ServiceRuntime, runtime))
-    return RunPlanner(store=store, contexts=RunContexts(store), chunk_blocks=chunk_blocks)
+    return RunPlanner(
+        store=store,
+        contexts=RunContexts(store),
+        chunk_blocks=chunk_blocks,
+        chunks_per_message=per_message,
+    )
 
 
 async def plan_run(planner: RunPlanner, pool: asyncpg.Pool, run_id: UUID) -> int:
