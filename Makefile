@@ -11,7 +11,7 @@ PACKAGES := libs/contracts libs/planning libs/runtime libs/store libs/client lib
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install infra browser migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-formats bench-export bench-progress bench-ratelimit bench-blobs models trace-demo asyncapi
+.PHONY: help install infra browser migrate up down demo test test-unit test-int test-e2e test-chaos lint logs bench-cost bench-throughput bench-scale bench-formats bench-export bench-progress bench-ratelimit bench-blobs models trace-demo asyncapi
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench-throughput: install infra ## a 50,000-block run through every service; blo
 
 bench-ratelimit: install infra ## a run paced by a simulator input-token limit, three workers; last line limit_use/rate_limited_share/blocks
 	$(PY) bench/ratelimit.py
+
+bench-scale: install infra ## a 1,000,000-block run and a 50,000-block run before/after 5M finished overlays (long; not in make test)
+	$(PY) bench/scale.py
 
 bench-export: install infra ## a 1,000,000-overlay run exported in each format by strata-export; last line rows/s per format and peak_rss_mb
 	$(PY) bench/export.py

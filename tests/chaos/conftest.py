@@ -12,9 +12,14 @@ from tests.chaos.harness import Scenario, dead_letters, scenario
 from tests.support.cluster import PrivateCluster, private_cluster
 
 # One environment for every scenario (process settings cannot change per run): a simulator
-# slow enough that kills and restarts land in the middle of model calls, 4 packs per worker.
+# slow enough that kills and restarts land in the middle of model calls, 4 packs per worker, and
+# background planning in small chunks, so a kill can land in the middle of a run's planning.
 CONCURRENCY = 4
-ENV = {"LLMSIM_LATENCY_MS": "300", "WORKER_CONCURRENCY": str(CONCURRENCY)}
+ENV = {
+    "LLMSIM_LATENCY_MS": "300",
+    "WORKER_CONCURRENCY": str(CONCURRENCY),
+    "WORKER_PLAN_CHUNK_BLOCKS": "10",
+}
 
 
 @pytest.fixture(scope="session")

@@ -319,6 +319,29 @@ def prepare_run(
     return run["id"], total
 
 
+def planning_state(sc: Scenario, run_id: str) -> tuple[str, int]:
+    """The run's status and how many of its overlays background planning has written."""
+    row = arun(
+        _fetch(
+            sc.dsn,
+            "SELECT r.status, (SELECT count(*) FROM overlays o WHERE o.run_id = r.id) AS written"
+            " FROM runs r WHERE r.id = $1",
+            uuid.UUID(run_id),
+        )
+    )[0]
+    return row["status"], row["written"]
+
+
+def wait_planning_started(sc: Scenario, run_id: str, *, timeout_s: float = 10) -> tuple[str, int]:
+    """Wait until planning wrote its first chunk (or ended); the state then."""
+    deadline = time.monotonic() + timeout_s
+    state = planning_state(sc, run_id)
+    while state[1] == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        state = planning_state(sc, run_id)
+    return state
+
+
 def wait_claims(sc: Scenario, name: str, run_id: str, *, timeout_s: float = 30) -> int:
     """Wait until worker `name` holds claims (i.e. is in the middle of model calls)."""
     deadline = time.monotonic() + timeout_s

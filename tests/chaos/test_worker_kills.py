@@ -9,11 +9,13 @@ import pytest
 
 from tests.chaos.conftest import CONCURRENCY
 from tests.chaos.harness import (
+    planning_state,
     prepare_run,
     stuck_report,
     verdict,
     wait_claims,
     wait_complete,
+    wait_planning_started,
     write_documents,
 )
 
@@ -65,3 +67,31 @@ def test_a_worker_takes_no_more_packs_than_its_concurrency(sc, docs_dir):
     assert prefetch.get("strata.conversion.conversion-requested") == {1}, prefetch
     assert 0 < held <= CONCURRENCY * PACK, f"one worker holds {held} claims"
     assert wait_complete(sc, run_id, timeout_s=60) is not None
+
+
+def test_workers_killed_during_background_planning_lose_and_double_nothing(sc, docs_dir):
+    """The run is answered `planning`; both workers plan it, a chunk per message (the chaos
+    stack plans 10 blocks at a time). Kill one worker while planning goes on, then the other:
+    the unacknowledged plan-requested is redelivered and planning resumes after the last
+    overlay written; every block ends with exactly one overlay, settled once, counters exact."""
+    run_id, total = prepare_run(sc, write_documents(docs_dir, [260, 240]), policy=POLICY)
+    states = []
+    for _ in range(2):
+        status, written = wait_planning_started(sc, run_id)
+        if status != "planning":
+            break
+        victim = sc.stack.live_workers()[0]
+        sc.stack.kill_worker(victim, run_id)
+        states.append((status, written, planning_state(sc, run_id)))
+        sc.stack.spawn_worker()
+    print(f"\nplanning at the kills (status, written before, after): {states} of {total}")
+    assert states and 0 < states[0][1] < total, "the first kill did not land mid-planning"
+    run = wait_complete(sc, run_id, timeout_s=90)
+    v = verdict(sc, run_id)
+    print(f"planning kills: {v.summary()}")
+    assert run is not None, f"run never completed: {stuck_report(sc, run_id)}"
+    assert v.problems() == [], v.summary()
+    assert v.total == total and v.missing_overlays == 0
+    assert sum(v.by_status.values()) == total  # one overlay per block: none missing, none doubled
+    assert v.by_status.get("ai_complete") == total
+    assert v.dead_letters == [], v.dead_letters

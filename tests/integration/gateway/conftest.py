@@ -19,6 +19,7 @@ from strata.gateway.main import create_app
 from strata.gateway.settings import GatewaySettings
 from strata.gateway.web.auth import create_account
 from strata.runtime.settings import CommonSettings
+from tests.support.planning import PlanningTransport
 
 
 class Events:
@@ -66,15 +67,23 @@ async def start_gateway(
 ) -> AsyncIterator[StartGateway]:
     exits: list[Callable[[], Awaitable[None]]] = []
 
-    async def start(*, blob_settings: dict[str, Any] | None = None, **overrides: Any) -> Gateway:
-        """`blob_settings`: the common STRATA_BLOB_* settings instead of the local folder."""
+    async def start(
+        *, plan_runs: bool = True, blob_settings: dict[str, Any] | None = None, **overrides: Any
+    ) -> Gateway:
+        """`blob_settings`: the common STRATA_BLOB_* settings instead of the local folder;
+        `plan_runs`: plan each created run in-process, as the worker would."""
         where = blob_settings or {"blob_root": blob_root}
         common = CommonSettings(database_url=database_url, amqp_url=amqp_url, **where)
         app = create_app(GatewaySettings(common=common, **overrides))
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         exits.append(lambda: lifespan.__aexit__(None, None, None))
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw")
+        resources = app.state.resources
+        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app)
+        if plan_runs:
+            # No worker runs here: a created run is planned as the worker would plan it.
+            transport = PlanningTransport(transport, resources.pool, resources.outbox.broker)
+        client = httpx.AsyncClient(transport=transport, base_url="http://gw")
         exits.append(client.aclose)
         events = Events()
         connection = await aio_pika.connect(amqp_url)
@@ -83,7 +92,6 @@ async def start_gateway(
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)
         await queue.bind(routing.EXCHANGE, routing_key="#")
         await queue.consume(events.on_message)
-        resources = app.state.resources
         return Gateway(
             client=client,
             pool=resources.pool,

@@ -122,7 +122,7 @@ async def test_every_route_with_an_id_answers_404_to_another_account(start_gatew
     ):
         assert (await gw.client.get(path, headers=victim)).status_code == 200, path
     run = (await gw.client.get(f"/v1/runs/{ids['run_id']}", headers=victim)).json()
-    assert run["status"] == "pending"
+    assert run["status"] == "running"  # planned, not cancelled
     tokens = (await gw.client.get("/v1/tokens", headers=victim)).json()["items"]
     assert all(t["revoked_at"] is None for t in tokens)
     versions = await gw.client.get(f"/v1/schemas/{ids['schema_id']}/versions", headers=victim)

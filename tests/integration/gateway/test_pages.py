@@ -9,6 +9,7 @@ import pytest
 
 from strata.gateway.web.auth import create_account
 from tests.integration.gateway.conftest import Browser, Gateway, make_ready
+from tests.support.planning import plan_all
 from tests.support.web import csrf_of, page_csrf, sign_in
 
 pytestmark = pytest.mark.integration
@@ -219,3 +220,43 @@ async def test_schema_page_checks_saves_versions_diffs_and_forks(gw: Gateway, br
     )
     odd_page = (await client.get(json_only.headers["location"])).text
     assert 'id="json-only"' in odd_page and "pattern" in odd_page
+
+
+async def test_the_run_page_shows_a_run_planning_in_the_background(start_gateway):
+    """No worker here, and none planning in-process: the run stays `planning` until it is
+    planned, and its page says so; planned as the worker would, it is running."""
+    gw = await start_gateway(plan_runs=False)
+    _, token = await create_account(gw.pool, "acme")
+    auth = {"Authorization": f"Bearer {token}"}
+    project = (await gw.client.post("/v1/projects", json={"name": "p"}, headers=auth)).json()
+    files = {"file": ("a.md", b"# A\n\ntext a", "text/markdown")}
+    document = (
+        await gw.client.post(f"/v1/projects/{project['id']}/documents", files=files, headers=auth)
+    ).json()
+    await make_ready(gw.pool, document["id"], [0, 1, 2])
+    schema = await gw.client.post(
+        f"/v1/projects/{project['id']}/schemas",
+        json={"name": "s", "definition": {"properties": {"title": {"type": "string"}}}},
+        headers=auth,
+    )
+    run = (
+        await gw.client.post(
+            "/v1/runs",
+            json={"schema_id": schema.json()["id"], "project_id": project["id"]},
+            headers=auth,
+        )
+    ).json()
+    assert (run["status"], run["total_blocks"]) == ("planning", 3)
+    assert await gw.pool.fetchval("SELECT count(*) FROM overlays") == 0  # nothing written yet
+    client = httpx.AsyncClient(transport=gw.client._transport, base_url="http://gw")
+    try:
+        assert (await sign_in(client, token)).status_code == 303
+        page = (await client.get(f"/app/runs/{run['id']}")).text
+        assert 'class="badge status-planning"' in page and 'id="run-planning"' in page
+        assert "Cancel run" in page
+        await plan_all(gw.pool, gw.broker)
+        page = (await client.get(f"/app/runs/{run['id']}")).text
+        assert 'class="badge status-running"' in page and 'id="run-planning"' not in page
+    finally:
+        await client.aclose()
+    assert await gw.pool.fetchval("SELECT count(*) FROM overlays WHERE pack_id IS NOT NULL") == 3

@@ -221,3 +221,81 @@ async def test_a_stalled_run_gets_its_lost_packs_offered_again(gw, broker):
     assert again["block_count"] == 1  # block 3 only; block 4 waits for its budget
     # Just offered (touched): not stalled again until two more leases pass.
     assert await rollup.reoffer_if_stalled(run_id) == 0
+
+
+TALLIES = (
+    "SELECT coalesce(sum(overlays), 0) AS total, coalesce(sum(pending), 0) AS pending,"
+    " coalesce(sum(claimed), 0) AS claimed, coalesce(sum(completed), 0) AS ai_complete,"
+    " coalesce(sum(failed), 0) AS failed, coalesce(sum(reviewed), 0) AS reviewed,"
+    " coalesce(sum(confirmed), 0) AS confirmed, coalesce(sum(flagged), 0) AS flagged"
+    " FROM run_tallies WHERE run_id = $1"
+)
+TRUTH = (
+    "SELECT count(*) AS total, count(*) FILTER (WHERE status = 'pending') AS pending,"
+    " count(*) FILTER (WHERE status = 'claimed') AS claimed,"
+    " count(*) FILTER (WHERE status = 'ai_complete') AS ai_complete,"
+    " count(*) FILTER (WHERE status = 'failed') AS failed,"
+    " count(*) FILTER (WHERE review_status <> 'unreviewed') AS reviewed,"
+    " count(*) FILTER (WHERE review_status = 'confirmed') AS confirmed,"
+    " count(*) FILTER (WHERE flags <> '{}') AS flagged"
+    " FROM overlays WHERE run_id = $1"
+)
+
+
+async def assert_tallied(gw, run_id: UUID) -> dict:
+    tallied, truth = await gw.pool.fetchrow(TALLIES, run_id), await gw.pool.fetchrow(TRUTH, run_id)
+    assert dict(tallied) == dict(truth)
+    return dict(truth)
+
+
+async def test_tallies_equal_count_star_through_every_writer_and_a_wrong_one_is_repaired(gw, broker):
+    auth = await gw.account()
+    run = await make_run(gw, auth, blocks=5, documents=2)  # planned in chunks, in-process
+    run_id = UUID(run["id"])
+    assert (await assert_tallied(gw, run_id))["pending"] == 10
+    # A claim, a settle, an expired lease reaped, a review: each statement's change is tallied.
+    await gw.pool.execute(
+        "UPDATE overlays SET status = 'claimed', claimed_by = 'w', claim_expires_at = now()"
+        " + interval '1 minute' WHERE run_id = $1 AND block_index < 3",
+        run_id,
+    )
+    await gw.pool.execute(
+        "UPDATE overlays SET status = CASE WHEN block_index = 0 THEN 'failed' ELSE 'ai_complete'"
+        " END, claimed_by = NULL, claim_expires_at = NULL, staged = '{}'"
+        " WHERE run_id = $1 AND block_index < 2",
+        run_id,
+    )
+    await gw.pool.execute(
+        "UPDATE overlays SET claim_expires_at = now() - interval '1 second'"
+        " WHERE run_id = $1 AND status = 'claimed'",
+        run_id,
+    )
+    rollup = _rollup(gw, broker)
+    assert await rollup.reap_expired_claims() == 2
+    await gw.pool.execute(
+        "UPDATE overlays SET review_status = 'confirmed', flags = '{missing:amount}'"
+        " WHERE run_id = $1 AND block_index = 1",
+        run_id,
+    )
+    counts = await assert_tallied(gw, run_id)
+    assert (counts["ai_complete"], counts["failed"], counts["reviewed"]) == (2, 2, 2)
+    assert (counts["confirmed"], counts["flagged"]) == (2, 2)
+    review = (await gw.client.get(f"/v1/runs/{run_id}", headers=auth)).json()["review"]
+    assert (review["unreviewed"], review["confirmed"], review["flagged"]) == (8, 2, 2)
+    # The gateway's cancel and resume, and the in-process planner re-planning the released rows.
+    assert (await gw.client.post(f"/v1/runs/{run_id}/cancel", headers=auth)).status_code == 200
+    assert (await gw.client.post(f"/v1/runs/{run_id}/resume", headers=auth)).status_code == 200
+    await assert_tallied(gw, run_id)
+    progress = await rollup.recompute(run_id)
+    assert progress.counters.completed_blocks == 2 and progress.counters.pending_blocks == 6
+
+    # Everything settled; then the tallies are made wrong behind the trigger's back.
+    await gw.pool.execute(
+        "UPDATE overlays SET status = 'ai_complete', staged = '{}' WHERE run_id = $1"
+        " AND status = 'pending'",
+        run_id,
+    )
+    await gw.pool.execute("UPDATE run_tallies SET completed = completed + 5 WHERE run_id = $1", run_id)
+    progress = await rollup.recompute(run_id)  # nothing claimed: COUNT(*) decides, and repairs
+    assert progress.status == "complete" and progress.counters.completed_blocks == 8
+    assert (await assert_tallied(gw, run_id))["ai_complete"] == 8

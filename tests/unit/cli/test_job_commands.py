@@ -154,10 +154,12 @@ def test_one_block_review_sends_its_revision_and_a_stale_one_exits_refused(
 
 
 def test_run_by_schema_id_and_exactly_one_schema(gateway, capsys, monkeypatch):
-    gateway.routes({"POST /v1/runs": (201, {"id": "r1", "total_blocks": 44})})
-    code, out, _ = strata(capsys, monkeypatch, "run", "p1", "--schema-id", "s2",
-                          "--document", "d1")  # fmt: skip
+    created = {"id": "r1", "total_blocks": 44, "status": "planning"}
+    gateway.routes({"POST /v1/runs": (201, created)})
+    code, out, err = strata(capsys, monkeypatch, "run", "p1", "--schema-id", "s2",
+                            "--document", "d1")  # fmt: skip
     assert (code, out) == (0, "r1\n")
+    assert "run r1: 44 blocks, planning" in err  # answered at once, planned in the background
     sent = gateway.sent()
     assert (sent["schema_id"], sent["document_ids"], sent["dry_run"]) == ("s2", ["d1"], False)
     code, _, err = strata(capsys, monkeypatch, "run", "p1")
@@ -186,3 +188,21 @@ def test_export_of_a_project_scope(gateway, capsys, monkeypatch, tmp_path: Path)
     code, _, err = strata(capsys, monkeypatch, "export", "r1", "--project", "p1", "-o", "x")
     assert code == Exit.USAGE
     assert err.count("\n") == 1
+
+
+def test_status_shows_a_run_still_planning(gateway, capsys, monkeypatch):
+    run = {
+        "id": "r1",
+        "status": "planning",
+        "status_reason": None,
+        "completed_blocks": 10,
+        "failed_blocks": 0,
+        "total_blocks": 1000,
+        "usage": {"cost_usd": "0.01"},
+        "stages": [{"name": "plan", "status": "in_progress", "done": 400, "total": 1000}],
+    }
+    gateway.routes({"GET /v1/runs/r1": (200, run)})
+    code, out, _ = strata(capsys, monkeypatch, "status", "r1")
+    assert code == 0
+    assert "run r1: planning (ok)" in out and "blocks 10+0 failed of 1000" in out
+    assert "plan" in out and "400/1000 in_progress" in out

@@ -5,7 +5,7 @@ from pathlib import Path
 from strata.contracts.policy import PolicySnapshot
 from strata.contracts.schemas import PromptConfig
 from strata.planning.answers import expected_answer_chars
-from strata.planning.estimate import EstimateBlock, estimate_run
+from strata.planning.estimate import EstimateBlock, RunEstimator, estimate_run
 from strata.planning.pricing import call_cost
 from strata.planning.prompt import system_prompt
 from strata.planning.tokens import estimate_tokens
@@ -85,3 +85,14 @@ def test_expected_answers_grow_with_the_schema_and_the_text():
         ).cost_usd,
         Decimal,
     )
+
+
+def test_an_estimate_fed_in_chunks_equals_one_pass_over_every_block():
+    policy = PolicySnapshot(max_pack_size=20)
+    whole = estimate_run(BLOCKS, definition=DEFINITION, prompt_config=CONFIG, policy=policy)
+    assert whole.packs > 10
+    for size in (1, 7, 50):
+        estimator = RunEstimator(definition=DEFINITION, prompt_config=CONFIG, policy=policy)
+        for start in range(0, len(BLOCKS), size):
+            estimator.add(BLOCKS[start : start + size])
+        assert estimator.finish() == whole, size

@@ -103,7 +103,7 @@ class MemoryRollupStore:
         expired = [
             (run_id, overlay)
             for run_id, run in self.runs.items()
-            if run.status in (RunStatus.PENDING, RunStatus.RUNNING)
+            if run.status in (RunStatus.PLANNING, RunStatus.PENDING, RunStatus.RUNNING)
             for overlay in run.overlays
             if overlay.status == "claimed" and overlay.lease_expired
         ][:limit]
@@ -137,8 +137,19 @@ class MemoryRollupStore:
         self._commit(emissions)
         return packs
 
+    async def rerequest_stalled_planning(
+        self, run_id: UUID, *, messages: Callable[[UUID], Emissions]
+    ) -> bool:
+        run = self.runs[run_id]
+        if not run.stalled or run.status is not RunStatus.PLANNING:
+            return False
+        emissions = messages(run_id)
+        run.stalled = False  # touched: not re-requested for two more leases
+        self._commit(emissions)
+        return True
+
     async def active_runs(self, *, limit: int) -> list[UUID]:
-        active = (RunStatus.PENDING, RunStatus.RUNNING)
+        active = (RunStatus.PLANNING, RunStatus.PENDING, RunStatus.RUNNING)
         return [run_id for run_id, run in self.runs.items() if run.status in active][:limit]
 
     async def save_dead_letter(self, letter: DeadLetter) -> None:

@@ -32,6 +32,7 @@ FACTS = StageFacts(
     exports_failed=0,
     first_export_at=None,
     last_export_at=None,
+    planned_at=T0,
 )
 
 
@@ -134,3 +135,19 @@ def test_a_stage_change_is_announced_once_with_the_progress():
     messages = recount_messages(replace(recount, stages=finished, previous_stages=running))
     assert [type(m) for m in messages][1] is RunStagesChanged
     assert messages[0].stages == finished
+
+
+def test_planning_in_the_background_is_in_progress_until_its_last_chunk_and_keeps_its_packs():
+    planning = replace(
+        FACTS, run_status=RunStatus.PLANNING, planned_blocks=4, packs=2, planned_at=None
+    )
+    first = todo_list(facts=planning, counters=counters(1), previous=[], now=T0)
+    plan = {s.name: s for s in first}[StageName.PLAN]
+    assert (plan.status, plan.done, plan.total, plan.packs) == (StageStatus.IN_PROGRESS, 4, 10, 2)
+    assert plan.ended_at is None
+    # A recount from the tallies does not count packs: the last count stands.
+    later = replace(planning, planned_blocks=10, packs=None, planned_at=T0 + timedelta(seconds=9))
+    done = todo_list(facts=later, counters=counters(3), previous=first, now=T0 + timedelta(seconds=10))
+    plan = {s.name: s for s in done}[StageName.PLAN]
+    assert (plan.status, plan.done, plan.packs) == (StageStatus.COMPLETED, 10, 2)
+    assert plan.ended_at == T0 + timedelta(seconds=10)  # the recount that saw it end

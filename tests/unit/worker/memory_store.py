@@ -15,20 +15,21 @@ from uuid import UUID, uuid4
 from strata.contracts.messages import PackReady, RecountRequested
 from strata.contracts.overlays import OverlayStatus
 from strata.contracts.policy import PolicySnapshot
-from strata.planning.assignment import PackAssignment
 from strata.planning.planner import PlannedBlock
 from strata.planning.tokens import estimate_tokens
 from strata.worker.outcomes import ClaimedBlock
 from strata.worker.store import (
     LlmCall,
-    PackPlanner,
+    PlanningChunk,
+    PlanningStep,
+    PlanningWrite,
     RunInputs,
     SettledOverlay,
     Settlement,
     announcements,
 )
 
-_LIVE_RUN = ("pending", "running")
+_LIVE_RUN = ("planning", "pending", "running")
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Run:
     budget_usd: Decimal | None = None
     reserved_usd: Decimal = Decimal(0)
     spent_usd: Decimal = Decimal(0)
+    # The blocks of the run's documents (key → text), planned while the run is `planning`.
+    blocks: dict[tuple[UUID, int], str] = field(default_factory=dict)
 
 
 class MemoryPackStore:
@@ -61,6 +64,8 @@ class MemoryPackStore:
         self.calls: list[LlmCall] = []
         self.emitted: list[PackReady] = []
         self.notices: list[RecountRequested] = []
+        self.plan_requests: list[UUID] = []  # run.plan-requested continuations committed
+        self.crash_next_step = False
 
     # -- arranging a test ---------------------------------------------------------------------
 
@@ -69,6 +74,18 @@ class MemoryPackStore:
         inputs = RunInputs(uuid4(), policy.model_dump(mode="json"), definition, {})
         budget = None if policy.budget_usd is None else Decimal(str(policy.budget_usd))
         self.runs[run_id] = Run(inputs, budget_usd=budget)
+        return run_id
+
+    def add_planning_run(
+        self, policy: PolicySnapshot, definition: dict[str, Any], documents: list[list[str]]
+    ) -> UUID:
+        """A run just created: `planning`, its documents' blocks (texts) and no overlay yet."""
+        run_id = self.add_run(policy, definition)
+        run = self.runs[run_id]
+        run.status = "planning"
+        for texts in documents:
+            document_id = uuid4()
+            run.blocks.update(((document_id, i), text) for i, text in enumerate(texts))
         return run_id
 
     def add_overlays(self, run_id: UUID, texts: list[str], *, pack_id: UUID | None) -> None:
@@ -138,25 +155,48 @@ class MemoryPackStore:
             self.notices.append(notice)
         return len(settled)
 
-    async def assign_unpacked(self, run_id: UUID, plan: PackPlanner) -> PackAssignment | None:
+    async def plan_step(
+        self, run_id: UUID, step: PlanningStep, *, limit: int, request_more: bool = True
+    ) -> PlanningWrite | None:
         run = self.runs.get(run_id)
         if run is None or run.status not in _LIVE_RUN:
             return None
         unpacked = [
-            o
+            PlannedBlock((o.document_id, o.block_index), estimate_tokens(o.text))
             for o in self.overlays(run_id)
             if o.pack_id is None and o.status is OverlayStatus.PENDING
-        ]
-        if not unpacked:
+        ][: limit + 1]
+        fresh: list[PlannedBlock] = []
+        if not unpacked and run.status == "planning":
+            written = {(o.document_id, o.block_index) for o in run.overlays}
+            cursor = max(written, default=None)
+            fresh = [
+                PlannedBlock(key, estimate_tokens(text))
+                for key, text in sorted(run.blocks.items())
+                if cursor is None or key > cursor
+            ][: limit + 1]
+        decided = step(PlanningChunk(run.status, unpacked, fresh))
+        if decided is None:
             return None
-        packs = plan(
-            [
-                PlannedBlock((o.document_id, o.block_index), estimate_tokens(o.text))
-                for o in unpacked
-            ]
-        )
-        by_key = {(o.document_id, o.block_index): o for o in unpacked}
-        for key in zip(packs.document_ids, packs.block_indexes, packs.pack_ids, strict=True):
-            by_key[key[:2]].pack_id = key[2]
+        if self.crash_next_step:  # the process dies before its transaction commits
+            self.crash_next_step = False
+            raise RuntimeError("worker killed mid-planning")
+        packs = decided.packs
+        rows = zip(packs.document_ids, packs.block_indexes, packs.pack_ids, strict=True)
+        if decided.fresh:
+            existing = {(o.document_id, o.block_index) for o in run.overlays}
+            for document_id, block_index, pack_id in rows:
+                if (document_id, block_index) not in existing:  # ON CONFLICT DO NOTHING
+                    text = run.blocks[(document_id, block_index)]
+                    run.overlays.append(Overlay(document_id, block_index, text, pack_id=pack_id))
+        else:
+            by_key = {(o.document_id, o.block_index): o for o in run.overlays}
+            for document_id, block_index, pack_id in rows:
+                by_key[(document_id, block_index)].pack_id = pack_id
         self.emitted.extend(packs.messages)
-        return packs
+        if decided.more and request_more:
+            self.plan_requests.append(run_id)
+        if decided.finished:
+            run.status = "running"
+            self.notices.append(RecountRequested(run_id=run_id))
+        return decided

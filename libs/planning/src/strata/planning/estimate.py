@@ -53,58 +53,95 @@ def estimate_run(
     prompt_config: PromptConfig,
     policy: PolicySnapshot,
 ) -> RunEstimate:
-    system = system_prompt(
-        definition, prompt_config, sparse=policy.sparse_answers, rows=policy.row_answers
-    )
-    form = answer_form(definition, rows=policy.row_answers, sparse=policy.sparse_answers)
-    fields = row_fields(definition) if form is AnswerForm.ROWS else None
-    system_tokens = estimate_tokens(system)
-    planned = [PlannedBlock(b.key, estimate_tokens(b.text)) for b in blocks]
-    by_key = {b.key: b for b in blocks}
-    packs = plan_packs(planned, policy, fixed_prompt_tokens=system_tokens)
-    cached = policy.prompt_caching_enabled and system_tokens >= min_cacheable_tokens(policy.model)
-    result = RunEstimate(
-        model=policy.model,
-        blocks=len(blocks),
-        packs=len(packs),
-        calls=len(packs),
-        caching_note=caching_note(
-            model=policy.model, system_tokens=system_tokens, enabled=policy.prompt_caching_enabled
-        ),
-        answer_form=form.value,
-    )
-    for number, pack in enumerate(packs):
-        texts = [by_key[p.key].text for p in pack]
-        tags = [str(i) for i in range(1, len(pack) + 1)]
+    estimator = RunEstimator(definition=definition, prompt_config=prompt_config, policy=policy)
+    estimator.add(blocks)
+    return estimator.finish()
+
+
+class RunEstimator:
+    """The estimate of a run fed its blocks in claim order, a chunk at a time, so a run of a
+    million blocks is priced in bounded memory: each chunk is planned with the blocks carried
+    over from the last one's final pack (which the next blocks may still join), so the packs are
+    exactly those one pass over every block makes."""
+
+    def __init__(
+        self, *, definition: dict[str, Any], prompt_config: PromptConfig, policy: PolicySnapshot
+    ) -> None:
+        self._definition = definition
+        self._policy = policy
+        system = system_prompt(
+            definition, prompt_config, sparse=policy.sparse_answers, rows=policy.row_answers
+        )
+        form = answer_form(definition, rows=policy.row_answers, sparse=policy.sparse_answers)
+        self._fields = row_fields(definition) if form is AnswerForm.ROWS else None
+        self._system_tokens = estimate_tokens(system)
+        cacheable = self._system_tokens >= min_cacheable_tokens(policy.model)
+        self._cached = policy.prompt_caching_enabled and cacheable
+        self._carried: list[EstimateBlock] = []
+        self.result = RunEstimate(
+            model=policy.model,
+            caching_note=caching_note(
+                model=policy.model,
+                system_tokens=self._system_tokens,
+                enabled=policy.prompt_caching_enabled,
+            ),
+            answer_form=form.value,
+            mode=policy.mode.value,
+        )
+
+    def add(self, blocks: list[EstimateBlock]) -> None:
+        self.result.blocks += len(blocks)
+        self._price(self._carried + blocks, last=False)
+
+    def finish(self) -> RunEstimate:
+        self._price(self._carried, last=True)
+        self._carried = []
+        result = self.result
+        deferred = self._policy.mode is RunMode.DEFERRED
+        result.cost_usd = result.deferred_cost_usd if deferred else result.realtime_cost_usd
+        return result
+
+    def _price(self, blocks: list[EstimateBlock], *, last: bool) -> None:
+        planned = [PlannedBlock(b.key, estimate_tokens(b.text)) for b in blocks]
+        by_key = {b.key: b for b in blocks}
+        packs = plan_packs(planned, self._policy, fixed_prompt_tokens=self._system_tokens)
+        if not last and packs:
+            held = packs.pop()
+            self._carried = [by_key[p.key] for p in held]
+        for pack in packs:
+            self._price_pack([by_key[p.key].text for p in pack])
+
+    def _price_pack(self, texts: list[str]) -> None:
+        result, system_tokens, cached = self.result, self._system_tokens, self._cached
+        number = result.packs
+        tags = [str(i) for i in range(1, len(texts) + 1)]
         body = block_body([PromptBlock(t, x) for t, x in zip(tags, texts, strict=True)], tags)
         write = system_tokens if cached and number == 0 else 0
         read = system_tokens if cached and number > 0 else 0
         uncached = estimate_tokens(body) + (0 if cached else system_tokens)
         answer_chars = 2 + sum(
-            expected_answer_chars(definition, t, row_fields=fields) + len(tag) + 4
+            expected_answer_chars(self._definition, t, row_fields=self._fields) + len(tag) + 4
             for t, tag in zip(texts, tags, strict=True)
         )
         output = math.ceil(answer_chars / 4)
+        result.packs += 1
+        result.calls += 1
         result.input_tokens += uncached
         result.cache_write_tokens += write
         result.cache_read_tokens += read
         result.output_tokens += output
         for batch in (False, True):
             cost = call_cost(
-                policy.model,
+                self._policy.model,
                 input_tokens=uncached,
                 cache_write=write,
                 cache_read=read,
                 output_tokens=output,
-                ttl=policy.prompt_cache_ttl,
+                ttl=self._policy.prompt_cache_ttl,
                 batch=batch,
             )
             if batch:
                 result.deferred_cost_usd += cost
             else:
                 result.realtime_cost_usd += cost
-        result.pack_sizes.append(len(pack))
-    deferred = policy.mode is RunMode.DEFERRED
-    result.mode = policy.mode.value
-    result.cost_usd = result.deferred_cost_usd if deferred else result.realtime_cost_usd
-    return result
+        result.pack_sizes.append(len(texts))

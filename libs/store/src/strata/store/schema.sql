@@ -120,7 +120,7 @@ CREATE TABLE runs (
     project_id        uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     schema_id         uuid NOT NULL REFERENCES schemas (id),
     status            text NOT NULL DEFAULT 'pending'
-                      CHECK (status IN ('pending', 'running', 'complete', 'cancelled')),
+                      CHECK (status IN ('planning', 'pending', 'running', 'complete', 'cancelled')),
     status_reason     text,
     policy            jsonb NOT NULL,
     total_blocks      integer NOT NULL DEFAULT 0,
@@ -138,10 +138,14 @@ CREATE TABLE runs (
     -- The last `sequence` given to one of the run's events (run.progress/completed/cancelled).
     event_seq         bigint NOT NULL DEFAULT 0,
     -- The run's todo list (convert, plan, extract, review, export), written by the recount.
-    stages            jsonb
+    stages            jsonb,
+    -- When background planning wrote the run's last overlay (NULL while `planning`).
+    planned_at        timestamptz,
+    -- When a planning step last committed (the rollup re-requests planning that stalled).
+    plan_step_at      timestamptz
 );
 CREATE INDEX runs_project_idx ON runs (project_id, created_at);
-CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('pending', 'running');
+CREATE INDEX runs_active_idx ON runs (created_at) WHERE status IN ('planning', 'pending', 'running');
 
 CREATE TABLE run_documents (
     run_id       uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -179,11 +183,109 @@ CREATE TABLE overlays (
     FOREIGN KEY (document_id, block_index) REFERENCES blocks (document_id, block_index),
     -- A claim always carries its owner and lease; nothing else does.
     CHECK ((status = 'claimed') = (claimed_by IS NOT NULL AND claim_expires_at IS NOT NULL))
-) WITH (fillfactor = 70);
-CREATE INDEX overlays_pack_idx ON overlays (pack_id) WHERE pack_id IS NOT NULL;
+) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_vacuum_insert_scale_factor = 0.05, autovacuum_analyze_scale_factor = 0.05);
+-- A claim's pack: both columns, so the lookup stays exact on a new run's stale statistics.
+CREATE INDEX overlays_pack_idx ON overlays (run_id, pack_id) WHERE pack_id IS NOT NULL;
+-- Overlays in no pack (after a cancel or a retry-failed): the planner's small work list.
+CREATE INDEX overlays_unpacked_idx ON overlays (run_id, document_id, block_index)
+    WHERE pack_id IS NULL;
 -- The review queue's flagged part, keyset-paged; partial so an unflagged settle stays HOT.
 CREATE INDEX overlays_flagged_idx ON overlays (run_id, (- cardinality(flags)), document_id, block_index)
     WHERE flags <> '{}';
+
+-- Exact per-run overlay counts kept by a statement trigger on overlays (sharded by backend):
+-- the rollup's cheap source, checked against COUNT(*) when a run completes.
+-- No foreign key to runs: its check would take a key-share lock on the run row from inside
+-- claims and settles, which then wait on (and deadlock with) the planner's lock on that row.
+-- A deleted run's tallies go with it through `runs_drop_tallies`.
+CREATE TABLE run_tallies (
+    run_id     uuid NOT NULL,
+    shard      smallint NOT NULL,
+    overlays   bigint NOT NULL DEFAULT 0,
+    pending    bigint NOT NULL DEFAULT 0,
+    claimed    bigint NOT NULL DEFAULT 0,
+    completed  bigint NOT NULL DEFAULT 0,
+    failed     bigint NOT NULL DEFAULT 0,
+    reviewed   bigint NOT NULL DEFAULT 0,
+    -- The review counters `GET /runs/{id}` shows (reviewed = confirmed + edited + rejected).
+    confirmed  bigint NOT NULL DEFAULT 0,
+    edited     bigint NOT NULL DEFAULT 0,
+    rejected   bigint NOT NULL DEFAULT 0,
+    flagged    bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, shard)
+) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.0,
+    autovacuum_vacuum_threshold = 1000);
+
+CREATE FUNCTION tally_overlays() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO run_tallies AS t (run_id, shard, overlays, pending, claimed, completed,
+                                      failed, reviewed, confirmed, edited, rejected, flagged)
+        SELECT run_id, (pg_backend_pid() % 8)::smallint, count(*),
+               count(*) FILTER (WHERE status = 'pending'),
+               count(*) FILTER (WHERE status = 'claimed'),
+               count(*) FILTER (WHERE status = 'ai_complete'),
+               count(*) FILTER (WHERE status = 'failed'),
+               count(*) FILTER (WHERE review_status <> 'unreviewed'),
+               count(*) FILTER (WHERE review_status = 'confirmed'),
+               count(*) FILTER (WHERE review_status = 'edited'),
+               count(*) FILTER (WHERE review_status = 'rejected'),
+               count(*) FILTER (WHERE flags <> '{}')
+        FROM new_rows GROUP BY run_id
+        ON CONFLICT (run_id, shard) DO UPDATE SET
+            overlays = t.overlays + EXCLUDED.overlays, pending = t.pending + EXCLUDED.pending,
+            claimed = t.claimed + EXCLUDED.claimed, completed = t.completed + EXCLUDED.completed,
+            failed = t.failed + EXCLUDED.failed, reviewed = t.reviewed + EXCLUDED.reviewed,
+            confirmed = t.confirmed + EXCLUDED.confirmed, edited = t.edited + EXCLUDED.edited,
+            rejected = t.rejected + EXCLUDED.rejected, flagged = t.flagged + EXCLUDED.flagged;
+    ELSE
+        INSERT INTO run_tallies AS t (run_id, shard, overlays, pending, claimed, completed,
+                                      failed, reviewed, confirmed, edited, rejected, flagged)
+        SELECT run_id, (pg_backend_pid() % 8)::smallint, 0, sum(d * pending), sum(d * claimed),
+               sum(d * completed), sum(d * failed), sum(d * reviewed), sum(d * confirmed),
+               sum(d * edited), sum(d * rejected), sum(d * flagged)
+        FROM (SELECT run_id, d, (status = 'pending')::int AS pending,
+                     (status = 'claimed')::int AS claimed,
+                     (status = 'ai_complete')::int AS completed,
+                     (status = 'failed')::int AS failed,
+                     (review_status <> 'unreviewed')::int AS reviewed,
+                     (review_status = 'confirmed')::int AS confirmed,
+                     (review_status = 'edited')::int AS edited,
+                     (review_status = 'rejected')::int AS rejected,
+                     (flags <> '{}')::int AS flagged
+              FROM (SELECT run_id, status, review_status, flags, 1 AS d FROM new_rows
+                    UNION ALL
+                    SELECT run_id, status, review_status, flags, -1 FROM old_rows) AS rows
+             ) AS changes
+        GROUP BY run_id
+        -- A lease renewal or a touch changes no count: no write.
+        HAVING sum(d * pending) <> 0 OR sum(d * claimed) <> 0 OR sum(d * completed) <> 0
+            OR sum(d * failed) <> 0 OR sum(d * reviewed) <> 0 OR sum(d * confirmed) <> 0
+            OR sum(d * edited) <> 0 OR sum(d * rejected) <> 0 OR sum(d * flagged) <> 0
+        ON CONFLICT (run_id, shard) DO UPDATE SET
+            pending = t.pending + EXCLUDED.pending, claimed = t.claimed + EXCLUDED.claimed,
+            completed = t.completed + EXCLUDED.completed, failed = t.failed + EXCLUDED.failed,
+            reviewed = t.reviewed + EXCLUDED.reviewed,
+            confirmed = t.confirmed + EXCLUDED.confirmed, edited = t.edited + EXCLUDED.edited,
+            rejected = t.rejected + EXCLUDED.rejected, flagged = t.flagged + EXCLUDED.flagged;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION drop_run_tallies() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM run_tallies WHERE run_id IN (SELECT id FROM gone_runs);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER runs_drop_tallies AFTER DELETE ON runs
+    REFERENCING OLD TABLE AS gone_runs FOR EACH STATEMENT EXECUTE FUNCTION drop_run_tallies();
+CREATE TRIGGER overlays_tally_insert AFTER INSERT ON overlays
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tally_overlays();
+CREATE TRIGGER overlays_tally_update AFTER UPDATE ON overlays
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION tally_overlays();
 
 CREATE TABLE llm_calls (
     id                           uuid PRIMARY KEY,
@@ -248,7 +350,7 @@ CREATE TABLE outbox (
     headers       jsonb NOT NULL DEFAULT '{}',
     created_at    timestamptz NOT NULL DEFAULT now(),
     published_at  timestamptz
-);
+) WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.05);
 CREATE INDEX outbox_unpublished_idx ON outbox (producer, created_at) WHERE published_at IS NULL;
 
 -- Lifecycle (issue 4): user provider keys (envelope-encrypted) and a copy of every dead letter.

@@ -84,3 +84,8 @@ def reoffer_messages(run_id: UUID, packs: list[UUID | None]) -> list[Message]:
             pack = PackReady(run_id=run_id, pack_id=pack_id, block_count=count)
             emissions.append(pack)
     return emissions
+
+
+def planning_messages(run_id: UUID) -> list[Message]:
+    """A `planning` run that stopped moving is asked to plan again (one step resumes it)."""
+    return [PlanRequested(run_id=run_id)]

@@ -3,27 +3,65 @@
 -- NO KEY UPDATE: recomputes exclude each other, but claims (KEY SHARE) never wait on them.
 SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE;
 
+-- name: tallied_counts
+-- The run's counters from `run_tallies` (kept by a trigger on every overlay write): a handful
+-- of rows, however many overlays the run has.
+SELECT coalesce(sum(overlays), 0)::bigint AS total, coalesce(sum(completed), 0)::bigint AS completed,
+       coalesce(sum(failed), 0)::bigint AS failed, coalesce(sum(pending), 0)::bigint AS pending,
+       coalesce(sum(claimed), 0)::bigint AS claimed, coalesce(sum(reviewed), 0)::bigint AS reviewed,
+       coalesce(sum(confirmed), 0)::bigint AS confirmed, coalesce(sum(edited), 0)::bigint AS edited,
+       coalesce(sum(rejected), 0)::bigint AS rejected, coalesce(sum(flagged), 0)::bigint AS flagged
+FROM run_tallies WHERE run_id = $1;
+
+-- name: count_overlays
+-- The run's counters from overlay truth, with why its pending blocks wait: a scan of every
+-- overlay of the run, so only when the run may complete or has nothing in flight.
+SELECT count(*) AS total,
+       count(*) FILTER (WHERE status = 'ai_complete') AS completed,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'claimed') AS claimed,
+       count(*) FILTER (WHERE review_status <> 'unreviewed') AS reviewed,
+       count(*) FILTER (WHERE review_status = 'confirmed') AS confirmed,
+       count(*) FILTER (WHERE review_status = 'edited') AS edited,
+       count(*) FILTER (WHERE review_status = 'rejected') AS rejected,
+       count(*) FILTER (WHERE flags <> '{}') AS flagged,
+       count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'no_api_key') AS no_key,
+       count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'invalid_api_key')
+           AS bad_key,
+       count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'budget_exhausted')
+           AS no_budget,
+       count(*) FILTER (WHERE pack_id IS NOT NULL) AS planned_blocks,
+       count(DISTINCT pack_id) AS packs
+FROM overlays WHERE run_id = $1;
+
+-- name: drop_tallies
+-- The tallies disagreed with COUNT(*) on a quiet run (nothing pending or claimed): COUNT(*) wins.
+DELETE FROM run_tallies WHERE run_id = $1;
+
+-- name: repair_tallies
+-- ... and takes their place (after drop_tallies, in the same transaction).
+INSERT INTO run_tallies (run_id, shard, overlays, pending, claimed, completed, failed, reviewed,
+                         confirmed, edited, rejected, flagged)
+VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+
+-- name: unpacked_count
+-- Overlays of the run in no pack (the partial index on unpacked overlays: small).
+SELECT count(*) FROM overlays WHERE run_id = $1 AND pack_id IS NULL;
+
 -- name: recompute_run
--- Counters from overlay truth (never increments) and the status they imply.
-WITH counts AS (
-    SELECT count(*) AS total,
-           count(*) FILTER (WHERE status = 'ai_complete') AS completed,
-           count(*) FILTER (WHERE status = 'failed') AS failed,
-           count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status = 'claimed') AS claimed,
-           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'no_api_key')
-               AS no_key,
-           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'invalid_api_key')
-               AS bad_key,
-           count(*) FILTER (WHERE status = 'pending' AND last_error_code = 'budget_exhausted')
-               AS no_budget
-    FROM overlays WHERE run_id = $1
+-- Counters ($2 total, $3 completed, $4 failed, $5 pending, $6 claimed; $7 no_key, $8 bad_key,
+-- $9 no_budget: pending blocks waiting for a key or a budget) and the status they imply.
+WITH c AS (
+    SELECT $2::bigint AS total, $3::bigint AS completed, $4::bigint AS failed,
+           $5::bigint AS pending, $6::bigint AS claimed, $7::bigint AS no_key,
+           $8::bigint AS bad_key, $9::bigint AS no_budget
 ), next AS (
     SELECT r.id, r.status AS old_status, r.status_reason AS old_reason,
            CASE WHEN r.status IN ('pending', 'running')
                 THEN CASE WHEN c.pending + c.claimed = 0 THEN 'complete' ELSE 'running' END
                 ELSE r.status END AS new_status
-    FROM runs r, counts c WHERE r.id = $1
+    FROM runs r, c WHERE r.id = $1
 )
 UPDATE runs r SET
     completed_blocks = c.completed,
@@ -49,14 +87,29 @@ UPDATE runs r SET
     updated_at = now(),
     -- Two numbers per recount: run.progress, then run.completed when this recount completes.
     event_seq = r.event_seq + 2
-FROM counts c, next n
+FROM c, next n
 WHERE r.id = n.id
-RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks, c.total, c.completed, c.failed, c.pending, c.claimed,
-          r.account_id, r.project_id, r.event_seq;
+-- While `planning`, the total is the run's block count (fixed at creation) and the blocks with no
+-- overlay yet are pending; the run cannot complete before its planning ends.
+RETURNING n.old_status, n.old_reason, r.status, r.status_reason, r.total_blocks,
+          CASE WHEN r.status = 'planning' THEN r.total_blocks ELSE c.total END AS total,
+          c.completed, c.failed,
+          CASE WHEN r.status = 'planning' THEN r.total_blocks - c.total + c.pending
+               ELSE c.pending END AS pending,
+          c.claimed, r.account_id, r.project_id, r.event_seq;
 
 -- name: active_runs
 -- Runs whose counters may still move.
-SELECT id FROM runs WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT $1;
+SELECT id FROM runs WHERE status IN ('planning', 'pending', 'running') ORDER BY created_at LIMIT $1;
+
+-- name: rerequest_stalled_planning
+-- A `planning` run whose last planning step is older than two leases lost its
+-- run.plan-requested (purged, dead-lettered): touched, so it is re-requested once per two leases.
+UPDATE runs SET plan_step_at = now()
+WHERE id = $1 AND status = 'planning'
+  AND COALESCE(plan_step_at, created_at)
+      < now() - make_interval(secs => 2 * (policy ->> 'lease_seconds')::int)
+RETURNING id;
 
 -- name: reoffer_stalled_run
 -- A running run with pending blocks, nothing claimed and no overlay touched for two leases has
@@ -86,15 +139,20 @@ RETURNING o.pack_id;
 -- Claims whose lease ran out (their worker died or hung) go back to pending, counting the
 -- attempt; a block that used up the run's max_attempts fails instead of looping forever.
 -- Only active runs hold claims (cancel releases them; complete means none are left), and their
--- overlays are read through the primary key: no index on claim_expires_at to maintain.
+-- overlays are read run by run through the primary key (LATERAL): no index on claim_expires_at
+-- to maintain, and finished runs' overlays, however many, are never scanned (a join let
+-- Postgres seq-scan the whole table).
 WITH expired AS (
-    SELECT o.run_id, o.document_id, o.block_index
-    FROM runs r JOIN overlays o ON o.run_id = r.id
-    WHERE r.status IN ('pending', 'running')
-      AND o.status = 'claimed' AND o.claim_expires_at < now()
-    ORDER BY o.claim_expires_at
+    SELECT e.run_id, e.document_id, e.block_index
+    FROM runs r CROSS JOIN LATERAL (
+        SELECT o.run_id, o.document_id, o.block_index, o.claim_expires_at
+        FROM overlays o
+        WHERE o.run_id = r.id AND o.status = 'claimed' AND o.claim_expires_at < now()
+        FOR UPDATE SKIP LOCKED
+    ) e
+    WHERE r.status IN ('planning', 'pending', 'running')
+    ORDER BY e.claim_expires_at
     LIMIT $1
-    FOR UPDATE OF o SKIP LOCKED
 )
 UPDATE overlays o SET
     status = CASE WHEN o.attempt_count + 1 >= (r.policy ->> 'max_attempts')::int
@@ -120,10 +178,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (message_id, queue) DO NOTHING;
 
 -- name: run_stage_facts
--- What the run's todo list is made of, read after the recompute in the same transaction.
-SELECT r.status, r.created_at, r.completed_at, r.stages,
+-- What the run's todo list is made of besides its overlay counts, read after the recompute in
+-- the same transaction.
+SELECT r.status, r.created_at, r.completed_at, r.stages, r.planned_at,
        d.documents, d.converted, d.conversion_failed, d.documents_from, d.documents_until,
-       o.planned_blocks, o.packs, o.reviewed,
        c.first_call_at, c.cost_usd,
        e.exports, e.exports_ready, e.exports_failed, e.first_export_at, e.last_export_at
 FROM runs r,
@@ -136,12 +194,6 @@ LATERAL (
     FROM run_documents rd JOIN documents doc ON doc.id = rd.document_id
     WHERE rd.run_id = r.id
 ) d,
-LATERAL (
-    SELECT count(*) FILTER (WHERE ov.pack_id IS NOT NULL) AS planned_blocks,
-           count(DISTINCT ov.pack_id) AS packs,
-           count(*) FILTER (WHERE ov.review_status <> 'unreviewed') AS reviewed
-    FROM overlays ov WHERE ov.run_id = r.id
-) o,
 LATERAL (
     SELECT min(created_at) AS first_call_at, coalesce(sum(cost_usd), 0) AS cost_usd
     FROM llm_calls WHERE run_id = r.id

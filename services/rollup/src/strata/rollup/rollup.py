@@ -8,8 +8,10 @@ from opentelemetry import trace
 from opentelemetry.trace import Link
 
 from strata.contracts.messages import RecountRequested, RunProgress
+from strata.contracts.runs import RunStatus
 from strata.rollup import metrics
 from strata.rollup.announcements import (
+    planning_messages,
     progress_of,
     reap_messages,
     recount_messages,
@@ -113,6 +115,12 @@ class RunRollup:
         await self.reap_expired_claims()
         for run_id in await self._store.active_runs(limit=1000):
             progress = await self.recompute(run_id)
+            if progress and progress.status is RunStatus.PLANNING:
+                if await self._store.rerequest_stalled_planning(
+                    run_id, messages=planning_messages
+                ):
+                    logger.warning("run %s: planning stalled; requested it again", run_id)
+                continue
             if (
                 progress
                 and progress.counters.pending_blocks

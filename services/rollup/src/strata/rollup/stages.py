@@ -26,7 +26,7 @@ class StageFacts:
     documents_from: datetime | None
     documents_until: datetime | None
     planned_blocks: int
-    packs: int
+    packs: int | None  # None: not counted by this recount (the previous count stands)
     first_call_at: datetime | None
     cost_usd: Decimal
     reviewed: int
@@ -35,6 +35,7 @@ class StageFacts:
     exports_failed: int
     first_export_at: datetime | None
     last_export_at: datetime | None
+    planned_at: datetime | None = None  # when background planning wrote the last overlay
 
 
 def _status(*, done: int, total: int, failed: int, started: bool) -> StageStatus:
@@ -147,9 +148,9 @@ def todo_list(
             previous=before.get(StageName.PLAN),
             now=now,
             started_at=facts.created_at,
-            # Planned in the run's creating transaction, unless a later recount saw it re-plan.
-            ended_at=None if StageName.PLAN in before else facts.created_at,
-            packs=facts.packs,
+            # Planned in the background until planned_at, unless a later recount saw it re-plan.
+            ended_at=facts.planned_at if StageName.PLAN not in before else None,
+            packs=facts.packs if facts.packs is not None else _previous_packs(before),
         ),
         _stage(
             StageName.EXTRACT,
@@ -203,3 +204,8 @@ def rate_and_eta(
     rate = settled / elapsed
     left = counters.pending_blocks + counters.claimed_blocks
     return round(rate, 3), round(left / rate, 1)
+
+
+def _previous_packs(before: dict[StageName, Stage]) -> int | None:
+    plan = before.get(StageName.PLAN)
+    return None if plan is None else plan.packs

@@ -4,9 +4,10 @@ Each write that causes messages takes a `messages` function: the store calls it 
 found, inside the transaction, and emits what it returns through the outbox. So the rollup
 decides what to announce (run.completed once, which packs to offer again) while the store keeps
 each change and its messages atomic (invariant 6). The SQL decides what only SQL can decide
-cheaply: counters, status and status_reason from COUNT(*), and a reaped claim's fate at
-max_attempts."""
+cheaply: counters (from the run's tallies, or COUNT(*) when the run may complete), status and
+status_reason, and a reaped claim's fate at max_attempts."""
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +24,16 @@ from strata.runtime.db import Queries
 from strata.runtime.outbox import Outbox
 
 QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
+logger = logging.getLogger(__name__)
+
+# What `run_tallies` counts, in `repair_tallies`' order; what `recompute_run` takes after $1.
+_TALLIED = (
+    "total", "pending", "claimed", "completed", "failed", "reviewed",
+    "confirmed", "edited", "rejected", "flagged",
+)  # fmt: skip
+_RECOMPUTE_ARGS = (
+    "total", "completed", "failed", "pending", "claimed", "no_key", "bad_key", "no_budget",
+)  # fmt: skip
 
 # What a write emits in its own transaction (each message knows its route).
 Emissions = Sequence[Message]
@@ -93,6 +104,13 @@ class RollupStore(Protocol):
         not offered again for two more leases; empty when the run is not stalled."""
         ...
 
+    async def rerequest_stalled_planning(
+        self, run_id: UUID, *, messages: Callable[[UUID], Emissions]
+    ) -> bool:
+        """Whether the run was `planning` with no step for two leases (then touched, and
+        `messages` emitted), so planning whose messages were lost goes on."""
+        ...
+
     async def active_runs(self, *, limit: int) -> list[UUID]: ...
 
     async def save_dead_letter(self, letter: DeadLetter) -> None:
@@ -109,9 +127,15 @@ class PgRollupStore:
         self, run_id: UUID, *, messages: Callable[[RunRecount], Emissions]
     ) -> RunRecount | None:
         async with self._outbox.transaction() as uow:
-            if await uow.conn.fetchval(self._q.lock_run, run_id) is None:
+            status = await uow.conn.fetchval(self._q.lock_run, run_id)
+            if status is None:
                 return None
-            row = await uow.conn.fetchrow(self._q.recompute_run, run_id)
+            counts = await self._counts(uow.conn, run_id, status)
+            row = await uow.conn.fetchrow(
+                self._q.recompute_run,
+                run_id,
+                *(counts.get(k, 0) for k in _RECOMPUTE_ARGS),
+            )
             counters = RunCounters(
                 total_blocks=row["total"],
                 completed_blocks=row["completed"],
@@ -123,7 +147,7 @@ class PgRollupStore:
             previous = [Stage.model_validate(s) for s in facts["stages"] or []]
             now = datetime.now(UTC)
             stages = todo_list(
-                facts=_stage_facts(facts), counters=counters, previous=previous, now=now
+                facts=_stage_facts(facts, counts), counters=counters, previous=previous, now=now
             )
             await uow.conn.execute(
                 self._q.save_stages, run_id, [s.model_dump(mode="json") for s in stages]
@@ -151,6 +175,29 @@ class PgRollupStore:
                 uow.emit(message)
         return recount
 
+    async def _counts(self, conn: Any, run_id: UUID, status: str) -> dict[str, Any]:
+        """The run's counts: from its tallies while work is in flight (a few rows), from
+        COUNT(*) over its overlays when it may complete or has nothing claimed (then why its
+        pending blocks wait matters), and checked against the tallies then."""
+        tally = dict(await conn.fetchrow(self._q.tallied_counts, run_id))
+        if status not in ("pending", "running") or tally["claimed"] > 0:
+            unpacked = await conn.fetchval(self._q.unpacked_count, run_id)
+            return {**tally, "planned_blocks": tally["total"] - unpacked, "packs": None}
+        full = dict(await conn.fetchrow(self._q.count_overlays, run_id))
+        # Compared only on a quiet run: while blocks are pending, a claim may commit between
+        # the two reads (each statement sees its own snapshot), and nothing is wrong.
+        quiet = full["pending"] + full["claimed"] == 0
+        if quiet and any(full[k] != tally[k] for k in _TALLIED):
+            logger.error(
+                "run %s: tallies %s disagree with COUNT(*) %s; COUNT(*) wins",
+                run_id,
+                {k: tally[k] for k in _TALLIED},
+                {k: full[k] for k in _TALLIED},
+            )
+            await conn.execute(self._q.drop_tallies, run_id)
+            await conn.execute(self._q.repair_tallies, run_id, *(full[k] for k in _TALLIED))
+        return full
+
     async def reap_expired_claims(
         self, *, limit: int, messages: Callable[[list[ReapedClaim]], Emissions]
     ) -> list[ReapedClaim]:
@@ -171,6 +218,16 @@ class PgRollupStore:
                 uow.emit(message)
         return packs
 
+    async def rerequest_stalled_planning(
+        self, run_id: UUID, *, messages: Callable[[UUID], Emissions]
+    ) -> bool:
+        async with self._outbox.transaction() as uow:
+            if await uow.conn.fetchval(self._q.rerequest_stalled_planning, run_id) is None:
+                return False
+            for message in messages(run_id):
+                uow.emit(message)
+        return True
+
     async def active_runs(self, *, limit: int) -> list[UUID]:
         async with self._outbox.pool.acquire() as conn:
             return [r["id"] for r in await conn.fetch(self._q.active_runs, limit)]
@@ -189,7 +246,7 @@ class PgRollupStore:
         )
 
 
-def _stage_facts(row: Any) -> StageFacts:
+def _stage_facts(row: Any, counts: dict[str, Any]) -> StageFacts:
     return StageFacts(
         run_status=RunStatus(row["status"]),
         created_at=row["created_at"],
@@ -199,14 +256,15 @@ def _stage_facts(row: Any) -> StageFacts:
         conversion_failed=row["conversion_failed"],
         documents_from=row["documents_from"],
         documents_until=row["documents_until"],
-        planned_blocks=row["planned_blocks"],
-        packs=row["packs"],
+        planned_blocks=counts["planned_blocks"],
+        packs=counts["packs"],
         first_call_at=row["first_call_at"],
         cost_usd=row["cost_usd"],
-        reviewed=row["reviewed"],
+        reviewed=counts["reviewed"],
         exports=row["exports"],
         exports_ready=row["exports_ready"],
         exports_failed=row["exports_failed"],
         first_export_at=row["first_export_at"],
         last_export_at=row["last_export_at"],
+        planned_at=row["planned_at"],
     )

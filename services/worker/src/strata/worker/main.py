@@ -58,7 +58,9 @@ def main() -> None:
     )
     register(
         rt.broker,
-        planner=RunPlanner(store=store, contexts=contexts),
+        planner=RunPlanner(
+            store=store, contexts=contexts, chunk_blocks=settings.plan_chunk_blocks
+        ),
         runner=ModeRouter(realtime=runner, contexts=contexts, store=batch_store),
         concurrency=settings.concurrency,
     )

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import TypeVar
 from uuid import UUID, uuid4
 
+import asyncpg
+
+from strata.contracts.messages import PlanRequested, RecountRequested
 from strata.contracts.overlays import OverlayStatus
-from strata.planning.assignment import PackAssignment
+from strata.contracts.runs import RunStatus
 from strata.planning.planner import PlannedBlock
 from strata.runtime.db import Queries
 from strata.runtime.outbox import UnitOfWork
@@ -17,7 +20,9 @@ from strata.worker.limiter import Change
 from strata.worker.outcomes import ClaimedBlock
 from strata.worker.rate_limits import BucketState
 from strata.worker.store import (
-    PackPlanner,
+    PlanningChunk,
+    PlanningStep,
+    PlanningWrite,
     ProviderKey,
     RunInputs,
     SettledOverlay,
@@ -29,7 +34,7 @@ T = TypeVar("T")
 QUERIES = Queries.load(Path(__file__).with_name("queries.sql"))
 KEYS_SQL = Queries.load(Path(__file__).with_name("keys.sql"))
 
-_LIVE_RUN = ("pending", "running")
+_LIVE_RUN = ("planning", "pending", "running")
 
 
 class PgPackStore:
@@ -81,28 +86,73 @@ class PgPackStore:
         async with self.runtime.outbox.transaction() as uow:
             return await write_settlement(uow, self.q, settlement)
 
-    async def assign_unpacked(self, run_id: UUID, plan: PackPlanner) -> PackAssignment | None:
+    async def plan_step(
+        self, run_id: UUID, step: PlanningStep, *, limit: int, request_more: bool = True
+    ) -> PlanningWrite | None:
         async with self.runtime.outbox.transaction() as uow:
-            # The lock serialises planning of a run: a duplicate run.created waits, then finds
-            # nothing left to plan.
-            status = await uow.conn.fetchval(self.q.lock_run, run_id)
+            conn = uow.conn
+            # The lock serialises planning of a run: a duplicate plan-requested waits, then
+            # finds the cursor moved on.
+            status = await conn.fetchval(self.q.lock_run, run_id)
             if status not in _LIVE_RUN:
                 return None
-            rows = await uow.conn.fetch(self.q.unplanned_blocks, run_id)
-            if not rows:
+            unpacked = _planned(await conn.fetch(self.q.unplanned_blocks, run_id, limit + 1))
+            fresh: list[PlannedBlock] = []
+            if not unpacked and status == RunStatus.PLANNING:
+                fresh = await self._blocks_after_cursor(conn, run_id, limit + 1)
+            written = step(PlanningChunk(status, unpacked, fresh))
+            if written is None:
                 return None
-            packs = plan(
-                [
-                    PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"])
-                    for r in rows
-                ]
-            )
+            packs = written.packs
+            columns = (run_id, packs.document_ids, packs.block_indexes, packs.pack_ids)
+            if written.fresh:
+                await conn.execute(self.q.insert_planned_overlays, *columns)
+            else:
+                await conn.execute(self.q.assign_packs, *columns)
             for ready in packs.messages:
                 uow.emit(ready)
-            await uow.conn.execute(
-                self.q.assign_packs, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
+            if written.more and request_more:
+                uow.emit(PlanRequested(run_id=run_id))
+            if written.finished:
+                await conn.execute(self.q.finish_planning, run_id)
+                uow.notify(RecountRequested(run_id=run_id))  # may complete it at once
+            elif status == RunStatus.PLANNING:
+                await conn.execute(self.q.planning_step_done, run_id)
+        return written
+
+    async def _blocks_after_cursor(
+        self, conn: asyncpg.Connection, run_id: UUID, limit: int
+    ) -> list[PlannedBlock]:
+        """Up to `limit` blocks of the run's documents after its last overlay, in claim order:
+        the rest of the cursor's document, then whole documents (each a primary-key range)."""
+        cursor = await conn.fetchrow(self.q.last_overlay, run_id)
+        found: list[PlannedBlock] = []
+        after_document = None
+        if cursor is not None:
+            after_document = cursor["document_id"]
+            found += _planned(
+                await conn.fetch(
+                    self.q.document_blocks_after, after_document, cursor["block_index"], limit
+                )
             )
-        return packs
+        while len(found) < limit:
+            documents = await conn.fetch(self.q.next_run_documents, run_id, after_document, 64)
+            for document in documents:
+                after_document = document["document_id"]
+                found += _planned(
+                    await conn.fetch(
+                        self.q.document_blocks_after, after_document, -1, limit - len(found)
+                    )
+                )
+                if len(found) >= limit:
+                    break
+            if len(documents) < 64:
+                break
+        return found
+
+
+def _planned(rows: list[asyncpg.Record]) -> list[PlannedBlock]:
+    return [PlannedBlock((r["document_id"], r["block_index"]), r["token_estimate"]) for r in rows]
 
 
 class PgKeyStore:

@@ -5,15 +5,47 @@ FROM runs r JOIN schemas s ON s.id = r.schema_id
 WHERE r.id = $1;
 
 -- name: lock_run
--- Serialises planning of one run (a duplicate run.created waits, then finds nothing to plan).
-SELECT status FROM runs WHERE id = $1 FOR UPDATE;
+-- Serialises planning of one run (a duplicate run.plan-requested waits, then finds the next
+-- chunk or nothing to plan) with the gateway's cancel and the rollup's recount. NO KEY UPDATE:
+-- settles (whose llm_calls row takes KEY SHARE on the run) never wait for a planning step.
+SELECT status FROM runs WHERE id = $1 FOR NO KEY UPDATE;
 
 -- name: unplanned_blocks
--- Overlays of a run that are in no pack yet, in claim order (numeric block_index).
+-- Pending overlays of a run in no pack yet (after a cancel or a retry-failed), in claim order,
+-- at most $2: read through the partial index on unpacked overlays (small whatever the history).
 SELECT o.document_id, o.block_index, b.token_estimate
 FROM overlays o JOIN blocks b USING (document_id, block_index)
 WHERE o.run_id = $1 AND o.pack_id IS NULL AND o.status = 'pending'
-ORDER BY o.document_id, o.block_index;
+ORDER BY o.document_id, o.block_index
+LIMIT $2;
+
+-- name: last_overlay
+-- The planning cursor: the run's last overlay in claim order (a backward primary-key probe).
+SELECT document_id, block_index FROM overlays
+WHERE run_id = $1
+ORDER BY document_id DESC, block_index DESC
+LIMIT 1;
+
+-- name: next_run_documents
+-- The run's documents after $2 (all of them when NULL), in claim order, at most $3.
+SELECT document_id FROM run_documents
+WHERE run_id = $1 AND ($2::uuid IS NULL OR document_id > $2)
+ORDER BY document_id
+LIMIT $3;
+
+-- name: document_blocks_after
+-- One document's blocks after block $2, in order, at most $3 (a primary-key range).
+SELECT document_id, block_index, token_estimate FROM blocks
+WHERE document_id = $1 AND block_index > $2
+ORDER BY block_index
+LIMIT $3;
+
+-- name: insert_planned_overlays
+-- One pending overlay per planned block, born in its pack. Under the run's lock the cursor
+-- already excludes written blocks; the conflict clause keeps a block to one overlay regardless.
+INSERT INTO overlays (run_id, document_id, block_index, pack_id)
+SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::uuid[])
+ON CONFLICT DO NOTHING;
 
 -- name: assign_packs
 -- Put planned blocks into their packs; only blocks still unplanned.
@@ -21,6 +53,16 @@ UPDATE overlays o SET pack_id = v.pack_id, updated_at = now()
 FROM unnest($2::uuid[], $3::int[], $4::uuid[]) AS v(document_id, block_index, pack_id)
 WHERE o.run_id = $1 AND o.document_id = v.document_id AND o.block_index = v.block_index
   AND o.pack_id IS NULL;
+
+-- name: planning_step_done
+-- A planning step committed (the rollup's sweep re-requests planning that stopped moving).
+UPDATE runs SET plan_step_at = now() WHERE id = $1;
+
+-- name: finish_planning
+-- The last chunk is written: the run is running (the recount that follows may complete it).
+UPDATE runs SET status = 'running', planned_at = now(), plan_step_at = now(),
+    started_at = COALESCE(started_at, now()), updated_at = now()
+WHERE id = $1 AND status = 'planning';
 
 -- name: claim_pack
 -- Claim a pack's pending overlays in block_index order with a lease; returns their texts and
@@ -31,7 +73,7 @@ WITH picked AS (
     SELECT o.document_id, o.block_index
     FROM overlays o
     WHERE o.run_id = $1 AND o.pack_id = $2 AND o.status = 'pending'
-      AND EXISTS (SELECT 1 FROM runs WHERE id = $1 AND status IN ('pending', 'running'))
+      AND EXISTS (SELECT 1 FROM runs WHERE id = $1 AND status IN ('planning', 'pending', 'running'))
     ORDER BY o.document_id, o.block_index
     FOR UPDATE OF o SKIP LOCKED
 ), claimed AS (

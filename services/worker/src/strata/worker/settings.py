@@ -35,6 +35,8 @@ class WorkerSettings(BaseSettings):
     # Share of each rate limit kept free when pacing calls (strata.worker.limiter): room for
     # token estimates that run short; steady throughput is the limit's whole refill rate anyway.
     rate_limit_headroom: float = Field(0.02, ge=0.0, le=0.5)
+    # Blocks a planning step writes in one transaction (one run.plan-requested each).
+    plan_chunk_blocks: int = Field(5000, ge=10, le=100_000)
     # Written to claimed_by; env WORKER_ID.
     id: str = Field(default_factory=_default_worker_id)
 

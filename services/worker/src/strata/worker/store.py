@@ -65,8 +65,32 @@ class SettledOverlay:
     pack_id: UUID
 
 
-# Plans a run's unpacked blocks (ordered); called under the run's planning lock.
-PackPlanner = Callable[[list[PlannedBlock]], PackAssignment]
+@dataclass(frozen=True)
+class PlanningChunk:
+    """What one planning step of a run finds under the run's lock, in claim order: pending
+    overlays in no pack (after a cancel or a retry-failed), else — while the run is `planning` —
+    the blocks after its last overlay. Each list holds at most `limit + 1` entries: the one past
+    the limit only says that more remain."""
+
+    status: str
+    unpacked: list[PlannedBlock]
+    fresh: list[PlannedBlock]
+
+
+@dataclass(frozen=True)
+class PlanningWrite:
+    """What one planning step writes, in the same transaction: the packs (new overlays when
+    `fresh`, else pack ids for unpacked overlays) with their pack.ready, another
+    run.plan-requested when `more` work remains, and the end of `planning` when `finished`."""
+
+    packs: PackAssignment
+    fresh: bool
+    more: bool
+    finished: bool
+
+
+# Decides a planning step from what was found; called under the run's planning lock.
+PlanningStep = Callable[[PlanningChunk], PlanningWrite | None]
 
 
 class PackStore(Protocol):
@@ -88,9 +112,13 @@ class PackStore(Protocol):
         """Write the outcomes of claims still ours, the call and the budget, and emit the
         follow-up packs and the overlays.settled notice. Returns how many claims were ours."""
 
-    async def assign_unpacked(self, run_id: UUID, plan: PackPlanner) -> PackAssignment | None:
-        """Under a lock on the run row: plan the pending overlays of a live run that are in no
-        pack, assign them and emit their pack.ready. None when there was nothing to plan."""
+    async def plan_step(
+        self, run_id: UUID, step: PlanningStep, *, limit: int, request_more: bool = True
+    ) -> PlanningWrite | None:
+        """In one transaction under a lock on the run row of a live run: find the next chunk
+        (`PlanningChunk`, at most `limit + 1` blocks), let `step` decide, and write what it
+        returns with its messages (the next run.plan-requested only when `request_more`).
+        None when the run is not live or `step` had nothing to do."""
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ def run(
             realtime, deferred = result["realtime_cost_usd"], result["deferred_cost_usd"]
             out.print(f"realtime: ${realtime}  deferred: ${deferred}")
     else:
-        err.print(f"run {result['id']}: {result['total_blocks']} blocks")
+        err.print(f"run {result['id']}: {result['total_blocks']} blocks, {result['status']}")
         typer.echo(result["id"])
 
 

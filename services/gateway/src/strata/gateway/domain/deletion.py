@@ -25,7 +25,7 @@ from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError, not_found
 from strata.runtime.blobs import BlobStore
 
-ACTIVE = ("pending", "running")
+ACTIVE = ("planning", "pending", "running")
 
 
 async def _cancel(res: Resources, run_ids: list[UUID], account_id: UUID) -> None:

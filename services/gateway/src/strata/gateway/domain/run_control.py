@@ -5,7 +5,9 @@ overlays and the messages that follow (`run.cancelled`, `pack.ready`, `run.creat
 `overlays.settled`) commit together or not at all. Counters are never touched here: every action
 emits `overlays.settled`, and the rollup recomputes them from the overlays.
 
-    pending|running --cancel--> cancelled --resume--> running
+    planning|pending|running --cancel--> cancelled --resume--> running
+                                                      (planning, if it was cancelled before
+                                                       its planning ended)
     complete --retry-failed--> running          (only failed overlays go back to pending)
 
 A run's budget can be raised (`raise_budget`): the cap lives in `run_budgets`, which every
@@ -77,15 +79,16 @@ async def cancel_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
     return ActionResult(overlays_changed=released)
 
 
-async def _offer_pending(uow: UnitOfWork, run_id: UUID) -> ActionResult:
-    """pack.ready for each pack still holding pending overlays, run.created when some pending
-    overlays are in no pack. A pack offered twice is harmless: claims take only pending rows."""
+async def _offer_pending(uow: UnitOfWork, run_id: UUID, *, planning: bool) -> ActionResult:
+    """pack.ready for each pack still holding pending overlays, run.plan-requested when some
+    pending overlays are in no pack or the run's planning goes on. A pack offered twice is
+    harmless: claims take only pending rows."""
     packs = await uow.conn.fetch(Q.pending_packs, run_id)
     for row in packs:
         uow.emit(
             PackReady(run_id=run_id, pack_id=row["pack_id"], block_count=row["block_count"]),
         )
-    replan = bool(await uow.conn.fetchval(Q.has_unplanned, run_id))
+    replan = planning or bool(await uow.conn.fetchval(Q.has_unplanned, run_id))
     if replan:
         uow.emit(PlanRequested(run_id=run_id))
     uow.emit(RecountRequested(run_id=run_id))
@@ -96,15 +99,21 @@ async def resume_run(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Actio
     """A cancelled run runs again; a run waiting for a key (or stalled for any reason) has its
     pending work offered again. A complete run answers 409 (see retry-failed)."""
     async with outbox.transaction() as uow:
-        status = await _locked_status(uow, run_id, account_id)
+        run = await _locked_run(uow, run_id, account_id)
+        status = RunStatus(run["status"])
         if status is RunStatus.COMPLETE:
             raise _conflict(
                 "run_complete", "the run is complete; use retry-failed to redo its failed blocks"
             )
-        next_status = RunStatus.RUNNING if status is RunStatus.CANCELLED else status
+        next_status = status
+        if status is RunStatus.CANCELLED:
+            # A run cancelled while planning plans the rest of its blocks first.
+            next_status = RunStatus.RUNNING if run["planned"] else RunStatus.PLANNING
         await uow.conn.execute(Q.set_run_status, run_id, next_status.value, None)
         await uow.conn.execute(Q.clear_wait_reasons, run_id)
-        return await _offer_pending(uow, run_id)
+        return await _offer_pending(
+            uow, run_id, planning=next_status is RunStatus.PLANNING
+        )
 
 
 async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> ActionResult:
@@ -119,7 +128,9 @@ async def retry_failed(outbox: Outbox, *, run_id: UUID, account_id: UUID) -> Act
             raise _conflict(
                 "no_failed_blocks", "the run has no unreviewed failed blocks to retry"
             )
-        await uow.conn.execute(Q.set_run_status, run_id, RunStatus.RUNNING.value, None)
+        # A run still planning stays so: the planner packs the retried blocks, then goes on.
+        if status is not RunStatus.PLANNING:
+            await uow.conn.execute(Q.set_run_status, run_id, RunStatus.RUNNING.value, None)
         uow.emit(PlanRequested(run_id=run_id))
         uow.emit(RecountRequested(run_id=run_id))
     return ActionResult(overlays_changed=retried, replanned=True)

@@ -1,13 +1,13 @@
-"""Creating a run: resolve its documents, freeze its policy, plan its packs, make one overlay per
-block already in its pack, and announce the run and its packs — all in one transaction, so a run
-never exists half-made (or unannounced).
+"""Creating a run: resolve its documents, freeze its policy and write the run — in one
+transaction, so a run never exists half-made (or unannounced).
 
-Packs are planned here, with the cost model the worker and the dry run use (`strata.planning`),
-because this is where the overlays are born: writing each overlay once with its pack saves a
-second pass over every overlay of the run, and the plan a dry run shows is exactly the plan that
-runs. The worker still plans whatever is left without a pack (after a cancel, a retry-failed)."""
+A standard run answers at once, whatever its size: the run row (status `planning`, its exact
+block count), its documents and its budget commit with `run.plan-requested`, and the worker
+writes its overlays, each born in its pack, in bounded chunks (`strata.worker.planning`), with
+the cost model the dry run uses (`strata.planning`), so the plan a dry run shows is the plan
+that runs. A preview or an evaluation covers a few chosen blocks and is planned here."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -23,7 +23,7 @@ from strata.gateway.sql import Q
 from strata.gateway.web.deps import Resources
 from strata.gateway.web.errors import ApiError, not_found
 from strata.planning.assignment import assign_packs
-from strata.planning.estimate import EstimateBlock, RunEstimate, estimate_run
+from strata.planning.estimate import EstimateBlock, RunEstimate, RunEstimator
 from strata.planning.planner import PlannedBlock
 from strata.planning.prompt import system_prompt
 from strata.planning.tokens import estimate_tokens
@@ -124,6 +124,69 @@ async def create_run_in(
     conn = uow.conn
     run = await _prepare(conn, account_id=account_id, body=body)
     await _check_active_runs(conn, account_id, limit=max_active_runs)
+    if shape.kind == "standard" and shape.blocks is None:
+        await _create_planning(uow, run_id, account_id=account_id, run=run, mode=body.mode)
+    else:
+        await _create_planned(
+            uow, run_id, account_id=account_id, run=run, shape=shape, mode=body.mode
+        )
+    return run_id
+
+
+async def _create_planning(
+    uow: UnitOfWork, run_id: UUID, *, account_id: UUID, run: PreparedRun, mode: RunMode | None
+) -> None:
+    """A standard run answers at once: its row, documents, budget and exact block count are
+    written, and `run.plan-requested` has the worker write its overlays and packs in bounded
+    chunks (the run is `planning` until the last chunk is written)."""
+    conn = uow.conn
+    total = await conn.fetchval(Q.count_run_blocks, run.document_ids)
+    if not total:
+        raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
+    run = replace(run, policy=with_mode(run.policy, mode, total))
+    await conn.execute(
+        Q.insert_run,
+        run_id,
+        account_id,
+        run.project_id,
+        run.schema["id"],
+        run.policy.model_dump(mode="json"),
+        total,
+    )
+    await _write_run_documents(conn, run_id, run)
+    uow.emit(PlanRequested(run_id=run_id))
+
+
+async def _create_planned(
+    uow: UnitOfWork,
+    run_id: UUID,
+    *,
+    account_id: UUID,
+    run: PreparedRun,
+    shape: RunShape,
+    mode: RunMode | None,
+) -> None:
+    """A preview or an evaluation covers a few chosen blocks: planned here, in the request."""
+    conn = uow.conn
+    count = (
+        len(shape.blocks)
+        if shape.blocks is not None
+        else await conn.fetchval(Q.count_run_blocks, run.document_ids)
+    )
+    # Previews and evaluations answer someone waiting: never deferred.
+    chosen = mode if shape.kind == "standard" else RunMode.REALTIME
+    run = replace(run, policy=with_mode(run.policy, chosen, count or 0))
+    await conn.execute(
+        Q.insert_run_of_kind,
+        run_id,
+        account_id,
+        run.project_id,
+        run.schema["id"],
+        run.policy.model_dump(mode="json"),
+        shape.kind,
+        shape.baseline_run_id,
+    )
+    await _write_run_documents(conn, run_id, run)
     rows = (
         await conn.fetch(Q.blocks_to_plan, run.document_ids)
         if shape.blocks is None
@@ -135,46 +198,24 @@ async def create_run_in(
     if not blocks:
         # Raising inside the unit of work rolls the run back: no empty run is left behind.
         raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
-    # Previews and evaluations answer someone waiting: never deferred.
-    mode = body.mode if shape.kind == "standard" else RunMode.REALTIME
-    policy = with_mode(run.policy, mode, len(blocks))
-    if shape.kind == "standard":
-        await conn.execute(
-            Q.insert_run,
-            run_id,
-            account_id,
-            run.project_id,
-            run.schema["id"],
-            policy.model_dump(mode="json"),
-        )
-    else:
-        await conn.execute(
-            Q.insert_run_of_kind,
-            run_id,
-            account_id,
-            run.project_id,
-            run.schema["id"],
-            policy.model_dump(mode="json"),
-            shape.kind,
-            shape.baseline_run_id,
-        )
-    await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
-    if policy.budget_usd is not None:
-        await conn.execute(Q.insert_run_budget, run_id, policy.budget_usd)
     packs = assign_packs(
         blocks,
         run_id=run_id,
-        policy=policy,
-        fixed_prompt_tokens=_system_tokens(run.schema, policy),
+        policy=run.policy,
+        fixed_prompt_tokens=_system_tokens(run.schema, run.policy),
     )
     await conn.execute(
         Q.insert_overlays, run_id, packs.document_ids, packs.block_indexes, packs.pack_ids
     )
     await conn.execute(Q.set_run_total, run_id, len(blocks))
-    uow.emit(PlanRequested(run_id=run_id))
     for ready in packs.messages:
         uow.emit(ready)
-    return run_id
+
+
+async def _write_run_documents(conn: asyncpg.Connection, run_id: UUID, run: PreparedRun) -> None:
+    await conn.execute(Q.insert_run_documents, run_id, run.document_ids)
+    if run.policy.budget_usd is not None:
+        await conn.execute(Q.insert_run_budget, run_id, run.policy.budget_usd)
 
 
 async def _check_active_runs(conn: asyncpg.Connection, account_id: UUID, *, limit: int) -> None:
@@ -208,16 +249,27 @@ async def estimate(
     res: Resources, *, account_id: UUID, body: RunCreate
 ) -> tuple[RunEstimate, PolicySnapshot]:
     """The dry run: the packs, calls, tokens and cost the run would have under the effective
-    policy, computed with the worker's own planner, prompt and prices. Writes nothing."""
+    policy, computed with the worker's own planner, prompt and prices. Writes nothing. The
+    blocks stream through a server-side cursor a chunk at a time (bounded memory at any size)."""
     async with res.pool.acquire() as conn, conn.transaction():
         run = await _prepare(conn, account_id=account_id, body=body)
-        rows = await conn.fetch(Q.blocks_for_estimate, run.document_ids)
-    if not rows:
+        total = await conn.fetchval(Q.count_run_blocks, run.document_ids)
+        policy = with_mode(run.policy, body.mode, total or 0)
+        estimator = RunEstimator(
+            definition=run.schema["definition"],
+            prompt_config=PromptConfig.model_validate(run.schema["prompt_config"]),
+            policy=policy,
+        )
+        cursor = await conn.cursor(Q.blocks_for_estimate, run.document_ids)
+        while rows := await cursor.fetch(_ESTIMATE_CHUNK):
+            estimator.add(
+                [EstimateBlock((r["document_id"], r["block_index"]), r["text"]) for r in rows]
+            )
+    planned = estimator.finish()
+    if not planned.blocks:
         raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
-    planned = estimate_run(
-        [EstimateBlock((r["document_id"], r["block_index"]), r["text"]) for r in rows],
-        definition=run.schema["definition"],
-        prompt_config=PromptConfig.model_validate(run.schema["prompt_config"]),
-        policy=(policy := with_mode(run.policy, body.mode, len(rows))),
-    )
     return planned, policy
+
+
+# Blocks a dry run holds at once.
+_ESTIMATE_CHUNK = 5000

@@ -8,7 +8,7 @@ SELECT id FROM projects WHERE id = $1 AND account_id = $2 FOR UPDATE;
 -- name: project_active_runs
 -- The project's runs that may still call the model (cancelled before the delete).
 SELECT id FROM runs
-WHERE project_id = $1 AND account_id = $2 AND status IN ('pending', 'running');
+WHERE project_id = $1 AND account_id = $2 AND status IN ('planning', 'pending', 'running');
 
 -- name: project_blob_keys
 -- Every blob the project's documents and exports own.

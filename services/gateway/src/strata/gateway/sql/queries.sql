@@ -120,9 +120,15 @@ ORDER BY created_at, id
 FOR SHARE;
 
 -- name: insert_run
--- A new run with its frozen policy snapshot.
-INSERT INTO runs (id, account_id, project_id, schema_id, status, policy)
-VALUES ($1, $2, $3, $4, 'pending', $5);
+-- A new run with its frozen policy snapshot and its exact block count; the worker writes its
+-- overlays and packs in the background (`planning`).
+INSERT INTO runs (id, account_id, project_id, schema_id, status, policy, total_blocks)
+VALUES ($1, $2, $3, $4, 'planning', $5, $6);
+
+-- name: count_run_blocks
+-- How many blocks the documents hold: an index-only count (a ready document's blocks never
+-- change), so the answer does not wait for a million overlays to be written.
+SELECT count(*) FROM blocks WHERE document_id = ANY($1::uuid[]);
 
 -- name: insert_run_documents
 -- The documents a run covers.

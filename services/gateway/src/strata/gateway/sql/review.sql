@@ -110,13 +110,15 @@ ORDER BY o.document_id, o.block_index
 LIMIT $5;
 
 -- name: review_counts
--- A run's review counters, counted (never incremented) from its overlays in one pass.
-SELECT count(*) FILTER (WHERE review_status = 'unreviewed') AS unreviewed,
-       count(*) FILTER (WHERE review_status = 'confirmed') AS confirmed,
-       count(*) FILTER (WHERE review_status = 'edited') AS edited,
-       count(*) FILTER (WHERE review_status = 'rejected') AS rejected,
-       count(*) FILTER (WHERE flags <> '{}') AS flagged
-FROM overlays WHERE run_id = $1;
+-- A run's review counters from its tallies (kept exact by a trigger on every overlay write, in
+-- the writing transaction): a handful of rows, not every overlay of a million-block run on each
+-- `GET /runs/{id}`.
+SELECT coalesce(sum(overlays - reviewed), 0)::int AS unreviewed,
+       coalesce(sum(confirmed), 0)::int AS confirmed,
+       coalesce(sum(edited), 0)::int AS edited,
+       coalesce(sum(rejected), 0)::int AS rejected,
+       coalesce(sum(flagged), 0)::int AS flagged
+FROM run_tallies WHERE run_id = $1;
 
 -- name: run_review_events
 -- A run's review events, newest first, keyset-paged by id.

@@ -4,7 +4,8 @@
 
 -- name: lock_run
 -- One of the caller's runs, locked.
-SELECT status, status_reason, project_id FROM runs WHERE id = $1 AND account_id = $2 FOR UPDATE;
+SELECT status, status_reason, project_id, planned_at IS NOT NULL AS planned
+FROM runs WHERE id = $1 AND account_id = $2 FOR UPDATE;
 
 -- name: next_event_seq
 -- The next sequence number of one of the run's events (taken under the run's row lock).

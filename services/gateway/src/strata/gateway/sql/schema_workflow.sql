@@ -38,9 +38,11 @@ RETURNING *;
 SELECT * FROM schemas WHERE project_id = $1 AND name = $2 AND version = $3 AND account_id = $4;
 
 -- name: insert_run_of_kind
--- A preview or evaluation run with its frozen policy snapshot.
-INSERT INTO runs (id, account_id, project_id, schema_id, status, policy, kind, baseline_run_id)
-VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7);
+-- A preview or evaluation run with its frozen policy snapshot; its few chosen blocks are
+-- planned in the request, so it is born planned.
+INSERT INTO runs (id, account_id, project_id, schema_id, status, policy, kind, baseline_run_id,
+                  planned_at)
+VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, now());
 
 -- name: chosen_blocks_to_plan
 -- The chosen blocks (document_id, block_index pairs) in claim order, with their token estimates.

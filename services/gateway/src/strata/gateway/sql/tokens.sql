@@ -76,4 +76,4 @@ SELECT pg_advisory_xact_lock(hashtext('active-runs:' || $1::text));
 
 -- name: count_active_runs
 -- The account's runs that may still call the model.
-SELECT count(*) FROM runs WHERE account_id = $1 AND status IN ('pending', 'running');
+SELECT count(*) FROM runs WHERE account_id = $1 AND status IN ('planning', 'pending', 'running');
