@@ -8,6 +8,7 @@ value size per JSON type), never fitted to one model or to the simulator.
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 _DEFAULT_MAX_STRING = 200
@@ -79,25 +80,52 @@ def object_chars(properties: dict[str, dict[str, Any]], text_chars: int) -> floa
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 
 
-def _field_chars(spec: dict[str, Any], text: str) -> float:
-    """A top-level value: a number field holds one of the numbers the block states (as long as
-    they are, without thousands separators), or null when it states none; the rest by type."""
-    if isinstance(spec, dict) and "enum" not in spec and _types(spec)[0] in ("number", "integer"):
-        numbers = [n.replace(",", "") for n in _NUMBER.findall(text)]
-        return sum(map(len, numbers)) / len(numbers) if numbers else _FIXED_CHARS["null"]
-    return value_chars(spec if isinstance(spec, dict) else {}, len(text))
-
-
 def expected_answer_chars(
     definition: dict[str, Any], text: str, *, row_fields: list[str] | None = None
 ) -> float:
     """Expected characters of one block's answer: its object, or with `row_fields` its row
     (brackets, the values and a comma between each two, no keys)."""
+    return answer_sizer(definition, row_fields=row_fields)(text)
+
+
+def answer_sizer(
+    definition: dict[str, Any], *, row_fields: list[str] | None = None
+) -> Callable[[str], float]:
+    """`expected_answer_chars` for one schema, worked out once: what does not depend on the
+    block (keys, framing, enums, booleans) is summed here, so a run of a million blocks looks at
+    each block only for its length and, for number fields, the numbers it states."""
     properties = definition.get("properties", {})
     if not isinstance(properties, dict):
-        return 2.0
+        return lambda _text: 2.0
     if row_fields is None:
-        keys = sum(len(json.dumps(name)) + 2 for name in properties)  # "name": and a comma
-        return 2 + keys + sum(_field_chars(spec, text) for spec in properties.values())
-    values = sum(_field_chars(properties.get(name, {}), text) for name in row_fields)
-    return 2 + values + max(len(row_fields) - 1, 0)
+        names = list(properties)
+        fixed = 2.0 + sum(len(json.dumps(name)) + 2 for name in names)  # "name": and a comma
+    else:
+        names = row_fields
+        fixed = 2.0 + max(len(row_fields) - 1, 0)
+    numbers = 0  # number fields: one of the numbers the block states
+    by_length: list[dict[str, Any]] = []  # strings, arrays, objects: by the block's length
+    for name in names:
+        spec = properties.get(name, {})
+        spec = spec if isinstance(spec, dict) else {}
+        if "enum" not in spec and _types(spec)[0] in ("number", "integer"):
+            numbers += 1
+        elif "enum" in spec or _types(spec)[0] in _FIXED_CHARS:
+            fixed += value_chars(spec, 0)  # the same for every block
+        else:
+            by_length.append(spec)
+
+    def size(text: str) -> float:
+        chars = fixed + sum(value_chars(spec, len(text)) for spec in by_length)
+        if numbers:
+            chars += numbers * _number_chars(text)
+        return chars
+
+    return size
+
+
+def _number_chars(text: str) -> float:
+    """A number field holds one of the numbers the block states (as long as they are, without
+    thousands separators), or null when it states none."""
+    found = [n.replace(",", "") for n in _NUMBER.findall(text)]
+    return sum(map(len, found)) / len(found) if found else _FIXED_CHARS["null"]

@@ -8,7 +8,7 @@ from typing import Any
 from strata.contracts.policy import PolicySnapshot, RunMode
 from strata.contracts.schemas import PromptConfig
 from strata.planning.answer_rows import AnswerForm, answer_form, row_fields
-from strata.planning.answers import expected_answer_chars
+from strata.planning.answers import answer_sizer
 from strata.planning.caching import caching_note, min_cacheable_tokens
 from strata.planning.planner import PlannedBlock, plan_packs
 from strata.planning.pricing import call_cost
@@ -67,13 +67,13 @@ class RunEstimator:
     def __init__(
         self, *, definition: dict[str, Any], prompt_config: PromptConfig, policy: PolicySnapshot
     ) -> None:
-        self._definition = definition
         self._policy = policy
         system = system_prompt(
             definition, prompt_config, sparse=policy.sparse_answers, rows=policy.row_answers
         )
         form = answer_form(definition, rows=policy.row_answers, sparse=policy.sparse_answers)
-        self._fields = row_fields(definition) if form is AnswerForm.ROWS else None
+        fields = row_fields(definition) if form is AnswerForm.ROWS else None
+        self._answer_chars = answer_sizer(definition, row_fields=fields)
         self._system_tokens = estimate_tokens(system)
         cacheable = self._system_tokens >= min_cacheable_tokens(policy.model)
         self._cached = policy.prompt_caching_enabled and cacheable
@@ -120,7 +120,7 @@ class RunEstimator:
         read = system_tokens if cached and number > 0 else 0
         uncached = estimate_tokens(body) + (0 if cached else system_tokens)
         answer_chars = 2 + sum(
-            expected_answer_chars(self._definition, t, row_fields=self._fields) + len(tag) + 4
+            self._answer_chars(t) + len(tag) + 4
             for t, tag in zip(texts, tags, strict=True)
         )
         output = math.ceil(answer_chars / 4)
