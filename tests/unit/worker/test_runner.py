@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode, OverlayStatus
 from strata.contracts.policy import PolicySnapshot
-from strata.worker import runner as runner_module
+from strata.worker import reading as reading_module
 from strata.worker.context import RunContexts
 from strata.worker.provider import ModelError, ModelRequest, ModelResponse, PlatformProvider
 from strata.worker.runner import PackRunner
@@ -297,13 +297,13 @@ async def test_a_schema_that_breaks_at_validation_fails_the_blocks_and_counts_th
 async def test_answers_are_validated_off_the_event_loop(monkeypatch):
     loop_thread = threading.get_ident()
     seen: list[int] = []
-    real = runner_module.map_answer
+    real = reading_module.map_answer
 
     def spy(*args):
         seen.append(threading.get_ident())
         return real(*args)
 
-    monkeypatch.setattr(runner_module, "map_answer", spy)
+    monkeypatch.setattr(reading_module, "map_answer", spy)
     store, _, msg = arrange(["alpha"])
     await runner(store, ScriptedProvider(answer({"1": {"title": "A"}}))).run(msg)
     assert seen and seen[0] != loop_thread

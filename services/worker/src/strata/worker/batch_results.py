@@ -7,12 +7,11 @@ processed) is a retryable timeout that counts an attempt, as a realtime timeout 
 `canceled` one (the run was cancelled, or someone cancelled the batch at the provider) goes back
 to pending without counting an attempt."""
 
-import asyncio
 from dataclasses import dataclass
 
 from strata.contracts.overlays import ModelErrorCode, OverlayStatus
 from strata.planning.prompt import PackPrompt, PromptBlock
-from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
+from strata.worker.answers import SchemaRuntimeError
 from strata.worker.batch_provider import BatchResult
 from strata.worker.calls import call_record
 from strata.worker.context import RunContext
@@ -24,6 +23,7 @@ from strata.worker.outcomes import (
     after_error,
     schema_failed,
 )
+from strata.worker.reading import read_answer
 from strata.worker.store import LlmCall
 
 EXPIRED_MESSAGE = "the Message Batch ended before this request was processed (expired)"
@@ -43,22 +43,10 @@ async def decide(
     policy = context.policy
     if result.kind == "succeeded" and result.response is not None:
         response = result.response
-        mapped: MappedAnswer | None = None
         broken = None
         try:
-            if response.stop_reason != "max_tokens":
-                # In a thread, as the realtime runner does: validation is the schema's CPU work.
-                answer = await asyncio.to_thread(
-                    map_answer,
-                    response.text,
-                    prompt.tags,
-                    context.validator,
-                    context.omitted,
-                    context.row_fields,
-                )
-                mapped = answer.rekeyed(
-                    prompt.uid_for([PromptBlock(b.uid, b.text) for b in blocks])
-                )
+            blocks_given = [PromptBlock(b.uid, b.text) for b in blocks]
+            mapped = await read_answer(context, response, prompt, blocks_given)
             decision = after_answer(blocks, mapped, policy)
         except SchemaRuntimeError as exc:
             broken = f"the run's schema failed at run time: {exc}"

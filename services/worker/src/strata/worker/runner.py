@@ -17,7 +17,7 @@ from strata.planning.answer_format import pack_answer_schema, supports_structure
 from strata.planning.prompt import PromptBlock, build_prompt
 from strata.runtime.tracing import current_ids, distinct_links, link_from_traceparent
 from strata.worker import metrics
-from strata.worker.answers import MappedAnswer, SchemaRuntimeError, map_answer
+from strata.worker.answers import SchemaRuntimeError
 from strata.worker.budget import worst_case_cost
 from strata.worker.calls import call_record
 from strata.worker.context import RunContext, RunContexts
@@ -37,6 +37,7 @@ from strata.worker.provider import (
     ModelResponse,
     ProviderResolver,
 )
+from strata.worker.reading import read_answer
 from strata.worker.run_memory import RunMemory
 from strata.worker.store import PackStore, Settlement
 
@@ -133,22 +134,8 @@ class PackRunner:
             await self._after_error(msg, context, blocks, exc, reserved=reserved, provider=provider)
             return
         self._memory.remember_message(msg.run_id, response.message_id)
-        mapped: MappedAnswer | None = None
         try:
-            if response.stop_reason != "max_tokens":
-                # In a thread: validation is CPU work whose cost the schema's author chooses
-                # (RE2 keeps each pattern linear, but a schema may hold hundreds of them). On
-                # the event loop it would stall every other pack of every tenant in this
-                # process, and the lease renewals with them.
-                answer = await asyncio.to_thread(
-                    map_answer,
-                    response.text,
-                    prompt.tags,
-                    context.validator,
-                    context.omitted,
-                    context.row_fields,
-                )
-                mapped = answer.rekeyed(prompt.uid_for(prompt_blocks))
+            mapped = await read_answer(context, response, prompt, prompt_blocks)
             decision = after_answer(blocks, mapped, policy)
         except SchemaRuntimeError as exc:
             problem = f"the run's schema failed at run time: {exc}"
