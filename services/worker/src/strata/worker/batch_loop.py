@@ -34,7 +34,6 @@ from strata.worker.batch_results import decide
 from strata.worker.batch_store import BatchRequestRow, BatchStore, BatchTicket, batch_worker_id
 from strata.worker.budget import worst_case_cost
 from strata.worker.context import RunContext, RunContexts
-from strata.worker.deferred import pack_request
 from strata.worker.outcomes import (
     Decision,
     after_error,
@@ -43,6 +42,7 @@ from strata.worker.outcomes import (
     with_flags,
 )
 from strata.worker.provider import ModelError, ModelProvider, ProviderResolver
+from strata.worker.reading import pack_request
 from strata.worker.run_memory import RunMemory
 from strata.worker.store import LlmCall, Settlement
 

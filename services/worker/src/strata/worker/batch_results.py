@@ -10,7 +10,7 @@ to pending without counting an attempt."""
 from dataclasses import dataclass
 
 from strata.contracts.overlays import ModelErrorCode, OverlayStatus
-from strata.planning.prompt import PackPrompt, PromptBlock
+from strata.planning.prompt import PackPrompt
 from strata.worker.answers import SchemaRuntimeError
 from strata.worker.batch_provider import BatchResult
 from strata.worker.calls import call_record
@@ -45,8 +45,7 @@ async def decide(
         response = result.response
         broken = None
         try:
-            blocks_given = [PromptBlock(b.uid, b.text) for b in blocks]
-            mapped = await read_answer(context, response, prompt, blocks_given)
+            mapped = await read_answer(context, response, prompt, blocks)
             decision = after_answer(blocks, mapped, policy)
         except SchemaRuntimeError as exc:
             broken = f"the run's schema failed at run time: {exc}"

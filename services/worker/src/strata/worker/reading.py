@@ -1,16 +1,18 @@
-"""One pack's answer read back into its blocks: the same for a realtime call and a Message
-Batch result, so both settle exactly alike."""
+"""One pack's request and its answer read back into its blocks: the same for a realtime call
+and a Message Batch request, so both ask alike and settle exactly alike."""
 
 import asyncio
 
-from strata.planning.prompt import PackPrompt, PromptBlock
+from strata.planning.answer_format import pack_answer_schema, supports_structured_outputs
+from strata.planning.prompt import PackPrompt, PromptBlock, build_prompt
 from strata.worker.answers import MappedAnswer, map_answer
 from strata.worker.context import RunContext
-from strata.worker.provider import ModelResponse
+from strata.worker.outcomes import ClaimedBlock
+from strata.worker.provider import ModelRequest, ModelResponse
 
 
 async def read_answer(
-    context: RunContext, response: ModelResponse, prompt: PackPrompt, blocks: list[PromptBlock]
+    context: RunContext, response: ModelResponse, prompt: PackPrompt, blocks: list[ClaimedBlock]
 ) -> MappedAnswer | None:
     """Each block's validated values (or why not) by block uid; None when the answer was cut
     at max_tokens (the pack is split). Raises SchemaRuntimeError when the schema is at fault.
@@ -28,4 +30,36 @@ async def read_answer(
         context.omitted,
         context.row_fields,
     )
-    return answer.rekeyed(prompt.uid_for(blocks))
+    return answer.rekeyed(prompt.uid_for([PromptBlock(b.uid, b.text) for b in blocks]))
+
+
+def pack_request(
+    context: RunContext, blocks: list[ClaimedBlock], *, structured: bool
+) -> tuple[ModelRequest, PackPrompt]:
+    """The request for these blocks (prompt, tags and, with `structured`, the answer format),
+    without cache diagnostics (the realtime runner adds them). Pure: built again from the same
+    claimed blocks when a batch result arrives, it gives the same tags to map the answer with."""
+    policy = context.policy
+    prompt = build_prompt(
+        system=context.system,
+        blocks=[PromptBlock(b.uid, b.text) for b in blocks],
+        cache=policy.prompt_caching_enabled,
+        ttl=policy.prompt_cache_ttl,
+    )
+    answer_format = None
+    if structured and policy.structured_outputs and supports_structured_outputs(policy.model):
+        answer_format = pack_answer_schema(
+            context.definition,
+            prompt.tags,
+            sparse=policy.sparse_answers,
+            row_fields=context.row_fields,
+        )
+    request = ModelRequest(
+        policy.model,
+        prompt.system,
+        prompt.messages,
+        policy.max_tokens,
+        policy.temperature,
+        output_format=answer_format,
+    )
+    return request, prompt

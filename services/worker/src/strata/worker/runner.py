@@ -7,14 +7,11 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
 from opentelemetry import trace
 
 from strata.contracts.messages import PackReady
 from strata.contracts.overlays import ModelErrorCode
-from strata.planning.answer_format import pack_answer_schema, supports_structured_outputs
-from strata.planning.prompt import PromptBlock, build_prompt
 from strata.runtime.tracing import current_ids, distinct_links, link_from_traceparent
 from strata.worker import metrics
 from strata.worker.answers import SchemaRuntimeError
@@ -37,7 +34,7 @@ from strata.worker.provider import (
     ModelResponse,
     ProviderResolver,
 )
-from strata.worker.reading import read_answer
+from strata.worker.reading import pack_request, read_answer
 from strata.worker.run_memory import RunMemory
 from strata.worker.store import PackStore, Settlement
 
@@ -98,23 +95,13 @@ class PackRunner:
             # Nothing is called: no answer could be validated against this schema.
             await self._settle(msg, schema_failed(blocks, context.schema_problem), context=context)
             return
-        prompt_blocks = [PromptBlock(b.uid, b.text) for b in blocks]
-        prompt = build_prompt(
-            system=context.system,
-            blocks=prompt_blocks,
-            cache=policy.prompt_caching_enabled,
-            ttl=policy.prompt_cache_ttl,
-        )
-        request = ModelRequest(
-            policy.model,
-            prompt.system,
-            prompt.messages,
-            policy.max_tokens,
-            policy.temperature,
+        structured = not self._memory.format_refused(msg.run_id)
+        request, prompt = pack_request(context, blocks, structured=structured)
+        request = dataclasses.replace(
+            request,
             previous_message_id=self._memory.previous_message(
                 msg.run_id, caching=policy.prompt_caching_enabled
             ),
-            output_format=self._answer_format(msg, context, prompt.tags),
         )
         try:
             provider = await self._providers.provider_for(context.account_id)
@@ -135,7 +122,7 @@ class PackRunner:
             return
         self._memory.remember_message(msg.run_id, response.message_id)
         try:
-            mapped = await read_answer(context, response, prompt, prompt_blocks)
+            mapped = await read_answer(context, response, prompt, blocks)
             decision = after_answer(blocks, mapped, policy)
         except SchemaRuntimeError as exc:
             problem = f"the run's schema failed at run time: {exc}"
@@ -143,18 +130,6 @@ class PackRunner:
             decision = schema_failed(blocks, problem)
         # The call was paid for either way: it is recorded with the outcome.
         await self._settle(msg, decision, context=context, response=response, reserved=reserved)
-
-    def _answer_format(
-        self, msg: PackReady, context: RunContext, tags: list[str]
-    ) -> dict[str, Any] | None:
-        policy = context.policy
-        if not policy.structured_outputs or not supports_structured_outputs(policy.model):
-            return None
-        if self._memory.format_refused(msg.run_id):
-            return None
-        return pack_answer_schema(
-            context.definition, tags, sparse=policy.sparse_answers, row_fields=context.row_fields
-        )
 
     async def _complete(
         self, provider: ModelProvider, request: ModelRequest, msg: PackReady
