@@ -168,25 +168,6 @@ async def _create_planned(
 ) -> None:
     """A preview or an evaluation covers a few chosen blocks: planned here, in the request."""
     conn = uow.conn
-    count = (
-        len(shape.blocks)
-        if shape.blocks is not None
-        else await conn.fetchval(Q.count_run_blocks, run.document_ids)
-    )
-    # Previews and evaluations answer someone waiting: never deferred.
-    chosen = mode if shape.kind == "standard" else RunMode.REALTIME
-    run = replace(run, policy=with_mode(run.policy, chosen, count or 0))
-    await conn.execute(
-        Q.insert_run_of_kind,
-        run_id,
-        account_id,
-        run.project_id,
-        run.schema["id"],
-        run.policy.model_dump(mode="json"),
-        shape.kind,
-        shape.baseline_run_id,
-    )
-    await _write_run_documents(conn, run_id, run)
     rows = (
         await conn.fetch(Q.blocks_to_plan, run.document_ids)
         if shape.blocks is None
@@ -198,6 +179,20 @@ async def _create_planned(
     if not blocks:
         # Raising inside the unit of work rolls the run back: no empty run is left behind.
         raise ApiError(409, "no_blocks", "the selected documents have no blocks to extract from")
+    # Previews and evaluations answer someone waiting: never deferred.
+    chosen = mode if shape.kind == "standard" else RunMode.REALTIME
+    run = replace(run, policy=with_mode(run.policy, chosen, len(blocks)))
+    await conn.execute(
+        Q.insert_run_of_kind,
+        run_id,
+        account_id,
+        run.project_id,
+        run.schema["id"],
+        run.policy.model_dump(mode="json"),
+        shape.kind,
+        shape.baseline_run_id,
+    )
+    await _write_run_documents(conn, run_id, run)
     packs = assign_packs(
         blocks,
         run_id=run_id,
