@@ -91,8 +91,7 @@ async def run_live(run_id: UUID, request: Request, session: Session, res: Res) -
     )
 
     async def render() -> tuple[str, bool] | None:
-        current = await load_session(request, res)
-        if current is None or current.account.id != session.account.id:
+        if (current := await _still_signed_in(request, res, session)) is None:
             return None
         context = await run_context(run_id, current, res)
         return fragment("_run_status.html", csrf=current.csrf, **context), context["finished"]
@@ -113,8 +112,7 @@ async def evaluation_live(run_id: UUID, request: Request, session: Session, res:
     )
 
     async def render() -> tuple[str, bool] | None:
-        current = await load_session(request, res)
-        if current is None or current.account.id != session.account.id:
+        if (current := await _still_signed_in(request, res, session)) is None:
             return None
         context = await evaluation_context(run_id, current, res)
         return fragment("_evaluation.html", **context), context["report"].complete
@@ -131,8 +129,7 @@ async def project_live(project_id: UUID, request: Request, session: Session, res
     )
 
     async def render() -> tuple[str, bool] | None:
-        current = await load_session(request, res)
-        if current is None or current.account.id != session.account.id:
+        if (current := await _still_signed_in(request, res, session)) is None:
             return None
         listed = await documents.list_documents(
             project_id, current.account, res, res.settings.page_size_max
@@ -143,6 +140,15 @@ async def project_live(project_id: UUID, request: Request, session: Session, res
         )
 
     return _respond(request, res, snapshots(_of_kind(rows, "document."), render, event="documents"))
+
+
+async def _still_signed_in(request: Request, res: Resources, session: Session) -> Session | None:
+    """The page's session as it is now, if it is still the same account's (signing out or
+    revoking the token ends the stream)."""
+    current = await load_session(request, res)
+    if current is None or current.account.id != session.account.id:
+        return None
+    return current
 
 
 async def _of_kind(rows: AsyncIterator[Any], prefix: str) -> AsyncIterator[Any]:
@@ -160,8 +166,7 @@ async def project_runs_live(project_id: UUID, request: Request, session: Session
     )
 
     async def render() -> tuple[str, bool] | None:
-        current = await load_session(request, res)
-        if current is None or current.account.id != session.account.id:
+        if (current := await _still_signed_in(request, res, session)) is None:
             return None
         listed = await runs.list_runs(project_id, current.account, res, res.settings.page_size_max)
         return fragment("_runs.html", **runs_context(listed.items)), False  # more runs may come
